@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make            build kvm/kvm.ko against Debian's current amd64 kernel
+#                   (fetched into .cache/ by lab/kernel), or against
+#                   KDIR=/lib/modules/$(uname -r)/build on a real host
+#   make test       host unit tests, then the lab tests on svm and vmx
+#   make demo       boot the lab, load kvm.ko, show its parameters
+#   make clean
+
+KDIR ?= $(shell lab/kernel --kdir)
+SUITES ?= host svm vmx
+
+.PHONY: all module tools test demo clean
+
+all: module
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kvm modules
+
+# Test tools: a static probe program, and a module that stands in for
+# another hypervisor.  Both run inside the lab.
+tests/lab/bin/labtool: tests/lab/labtool.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+tools: tests/lab/bin/labtool
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/lab/hvhog modules
+
+test: module tools
+	tests/run $(SUITES)
+
+demo: module
+	lab/run --params mmu=cached -- sh -c '\
+		echo "== modinfo -p kvm/kvm.ko"; modinfo -p kvm/kvm.ko; \
+		echo "== /sys/module/kvm/parameters"; grep -H . /sys/module/kvm/parameters/*; \
+		echo "== kernel log"; dmesg | grep -E "kvm:"'
+
+# Without KDIR, so that cleaning never downloads a kernel.
+clean:
+	find kvm tests/lab/hvhog \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '.*.cmd' -o -name modules.order \
+		-o -name Module.symvers \) -delete
+	rm -rf tests/lab/bin
