@@ -7,14 +7,23 @@
 #   make demo       boot the lab, load kvm.ko, show its parameters
 #   make clean
 
-KDIR ?= $(shell lab/kernel --kdir)
 SUITES ?= host svm vmx
 
-.PHONY: all module tools test demo clean
+.PHONY: all setup module tools test demo clean
 
 all: module
 
-module:
+# Without KDIR, build against the lab's kernel: install the build's and
+# the lab's packages first (lab/setup), then fetch the kernel (lab/kernel).
+ifeq ($(origin KDIR),undefined)
+KDIR = $(shell lab/kernel --kdir)
+setup:
+	@lab/setup
+else
+setup:
+endif
+
+module: setup
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kvm modules
 
 # Test tools: a static probe program, and a module that stands in for
@@ -23,7 +32,7 @@ tests/lab/bin/labtool: tests/lab/labtool.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 
-tools: tests/lab/bin/labtool
+tools: setup tests/lab/bin/labtool
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/lab/hvhog modules
 
 test: module tools

@@ -45,6 +45,12 @@ check_svme() { # NAME WANT
 # ---- as loaded by lab/run --params mmu=cached ----
 expect "loaded by lab/run" yes "$(loaded && echo yes || echo no)"
 expect "mmu parameter as given" cached "$(cat $param)"
+case "$LAB_MACHINE" in
+svm) vendor="AMD SVM" ;;
+vmx) vendor="Intel VMX" ;;
+esac
+expect "load message" 1 \
+	"$(dmesg | grep -c "kvm: $vendor enabled on all online CPUs, mmu=cached")"
 expect "/dev/kvm is character device 10:232" "yes 10:232" \
 	"$([ -c /dev/kvm ] && echo yes || echo no) $(printf '%d:%d' 0x$(stat -c %t /dev/kvm) 0x$(stat -c %T /dev/kvm))"
 expect "KVM_GET_API_VERSION" 12 "$($labtool api-version 2>&1)"
