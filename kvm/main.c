@@ -3,8 +3,8 @@
  * Module entry points and the /dev/kvm system ioctls.
  *
  * Load: module parameters (parsed by the module loader before kvm_init()),
- * pick the vendor backend, set it up, enable virtualization on every
- * online CPU, and only then expose /dev/kvm.  Unload undoes this in
+ * pick the vendor backend, let it check the CPU, enable virtualization on
+ * every online CPU, and only then expose /dev/kvm.  Unload undoes this in
  * reverse order.
  */
 #define pr_fmt(fmt) "kvm: " fmt
@@ -97,7 +97,7 @@ static int __init kvm_init(void)
 
 	r = kvm_virt_init(kvm_vendor);
 	if (r)
-		goto err_vendor_unsetup;
+		return r;
 
 	r = misc_register(&kvm_dev);
 	if (r) {
@@ -112,8 +112,6 @@ static int __init kvm_init(void)
 
 err_disable_cpus:
 	kvm_virt_exit();
-err_vendor_unsetup:
-	kvm_vendor->hardware_unsetup();
 	return r;
 }
 
@@ -121,7 +119,6 @@ static void __exit kvm_exit(void)
 {
 	misc_deregister(&kvm_dev);
 	kvm_virt_exit();
-	kvm_vendor->hardware_unsetup();
 	pr_info("%s disabled, unloaded\n", kvm_vendor->name);
 }
 

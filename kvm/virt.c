@@ -11,16 +11,23 @@
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/mm.h>
 #include <linux/irqflags.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/smp.h>
+#include <linux/topology.h>
 #include <linux/syscore_ops.h>
 
 #include "kvm_host.h"
 
 static const struct kvm_vendor_ops *kvm_virt_ops;
 static enum cpuhp_state kvm_virt_cpuhp_state;
+
+/* Each CPU's page for the backend: SVM host save area, VMXON region. */
+static DEFINE_PER_CPU(struct page *, kvm_virt_area);
 
 /*
  * Whether this module turned virtualization on for the CPU.  Makes disable
@@ -37,7 +44,7 @@ static int kvm_virt_enable_this_cpu(void)
 	if (__this_cpu_read(kvm_virt_enabled))
 		return 0;
 
-	r = kvm_virt_ops->enable_cpu();
+	r = kvm_virt_ops->enable_cpu(page_to_phys(this_cpu_read(kvm_virt_area)));
 	if (r == -EBUSY)
 		pr_err("CPU %d: virtualization is already enabled by another module (is kvm_amd/kvm_intel loaded?)\n",
 		       smp_processor_id());
@@ -120,11 +127,46 @@ static struct syscore_ops kvm_virt_syscore_ops = {
 	.shutdown = kvm_virt_shutdown,
 };
 
+static void kvm_virt_free_areas(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct page **area = per_cpu_ptr(&kvm_virt_area, cpu);
+
+		if (*area)
+			__free_page(*area);
+		*area = NULL;
+	}
+}
+
+/* For every possible CPU, so that a CPU coming online needs no allocation. */
+static int kvm_virt_alloc_areas(void)
+{
+	struct page *page;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		page = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
+		if (!page) {
+			kvm_virt_free_areas();
+			return -ENOMEM;
+		}
+		if (kvm_virt_ops->prepare_area)
+			kvm_virt_ops->prepare_area(page_address(page));
+		per_cpu(kvm_virt_area, cpu) = page;
+	}
+	return 0;
+}
+
 int kvm_virt_init(const struct kvm_vendor_ops *ops)
 {
 	int r;
 
 	kvm_virt_ops = ops;
+	r = kvm_virt_alloc_areas();
+	if (r)
+		return r;
 
 	/*
 	 * Runs kvm_virt_cpu_online() on every online CPU.  If one fails, the
@@ -136,12 +178,16 @@ int kvm_virt_init(const struct kvm_vendor_ops *ops)
 	if (r < 0) {
 		pr_err("cannot enable %s on all online CPUs (error %d)\n",
 		       ops->name, r);
-		return r;
+		goto err_free_areas;
 	}
 	kvm_virt_cpuhp_state = r;
 
 	register_syscore_ops(&kvm_virt_syscore_ops);
 	return 0;
+
+err_free_areas:
+	kvm_virt_free_areas();
+	return r;
 }
 
 void kvm_virt_exit(void)
@@ -149,4 +195,5 @@ void kvm_virt_exit(void)
 	unregister_syscore_ops(&kvm_virt_syscore_ops);
 	/* Runs kvm_virt_cpu_offline() on every online CPU. */
 	cpuhp_remove_state(kvm_virt_cpuhp_state);
+	kvm_virt_free_areas();
 }

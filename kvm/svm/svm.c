@@ -9,16 +9,11 @@
  */
 #define pr_fmt(fmt) "kvm: " fmt
 
-#include <linux/cpumask.h>
 #include <linux/err.h>
-#include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mem_encrypt.h>
-#include <linux/mm.h>
-#include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/smp.h>
-#include <linux/topology.h>
 
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
@@ -28,41 +23,8 @@
 
 #include "kvm_host.h"
 
-/*
- * Host save areas, one per possible CPU, allocated up front so that
- * svm_enable_cpu() can run with interrupts off (hotplug, resume).
- */
-static DEFINE_PER_CPU(struct page *, svm_hsave_page);
-
-static void svm_free_hsave_pages(void)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct page **page = per_cpu_ptr(&svm_hsave_page, cpu);
-
-		if (*page)
-			__free_page(*page);
-		*page = NULL;
-	}
-}
-
 static int svm_hardware_setup(void)
 {
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct page *page;
-
-		page = alloc_pages_node(cpu_to_node(cpu),
-					GFP_KERNEL | __GFP_ZERO, 0);
-		if (!page) {
-			svm_free_hsave_pages();
-			return -ENOMEM;
-		}
-		per_cpu(svm_hsave_page, cpu) = page;
-	}
-
 	/* CPUID Fn8000_000A: EBX = number of ASIDs, EDX[0] = nested paging. */
 	pr_info("AMD SVM, %u ASIDs, nested paging %s\n",
 		cpuid_ebx(SVM_CPUID_FUNC),
@@ -70,20 +32,14 @@ static int svm_hardware_setup(void)
 	return 0;
 }
 
-static void svm_hardware_unsetup(void)
-{
-	svm_free_hsave_pages();
-}
-
 /* Called with interrupts disabled. */
-static int svm_enable_cpu(void)
+static int svm_enable_cpu(phys_addr_t hsave)
 {
-	struct page *hsave = __this_cpu_read(svm_hsave_page);
 	int cpu = smp_processor_id();
 	u64 efer, hsave_pa;
 
 	/* With SME, host memory is encrypted: the address needs the C-bit. */
-	hsave_pa = __sme_set(page_to_phys(hsave));
+	hsave_pa = __sme_set(hsave);
 
 	rdmsrl(MSR_EFER, efer);
 	if (efer & EFER_SVME)
@@ -115,7 +71,6 @@ static void svm_disable_cpu(void)
 static const struct kvm_vendor_ops svm_vendor_ops = {
 	.name = "AMD SVM",
 	.hardware_setup = svm_hardware_setup,
-	.hardware_unsetup = svm_hardware_unsetup,
 	.enable_cpu = svm_enable_cpu,
 	.disable_cpu = svm_disable_cpu,
 };

@@ -12,15 +12,10 @@
 #define pr_fmt(fmt) "kvm: " fmt
 
 #include <linux/bits.h>
-#include <linux/cpumask.h>
 #include <linux/err.h>
-#include <linux/gfp.h>
 #include <linux/io.h>
-#include <linux/mm.h>
-#include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/smp.h>
-#include <linux/topology.h>
 
 #include <asm/asm.h>
 #include <asm/cpufeature.h>
@@ -36,25 +31,6 @@
 /* What IA32_FEAT_CTL must contain for VMXON outside SMX not to #GP. */
 #define VMX_FEAT_CTL_REQUIRED \
 	(FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)
-
-/*
- * VMXON regions, one per possible CPU, allocated up front so that
- * vmx_enable_cpu() can run with interrupts off (hotplug, resume).
- */
-static DEFINE_PER_CPU(struct page *, vmx_vmxon_page);
-
-static void vmx_free_vmxon_pages(void)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct page **page = per_cpu_ptr(&vmx_vmxon_page, cpu);
-
-		if (*page)
-			__free_page(*page);
-		*page = NULL;
-	}
-}
 
 /*
  * IA32_VMX_BASIC: bits 30:0 revision identifier, bits 44:32 size of the
@@ -111,34 +87,23 @@ static void vmx_report_features(void)
 		secondary & SECONDARY_EXEC_ENABLE_VPID ? "yes" : "no");
 }
 
+/* The VMCS revision identifier, which starts the VMXON region and VMCSs. */
+static u32 vmx_revision;
+
 static int vmx_hardware_setup(void)
 {
 	s64 revision = vmx_check_basic();
-	int cpu;
 
 	if (revision < 0)
 		return revision;
-
-	for_each_possible_cpu(cpu) {
-		struct page *page;
-
-		page = alloc_pages_node(cpu_to_node(cpu),
-					GFP_KERNEL | __GFP_ZERO, 0);
-		if (!page) {
-			vmx_free_vmxon_pages();
-			return -ENOMEM;
-		}
-		*(u32 *)page_address(page) = (u32)revision;
-		per_cpu(vmx_vmxon_page, cpu) = page;
-	}
-
+	vmx_revision = revision;
 	vmx_report_features();
 	return 0;
 }
 
-static void vmx_hardware_unsetup(void)
+static void vmx_prepare_area(void *vmxon_region)
 {
-	vmx_free_vmxon_pages();
+	*(u32 *)vmxon_region = vmx_revision;
 }
 
 /*
@@ -207,9 +172,8 @@ fault:
 }
 
 /* Called with interrupts disabled. */
-static int vmx_enable_cpu(void)
+static int vmx_enable_cpu(phys_addr_t vmxon_region)
 {
-	struct page *vmxon_page = __this_cpu_read(vmx_vmxon_page);
 	unsigned long cr4 = __read_cr4();
 	int cpu = smp_processor_id();
 	u64 feat_ctl;
@@ -234,7 +198,7 @@ static int vmx_enable_cpu(void)
 
 	/* cr4_set_bits() also updates the kernel's per-CPU CR4 shadow. */
 	cr4_set_bits(X86_CR4_VMXE);
-	r = vmx_vmxon(cpu, page_to_phys(vmxon_page));
+	r = vmx_vmxon(cpu, vmxon_region);
 	if (r)
 		cr4_clear_bits(X86_CR4_VMXE);
 	return r;
@@ -253,7 +217,7 @@ static void vmx_disable_cpu(void)
 static const struct kvm_vendor_ops vmx_vendor_ops = {
 	.name = "Intel VMX",
 	.hardware_setup = vmx_hardware_setup,
-	.hardware_unsetup = vmx_hardware_unsetup,
+	.prepare_area = vmx_prepare_area,
 	.enable_cpu = vmx_enable_cpu,
 	.disable_cpu = vmx_disable_cpu,
 };

@@ -24,3 +24,4 @@ if lab/run --help | grep -q -- '--upstream P'; then
 else
 	echo "FAIL: lab/run: --help: no usage text"
 fi
+refused "no interactive vmx" "no interactive console" --machine vmx
