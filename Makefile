@@ -28,11 +28,11 @@ module: setup
 
 # Test tools: a static probe program, and a module that stands in for
 # another hypervisor.  Both run inside the lab.
-tests/lab/bin/labtool: tests/lab/labtool.c
+tests/lab/bin/%: tests/lab/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
 
-tools: setup tests/lab/bin/labtool
+tools: setup tests/lab/bin/labtool tests/lab/bin/abi
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/lab/hvhog modules
 
 test: module tools

@@ -1,12 +1,180 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Internal interfaces shared by the generic core (main.c, virt.c) and the
- * vendor backends (svm/, vmx/).
+ * Internal interfaces shared by the generic core (main.c, vm.c, vcpu.c,
+ * x86.c, virt.c), the MMU strategies (mmu/) and the vendor backends (svm/,
+ * vmx/).
  */
 #ifndef KVM_RESEARCH_KVM_HOST_H
 #define KVM_RESEARCH_KVM_HOST_H
 
+#include <linux/kvm.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/signal.h>
 #include <linux/types.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+
+#include "emulate.h"
+
+typedef u64 gpa_t;
+typedef u64 gva_t;
+typedef u64 gfn_t;
+typedef u64 hpa_t;
+
+#define KVM_MAX_VCPUS		16
+#define KVM_MAX_MEM_SLOTS	32
+#define KVM_MAX_CPUID_ENTRIES	80
+#define KVM_INVALID_GPA		(~(gpa_t)0)
+#define KVM_HVA_ERR		(~0UL)
+
+/*
+ * Requests to a vCPU, handled before its next guest entry:
+ * MMU_RELOAD: drop the vCPU's shadow mappings (mmu_ops->new_cr3());
+ * TLB_FLUSH: flush the vCPU's guest TLB (kvm_vendor->flush_tlb()).
+ */
+#define KVM_REQ_MMU_RELOAD	0
+#define KVM_REQ_TLB_FLUSH	1
+
+struct kvm;
+struct kvm_vcpu;
+struct kvm_mmu_ops;
+
+/* A guest-physical range backed by the VMM's memory (KVM_SET_USER_MEMORY_REGION). */
+struct kvm_memory_slot {
+	u32 id;
+	u32 flags;		/* KVM_MEM_READONLY */
+	gfn_t base_gfn;
+	u64 npages;		/* 0: the slot is unused */
+	unsigned long userspace_addr;
+};
+
+/*
+ * Segment registers, for the backends' get_segment()/set_segment(), which
+ * convert between struct kvm_segment and their own formats.
+ */
+enum kvm_sreg {
+	VCPU_SREG_ES, VCPU_SREG_CS, VCPU_SREG_SS, VCPU_SREG_DS,
+	VCPU_SREG_FS, VCPU_SREG_GS, VCPU_SREG_TR, VCPU_SREG_LDTR,
+};
+
+/* General-purpose registers, in the order of the instruction encoding. */
+enum kvm_reg {
+	VCPU_REGS_RAX, VCPU_REGS_RCX, VCPU_REGS_RDX, VCPU_REGS_RBX,
+	VCPU_REGS_RSP, VCPU_REGS_RBP, VCPU_REGS_RSI, VCPU_REGS_RDI,
+	VCPU_REGS_R8, VCPU_REGS_R9, VCPU_REGS_R10, VCPU_REGS_R11,
+	VCPU_REGS_R12, VCPU_REGS_R13, VCPU_REGS_R14, VCPU_REGS_R15,
+	NR_VCPU_REGS
+};
+
+/* A pending guest exception (reflected #PF, #GP from an MSR, #UD, ...). */
+struct kvm_queued_exception {
+	bool pending;
+	u8 vector;
+	bool has_error_code;
+	u32 error_code;
+};
+
+/*
+ * State of an exit that userspace completes on the next KVM_RUN: the data
+ * of a port read, or of an MMIO read, goes back into the guest.
+ */
+enum kvm_pending_io {
+	KVM_IO_NONE,
+	KVM_IO_PIO_IN,		/* copy run->io data into RAX */
+	KVM_IO_PIO_STRING,	/* INS/OUTS: finish a string chunk */
+	KVM_IO_MMIO,		/* re-run the emulator with run->mmio data */
+};
+
+struct kvm_vcpu {
+	struct kvm *kvm;
+	int vcpu_id;
+	struct kvm_run *run;		/* one page, mmap'ed by userspace */
+	struct page *pio_page;		/* KVM_PIO_PAGE_OFFSET */
+
+	/* Serializes the vCPU's ioctls; KVM_RUN holds it while in the guest. */
+	struct mutex mutex;
+	struct pid *pid;		/* the thread that last ran KVM_RUN */
+	int cpu;			/* physical CPU it is loaded on, or -1 */
+
+	/* Guest state kept by the generic code. */
+	u64 regs[NR_VCPU_REGS];
+	u64 rip;
+	u64 rflags;
+	u64 cr0, cr2, cr3, cr4, cr8;
+	u64 efer;
+	u64 apic_base;
+	u32 mp_state;
+	u64 pat;
+	s64 tsc_offset;			/* guest TSC = host TSC + tsc_offset */
+	struct kvm_queued_exception exception;
+	bool triple_fault;		/* a fault while delivering #DF */
+	int pending_irq;		/* KVM_INTERRUPT vector, or -1 */
+
+	struct fpu_guest guest_fpu;	/* the guest's FPU/SSE/AVX state */
+
+	struct kvm_cpuid_entry2 *cpuid;	/* KVM_SET_CPUID2, or NULL */
+	int cpuid_nent;
+
+	sigset_t sigset;		/* KVM_SET_SIGNAL_MASK */
+	bool sigset_active;
+
+	/* Exits completed by the next KVM_RUN. */
+	enum kvm_pending_io pending_io;
+	struct {
+		u16 port;
+		u8 size;
+		u8 addr_size;		/* 2, 4 or 8: string instructions */
+		bool in;
+		bool rep;
+		u32 count;		/* elements in this chunk */
+		gva_t gva;		/* linear address of the chunk */
+		u64 next_rip;
+	} pio;
+	struct {
+		gpa_t gpa;
+		u32 len;
+		bool read_pending;	/* a read went out to userspace */
+		bool read_done;		/* its data is in data[] */
+		bool pending_write;	/* the instruction wrote MMIO */
+		u8 data[8];
+	} mmio;
+	struct x86_emu_ctxt emu;	/* the instruction being emulated */
+
+	void *mmu;			/* the MMU strategy's per-vCPU state */
+
+	/* KVM_REQ_* bits, set by anyone, handled by the vCPU before entry. */
+	unsigned long requests;
+
+	/* Named counters, bhyve's VMM_STAT style; debugfs later. */
+	struct {
+		u64 exits;
+		u64 pio_exits;
+		u64 mmio_exits;
+		u64 page_faults;
+	} stat;
+};
+
+struct kvm {
+	struct kref users;		/* the VM fd and each vCPU fd */
+	struct mm_struct *mm;		/* the creating process's memory */
+	const struct kvm_mmu_ops *mmu_ops;	/* sampled from mmu= at creation */
+
+	struct mutex lock;		/* vCPU creation, KVM_SET_TSS_ADDR, ... */
+	/* Readers: vCPUs looking up slots.  Writers: KVM_SET_USER_MEMORY_REGION. */
+	struct rw_semaphore slots_lock;
+	struct kvm_memory_slot slots[KVM_MAX_MEM_SLOTS];
+
+	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS];
+	int nr_vcpus;
+
+	u64 tss_addr;
+	u64 identity_map_addr;
+
+	void *mmu;			/* the MMU strategy's per-VM state */
+};
 
 /*
  * What a hardware virtualization backend provides.  Exactly one backend is
@@ -18,7 +186,9 @@
  * VMXON region of VMX.
  *
  * hardware_setup() runs once, in process context, before any CPU is
- * enabled; it checks what the backend needs and reports what the CPU has.
+ * enabled; it checks what the backend needs, reports what the CPU has and
+ * allocates what all vCPUs share.  hardware_unsetup(), if set, frees that
+ * after every CPU has been disabled.
  * prepare_area(), if set, fills in a CPU's page once, after allocation.
  *
  * enable_cpu() and disable_cpu() act on the calling CPU and are always
@@ -27,15 +197,43 @@
  * the CPU's virtualization extensions, and the caller reports that.
  * disable_cpu() is only called on CPUs that enable_cpu() succeeded on.
  *
- * vCPU operations (create, run, ...) will be added here with vCPU support.
+ * The vCPU operations: the backend embeds struct kvm_vcpu in its own
+ * structure (container_of), so vcpu_create() allocates both.
+ *
+ * run() enters the guest once and handles the exit.  Return contract,
+ * stated once for every exit handler: 1 = handled, re-enter the guest;
+ * 0 = kvm_run is filled in, return to userspace; < 0 = an error for
+ * KVM_RUN to return.
  */
 struct kvm_vendor_ops {
 	const char *name;
 	int (*hardware_setup)(void);
+	void (*hardware_unsetup)(void);
 	void (*prepare_area)(void *area);
 	int (*enable_cpu)(phys_addr_t area);
 	void (*disable_cpu)(void);
+
+	struct kvm_vcpu *(*vcpu_create)(void);
+	void (*vcpu_free)(struct kvm_vcpu *vcpu);
+	void (*vcpu_reset)(struct kvm_vcpu *vcpu);
+	int (*run)(struct kvm_vcpu *vcpu);
+
+	void (*get_segment)(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg);
+	void (*set_segment)(struct kvm_vcpu *vcpu, const struct kvm_segment *var, int seg);
+	void (*get_dtable)(struct kvm_vcpu *vcpu, struct kvm_dtable *dt, bool idt);
+	void (*set_dtable)(struct kvm_vcpu *vcpu, const struct kvm_dtable *dt, bool idt);
+	int (*get_cpl)(struct kvm_vcpu *vcpu);
+	/* The guest's control registers changed: recompute what the hardware runs with. */
+	void (*update_cr)(struct kvm_vcpu *vcpu);
+	/* The MMU strategy's root changed, or its TLB entries are stale. */
+	void (*flush_tlb)(struct kvm_vcpu *vcpu);
+	u64 (*get_interrupt_shadow)(struct kvm_vcpu *vcpu);
+	/* Vendor-owned MSRs (SYSENTER, STAR, ...): 0 ok, 1 not ours. */
+	int (*get_msr)(struct kvm_vcpu *vcpu, u32 index, u64 *data);
+	int (*set_msr)(struct kvm_vcpu *vcpu, u32 index, u64 data);
 };
+
+extern const struct kvm_vendor_ops *kvm_vendor;
 
 /*
  * Backend probes: return the backend's ops, ERR_PTR(-ENODEV) if the CPU
@@ -48,5 +246,57 @@ const struct kvm_vendor_ops *vmx_probe(void);
 /* virt.c: enable virtualization on all online CPUs, now and on hotplug. */
 int kvm_virt_init(const struct kvm_vendor_ops *ops);
 void kvm_virt_exit(void);
+
+/* main.c */
+long kvm_check_extension(long ext);
+
+/* vm.c */
+int kvm_dev_create_vm(unsigned long type);
+void kvm_get(struct kvm *kvm);
+void kvm_put(struct kvm *kvm);
+struct kvm_memory_slot *kvm_gfn_to_slot(struct kvm *kvm, gfn_t gfn);
+unsigned long kvm_gfn_to_hva(struct kvm *kvm, gfn_t gfn, bool write);
+int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len);
+int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data, unsigned long len);
+
+/* vcpu.c */
+int kvm_vcpu_mmap_size(void);
+int kvm_vm_create_vcpu(struct kvm *kvm, unsigned long id);
+void kvm_vcpu_destroy(struct kvm_vcpu *vcpu);
+/* Set a KVM_REQ_* on every vCPU and kick those in guest mode out of it. */
+void kvm_make_all_vcpus_request(struct kvm *kvm, int req);
+
+/* x86.c: the run loop and the generic halves of exits. */
+int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu);
+void kvm_queue_exception(struct kvm_vcpu *vcpu, u8 vector);
+void kvm_queue_exception_e(struct kvm_vcpu *vcpu, u8 vector, u32 error_code);
+bool kvm_is_long_mode(struct kvm_vcpu *vcpu);
+int kvm_set_cr0(struct kvm_vcpu *vcpu, u64 cr0);
+int kvm_set_cr3(struct kvm_vcpu *vcpu, u64 cr3);
+int kvm_set_cr4(struct kvm_vcpu *vcpu, u64 cr4);
+int kvm_set_efer(struct kvm_vcpu *vcpu, u64 efer);
+int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
+int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu);
+int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu);
+int kvm_emulate_halt(struct kvm_vcpu *vcpu);
+int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
+		    bool string, bool rep, int addr_size, int seg, u64 next_rip);
+int kvm_emulate_instruction(struct kvm_vcpu *vcpu);
+int kvm_emulate_invlpg(struct kvm_vcpu *vcpu);
+int kvm_fetch_insn(struct kvm_vcpu *vcpu, u8 *buf);
+void kvm_inject_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code);
+void kvm_skip_instruction(struct kvm_vcpu *vcpu, int len);
+int kvm_exit_internal_error(struct kvm_vcpu *vcpu, u32 suberror,
+			    const u64 *data, int ndata);
+void kvm_exit_unknown(struct kvm_vcpu *vcpu, u64 hardware_exit_reason);
+int kvm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host);
+
+/* cpuid.c */
+int kvm_dev_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
+const struct kvm_cpuid_entry2 *kvm_find_cpuid_entry(struct kvm_vcpu *vcpu,
+						     u32 function, u32 index);
+extern const u32 kvm_msrs_to_save[];
+extern const unsigned int kvm_nr_msrs_to_save;
 
 #endif /* KVM_RESEARCH_KVM_HOST_H */

@@ -16,15 +16,58 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/printk.h>
+#include <linux/uaccess.h>
 
 #include "kvm_host.h"
 #include "mmu/mmu.h"
 
-static const struct kvm_vendor_ops *kvm_vendor;
+const struct kvm_vendor_ops *kvm_vendor;
+
+/* KVM_CHECK_EXTENSION: non-zero only for what really works. */
+long kvm_check_extension(long ext)
+{
+	switch (ext) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_INTERNAL_ERROR_DATA:
+		return 1;
+	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_MAX_VCPUS:
+	case KVM_CAP_MAX_VCPU_ID:
+		return KVM_MAX_VCPUS;
+	case KVM_CAP_NR_MEMSLOTS:
+		return KVM_MAX_MEM_SLOTS;
+	default:
+		return 0;
+	}
+}
+
+static long kvm_dev_get_msr_index_list(struct kvm_msr_list __user *ulist)
+{
+	struct kvm_msr_list list;
+	u32 n = kvm_nr_msrs_to_save;
+
+	if (copy_from_user(&list, ulist, sizeof(list)))
+		return -EFAULT;
+	list.nmsrs = n;
+	if (copy_to_user(ulist, &list, sizeof(list)))
+		return -EFAULT;
+	if (n > list.nmsrs)
+		return -E2BIG;
+	if (copy_to_user(ulist->indices, kvm_msrs_to_save, n * sizeof(u32)))
+		return -EFAULT;
+	return 0;
+}
 
 static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
+	void __user *argp = (void __user *)arg;
+
 	switch (ioctl) {
 	case KVM_GET_API_VERSION:
 		/* Like upstream: the argument must be 0. */
@@ -32,14 +75,17 @@ static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 			return -EINVAL;
 		return KVM_API_VERSION;
 	case KVM_CHECK_EXTENSION:
-		/* No capability is supported yet. */
-		return 0;
+		return kvm_check_extension(arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
-		pr_info_ratelimited("KVM_GET_VCPU_MMAP_SIZE is not implemented yet\n");
-		return -EOPNOTSUPP;
+		if (arg)
+			return -EINVAL;
+		return kvm_vcpu_mmap_size();
 	case KVM_CREATE_VM:
-		pr_info_ratelimited("KVM_CREATE_VM is not implemented yet\n");
-		return -EOPNOTSUPP;
+		return kvm_dev_create_vm(arg);
+	case KVM_GET_SUPPORTED_CPUID:
+		return kvm_dev_get_supported_cpuid(argp);
+	case KVM_GET_MSR_INDEX_LIST:
+		return kvm_dev_get_msr_index_list(argp);
 	default:
 		pr_debug("unknown /dev/kvm ioctl %#x\n", ioctl);
 		return -EINVAL;
@@ -97,7 +143,7 @@ static int __init kvm_init(void)
 
 	r = kvm_virt_init(kvm_vendor);
 	if (r)
-		return r;
+		goto err_vendor_unsetup;
 
 	r = misc_register(&kvm_dev);
 	if (r) {
@@ -112,6 +158,9 @@ static int __init kvm_init(void)
 
 err_disable_cpus:
 	kvm_virt_exit();
+err_vendor_unsetup:
+	if (kvm_vendor->hardware_unsetup)
+		kvm_vendor->hardware_unsetup();
 	return r;
 }
 
@@ -119,6 +168,8 @@ static void __exit kvm_exit(void)
 {
 	misc_deregister(&kvm_dev);
 	kvm_virt_exit();
+	if (kvm_vendor->hardware_unsetup)
+		kvm_vendor->hardware_unsetup();
 	pr_info("%s disabled, unloaded\n", kvm_vendor->name);
 }
 

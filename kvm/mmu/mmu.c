@@ -14,7 +14,7 @@
 
 #include "mmu/mmu.h"
 
-static const struct kvm_mmu_ops kvm_mmu_naive = { .name = "naive" };
+/* Not implemented yet: selectable, but KVM_CREATE_VM refuses them. */
 static const struct kvm_mmu_ops kvm_mmu_cached = { .name = "cached" };
 static const struct kvm_mmu_ops kvm_mmu_tdp = { .name = "tdp" };
 

@@ -2,6 +2,8 @@
 #ifndef KVM_RESEARCH_MMU_H
 #define KVM_RESEARCH_MMU_H
 
+#include "kvm_host.h"
+
 /*
  * One way of virtualizing guest memory.  Strategies:
  *   naive  - shadow page tables, all dropped on every guest CR3 switch or
@@ -10,17 +12,132 @@
  *            write-protecting the guest's page tables;
  *   tdp    - two-dimensional paging in hardware (AMD NPT / Intel EPT).
  *
- * The page-table hooks (fault handling, CR3 switch, INVLPG, ...) are added
- * here when vCPUs exist; for now a strategy is only its name.
+ * A VM samples the "mmu" parameter once, at creation, and keeps that
+ * strategy for life (kvm->mmu_ops).
  */
-struct kvm_mmu_ops {
-	const char *name;
+
+/* Page-fault error code bits, as the hardware reports them. */
+#define PFERR_PRESENT_MASK	BIT(0)
+#define PFERR_WRITE_MASK	BIT(1)
+#define PFERR_USER_MASK		BIT(2)
+#define PFERR_RSVD_MASK		BIT(3)
+#define PFERR_FETCH_MASK	BIT(4)
+
+/*
+ * The input and output of one shadow page fault.  The backend fills in
+ * the input from its #PF intercept; the strategy fills in the output.
+ */
+struct kvm_page_fault {
+	/* in */
+	gva_t addr;		/* the faulting linear address (CR2) */
+	u32 error_code;		/* PFERR_* as the hardware reported it */
+
+	/* out */
+	gpa_t gpa;		/* the translation, for RET_PF_EMULATE */
+	u32 guest_error_code;	/* for RET_PF_GUEST: the #PF the guest gets */
 };
 
 /*
- * The strategy selected by the "mmu" module parameter right now.  A VM is
- * meant to sample it once, at creation, and keep that strategy for life.
+ * Result of handling a shadow page fault:
+ *
+ * RET_PF_FIXED     the shadow now maps the address; re-enter the guest.
+ * RET_PF_RETRY     nothing to do (e.g. another vCPU fixed it); re-enter.
+ * RET_PF_GUEST     the guest's own page tables forbid the access: inject
+ *                  #PF with fault->guest_error_code, CR2 = fault->addr.
+ * RET_PF_EMULATE   the address translates to fault->gpa, which is no
+ *                  memory (MMIO) or read-only memory written: emulate the
+ *                  instruction.
+ * < 0              an error (e.g. -ENOMEM, -EFAULT) for KVM_RUN to return.
  */
+enum {
+	RET_PF_FIXED = 0,
+	RET_PF_RETRY,
+	RET_PF_GUEST,
+	RET_PF_EMULATE,
+};
+
+/*
+ * Access flags for translate(): what the access is, for permission
+ * checks and A/D bits.
+ */
+#define KVM_ACC_WRITE	BIT(0)
+#define KVM_ACC_USER	BIT(1)
+#define KVM_ACC_FETCH	BIT(2)
+
+struct kvm_mmu_ops {
+	const char *name;
+
+	/* Per-VM and per-vCPU state; destroy also unpins every page. */
+	int (*vm_init)(struct kvm *kvm);
+	void (*vm_destroy)(struct kvm *kvm);
+	int (*vcpu_init)(struct kvm_vcpu *vcpu);
+	void (*vcpu_destroy)(struct kvm_vcpu *vcpu);
+
+	/*
+	 * The root the hardware must use as guest CR3 (shadow paging) or
+	 * nested CR3 (tdp), building it if needed.  Called before every
+	 * guest entry.  For a guest outside long mode, the root is a PAE
+	 * page-directory-pointer table below 4 GiB.
+	 */
+	int (*load_root)(struct kvm_vcpu *vcpu, hpa_t *root);
+
+	int (*page_fault)(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault);
+
+	/* The guest wrote CR3, or changed CR0.PG/WP, CR4.PAE/PSE/SMEP/..., EFER.LMA/NXE. */
+	void (*new_cr3)(struct kvm_vcpu *vcpu);
+	/* INVLPG: drop the one mapping. */
+	void (*invlpg)(struct kvm_vcpu *vcpu, gva_t gva);
+
+	/*
+	 * Walk the guest's page tables: gva to gpa with the given KVM_ACC_*
+	 * access.  Sets A (and D for writes) bits like hardware when
+	 * set_ad.  Returns the gpa, or KVM_INVALID_GPA with *error_code set
+	 * to the #PF error code the guest would get.
+	 */
+	gpa_t (*translate)(struct kvm_vcpu *vcpu, gva_t gva, u32 access,
+			   bool set_ad, u32 *error_code);
+
+	/* A memory slot is going away or changing: drop what maps it. */
+	void (*slot_changed)(struct kvm *kvm, const struct kvm_memory_slot *slot);
+};
+
+/* The strategy selected by the "mmu" module parameter right now. */
 const struct kvm_mmu_ops *kvm_mmu_selected(void);
+
+extern const struct kvm_mmu_ops kvm_mmu_naive;
+
+/*
+ * Counters of a shadow-paging vCPU (naive.c; the layout is meant to fit
+ * the other shadow strategy too).  "now" counters go up and down, the
+ * others only up, from vCPU creation.
+ */
+struct kvm_mmu_stats {
+	u64 shadow_pages;	/* now: shadow page-table pages, root included */
+	u64 shadow_created;	/* shadow pages allocated */
+	u64 shadow_zapped;	/* shadow pages freed */
+	u64 pinned;		/* now: guest pages pinned (present leaf SPTEs) */
+	u64 pf_fixed;		/* #PF intercepts: shadow fixed (RET_PF_FIXED) */
+	u64 pf_guest;		/* ... reflected to the guest (RET_PF_GUEST) */
+	u64 pf_emulate;		/* ... sent to emulation (RET_PF_EMULATE) */
+	u64 pf_retry;		/* ... re-entered without a fix (RET_PF_RETRY) */
+	u64 new_cr3;		/* new_cr3() calls */
+	u64 invlpg;		/* invlpg() calls */
+	u64 root_drops;		/* times the whole shadow was dropped */
+	u64 overflows;		/* ... of which because a bound was hit */
+};
+
+/*
+ * A snapshot of @vcpu's counters (racy if the vCPU runs: each field is
+ * read once, fields may be from different instants).  All zero if the
+ * vCPU's VM does not use mmu=naive.
+ */
+void kvm_mmu_naive_get_stats(struct kvm_vcpu *vcpu, struct kvm_mmu_stats *stats);
+
+/*
+ * Over every naive vCPU of every VM, now: guest pages pinned and shadow
+ * pages allocated.  Both are 0 once every naive VM is destroyed.
+ */
+u64 kvm_mmu_naive_pinned_total(void);
+u64 kvm_mmu_naive_shadow_pages_total(void);
 
 #endif /* KVM_RESEARCH_MMU_H */

@@ -1,35 +1,87 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AMD SVM backend: turning SVM on and off on each CPU.
+ * AMD SVM backend: SVM on each CPU, the VMCB of each vCPU, and entering
+ * the guest.  The exit handlers are in exits.c.
  *
  * Enabling SVM on a CPU means setting EFER.SVME and giving the CPU a
  * page-sized host save area (VM_HSAVE_PA), where VMRUN stores host state
- * that the #VMEXIT path reloads (AMD APM vol. 2, "Enabling SVM" and
- * "VM_HSAVE_PA MSR").
+ * that #VMEXIT reloads (AMD APM vol. 2, "Enabling SVM").
+ *
+ * The guest always runs with hardware paging on, through the MMU
+ * strategy's shadow page tables: a guest outside long mode, even in real
+ * mode ("paged real mode", APM 15.19), runs in legacy PAE mode; a guest in
+ * long mode, in long mode.  CR0, CR3 and CR4 accesses are intercepted, and
+ * the guest sees the values it wrote, kept in struct kvm_vcpu.
  */
 #define pr_fmt(fmt) "kvm: " fmt
 
+#include <linux/context_tracking.h>
 #include <linux/err.h>
 #include <linux/io.h>
 #include <linux/mem_encrypt.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/printk.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/smp.h>
 
 #include <asm/cpufeature.h>
+#include <asm/debugreg.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
 #include <asm/svm.h>
+#include <asm/tlbflush.h>
+#include <asm/traps.h>
 
-#include "kvm_host.h"
+#include "svm.h"
+#include "mmu/mmu.h"
+
+/* Bitmaps with every bit set: every port and every MSR access exits. */
+#define SVM_IOPM_ORDER	2	/* 12 KiB used */
+#define SVM_MSRPM_ORDER	1	/* 8 KiB */
+static struct page *svm_iopm;
+static struct page *svm_msrpm;
+
+/* ASIDs: handed out per CPU; a new generation flushes them all. */
+struct svm_cpu_asids {
+	u64 generation;
+	u32 next;
+};
+static DEFINE_PER_CPU(struct svm_cpu_asids, svm_asids);
+static u32 svm_max_asid;
 
 static int svm_hardware_setup(void)
 {
 	/* CPUID Fn8000_000A: EBX = number of ASIDs, EDX[0] = nested paging. */
+	svm_max_asid = cpuid_ebx(SVM_CPUID_FUNC) - 1;
+	if (svm_max_asid < 1) {
+		pr_err("AMD SVM: no ASID for guests\n");
+		return -EOPNOTSUPP;
+	}
+	svm_iopm = alloc_pages(GFP_KERNEL, SVM_IOPM_ORDER);
+	if (!svm_iopm)
+		return -ENOMEM;
+	svm_msrpm = alloc_pages(GFP_KERNEL, SVM_MSRPM_ORDER);
+	if (!svm_msrpm) {
+		__free_pages(svm_iopm, SVM_IOPM_ORDER);
+		return -ENOMEM;
+	}
+	memset(page_address(svm_iopm), 0xff, PAGE_SIZE << SVM_IOPM_ORDER);
+	memset(page_address(svm_msrpm), 0xff, PAGE_SIZE << SVM_MSRPM_ORDER);
+
 	pr_info("AMD SVM, %u ASIDs, nested paging %s\n",
 		cpuid_ebx(SVM_CPUID_FUNC),
 		boot_cpu_has(X86_FEATURE_NPT) ? "yes" : "no");
 	return 0;
+}
+
+static void svm_hardware_unsetup(void)
+{
+	__free_pages(svm_msrpm, SVM_MSRPM_ORDER);
+	__free_pages(svm_iopm, SVM_IOPM_ORDER);
 }
 
 /* Called with interrupts disabled. */
@@ -68,11 +120,468 @@ static void svm_disable_cpu(void)
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
 }
 
+
+/* ---- VMCB ------------------------------------------------------------ */
+
+void svm_set_intercept(struct vmcb *vmcb, int bit)
+{
+	vmcb->control.intercepts[bit / 32] |= BIT(bit % 32);
+}
+
+void svm_clr_intercept(struct vmcb *vmcb, int bit)
+{
+	vmcb->control.intercepts[bit / 32] &= ~BIT(bit % 32);
+}
+
+static void svm_init_seg(struct vmcb_seg *seg, u16 selector, u64 base,
+			 u32 limit, u16 attrib)
+{
+	seg->selector = selector;
+	seg->base = base;
+	seg->limit = limit;
+	seg->attrib = attrib;
+}
+
+#define SVM_ATTR_P	SVM_SELECTOR_P_MASK
+#define SVM_ATTR_S	SVM_SELECTOR_S_MASK
+
+static void svm_init_vmcb(struct vcpu_svm *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	static const int intercepts[] = {
+		INTERCEPT_CR0_READ, INTERCEPT_CR3_READ, INTERCEPT_CR4_READ,
+		INTERCEPT_CR0_WRITE, INTERCEPT_CR3_WRITE, INTERCEPT_CR4_WRITE,
+		INTERCEPT_EXCEPTION_OFFSET + PF_VECTOR,
+		INTERCEPT_EXCEPTION_OFFSET + MC_VECTOR,
+		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
+		INTERCEPT_INVD, INTERCEPT_HLT, INTERCEPT_INVLPG, INTERCEPT_INVLPGA,
+		INTERCEPT_IOIO_PROT, INTERCEPT_MSR_PROT, INTERCEPT_SHUTDOWN,
+		INTERCEPT_VMRUN, INTERCEPT_VMMCALL, INTERCEPT_VMLOAD,
+		INTERCEPT_VMSAVE, INTERCEPT_STGI, INTERCEPT_CLGI,
+		INTERCEPT_SKINIT, INTERCEPT_MONITOR, INTERCEPT_MWAIT,
+		INTERCEPT_XSETBV, INTERCEPT_RDPRU,
+	};
+	int i;
+
+	memset(svm->vmcb, 0, PAGE_SIZE);
+	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
+		svm_set_intercept(svm->vmcb, intercepts[i]);
+	c->iopm_base_pa = __sme_set(page_to_phys(svm_iopm));
+	c->msrpm_base_pa = __sme_set(page_to_phys(svm_msrpm));
+	/* The host's IF decides physical interrupts; the guest's, virtual ones. */
+	c->int_ctl = V_INTR_MASKING_MASK;
+
+	/* The reset state (APM 14.1.3). */
+	svm_init_seg(&s->cs, 0xf000, 0xffff0000, 0xffff,
+		     SVM_ATTR_P | SVM_ATTR_S | SVM_SELECTOR_CODE_MASK |
+		     SVM_SELECTOR_READ_MASK | 1);
+	svm_init_seg(&s->ds, 0, 0, 0xffff, SVM_ATTR_P | SVM_ATTR_S | 3);
+	s->es = s->ds;
+	s->ss = s->ds;
+	s->fs = s->ds;
+	s->gs = s->ds;
+	svm_init_seg(&s->gdtr, 0, 0, 0xffff, 0);
+	svm_init_seg(&s->idtr, 0, 0, 0xffff, 0);
+	svm_init_seg(&s->ldtr, 0, 0, 0xffff, SVM_ATTR_P | 2);
+	/* A busy 16-bit TSS, as the reset state has it. */
+	svm_init_seg(&s->tr, 0, 0, 0xffff, SVM_ATTR_P | 3);
+	s->dr6 = DR6_RESERVED;		/* the reserved bits read as 1 */
+	s->dr7 = 0x400;			/* bit 10 reads as 1 */
+	s->g_pat = 0x0007040600070406ULL;
+	svm->asid_generation = 0;
+}
+
+/* ---- state accessors ---------------------------------------------------- */
+
+static struct vmcb_seg *svm_seg(struct vcpu_svm *svm, int seg)
+{
+	struct vmcb_save_area *s = &svm->vmcb->save;
+
+	switch (seg) {
+	case VCPU_SREG_CS: return &s->cs;
+	case VCPU_SREG_DS: return &s->ds;
+	case VCPU_SREG_ES: return &s->es;
+	case VCPU_SREG_FS: return &s->fs;
+	case VCPU_SREG_GS: return &s->gs;
+	case VCPU_SREG_SS: return &s->ss;
+	case VCPU_SREG_TR: return &s->tr;
+	default: return &s->ldtr;
+	}
+}
+
+static void svm_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg)
+{
+	struct vmcb_seg *s = svm_seg(to_svm(vcpu), seg);
+
+	var->base = s->base;
+	var->limit = s->limit;
+	var->selector = s->selector;
+	var->type = s->attrib & SVM_SELECTOR_TYPE_MASK;
+	var->s = (s->attrib >> SVM_SELECTOR_S_SHIFT) & 1;
+	var->dpl = (s->attrib >> SVM_SELECTOR_DPL_SHIFT) & 3;
+	var->present = (s->attrib >> SVM_SELECTOR_P_SHIFT) & 1;
+	var->avl = (s->attrib >> SVM_SELECTOR_AVL_SHIFT) & 1;
+	var->l = (s->attrib >> SVM_SELECTOR_L_SHIFT) & 1;
+	var->db = (s->attrib >> SVM_SELECTOR_DB_SHIFT) & 1;
+	var->g = (s->attrib >> SVM_SELECTOR_G_SHIFT) & 1;
+	var->unusable = !var->present;
+	var->padding = 0;
+}
+
+static void svm_set_segment(struct kvm_vcpu *vcpu, const struct kvm_segment *var,
+			    int seg)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct vmcb_seg *s = svm_seg(svm, seg);
+
+	s->base = var->base;
+	s->limit = var->limit;
+	s->selector = var->selector;
+	s->attrib = 0;
+	if (!var->unusable)
+		s->attrib = (var->type & SVM_SELECTOR_TYPE_MASK) |
+			    (var->s & 1) << SVM_SELECTOR_S_SHIFT |
+			    (var->dpl & 3) << SVM_SELECTOR_DPL_SHIFT |
+			    (var->present & 1) << SVM_SELECTOR_P_SHIFT |
+			    (var->avl & 1) << SVM_SELECTOR_AVL_SHIFT |
+			    (var->l & 1) << SVM_SELECTOR_L_SHIFT |
+			    (var->db & 1) << SVM_SELECTOR_DB_SHIFT |
+			    (var->g & 1) << SVM_SELECTOR_G_SHIFT;
+	/* The CPL is SS.DPL (APM 15.5.1). */
+	if (seg == VCPU_SREG_SS)
+		svm->vmcb->save.cpl = var->dpl & 3;
+}
+
+static void svm_get_dtable(struct kvm_vcpu *vcpu, struct kvm_dtable *dt, bool idt)
+{
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+	struct vmcb_seg *d = idt ? &s->idtr : &s->gdtr;
+
+	dt->base = d->base;
+	dt->limit = d->limit;
+	memset(dt->padding, 0, sizeof(dt->padding));
+}
+
+static void svm_set_dtable(struct kvm_vcpu *vcpu, const struct kvm_dtable *dt,
+			   bool idt)
+{
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+	struct vmcb_seg *d = idt ? &s->idtr : &s->gdtr;
+
+	d->base = dt->base;
+	d->limit = dt->limit;
+}
+
+static int svm_get_cpl(struct kvm_vcpu *vcpu)
+{
+	/* Real mode is CPL 0 whatever SS says. */
+	if (!(vcpu->cr0 & X86_CR0_PE))
+		return 0;
+	if (to_svm(vcpu)->vmcb->save.rflags & X86_EFLAGS_VM)
+		return 3;
+	return to_svm(vcpu)->vmcb->save.cpl;
+}
+
+/*
+ * What the hardware runs with, from what the guest wrote: paging always
+ * on with write protection honoured in supervisor mode (the MMU strategy
+ * emulates CR0.WP=0), PAE always (legacy or long mode shadow), NX always
+ * (shadow entries may use it), and long mode exactly when the guest has
+ * EFER.LMA.
+ */
+static void svm_update_cr(struct kvm_vcpu *vcpu)
+{
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+	u64 cr4_guest = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+			X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |
+			X86_CR4_SMEP | X86_CR4_SMAP;
+
+	s->cr0 = (vcpu->cr0 | X86_CR0_PG | X86_CR0_WP) &
+		 ~(X86_CR0_CD | X86_CR0_NW);
+	s->cr4 = (vcpu->cr4 & cr4_guest) | X86_CR4_PAE |
+		 (cr4_read_shadow() & X86_CR4_MCE);
+	s->efer = (vcpu->efer & (EFER_SCE | EFER_LMA)) | EFER_SVME | EFER_NX;
+	if (vcpu->efer & EFER_LMA)
+		s->efer |= EFER_LME;
+	to_svm(vcpu)->vmcb->control.tsc_offset = vcpu->tsc_offset;
+}
+
+/* A new ASID on the next entry is a TLB flush for this vCPU alone. */
+static void svm_flush_tlb(struct kvm_vcpu *vcpu)
+{
+	to_svm(vcpu)->asid_generation = 0;
+}
+
+static u64 svm_get_interrupt_shadow(struct kvm_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK;
+}
+
+/* MSRs whose state lives in the VMCB. */
+static u64 *svm_msr_slot(struct vcpu_svm *svm, u32 index)
+{
+	struct vmcb_save_area *s = &svm->vmcb->save;
+
+	switch (index) {
+	case MSR_STAR:			return &s->star;
+	case MSR_LSTAR:			return &s->lstar;
+	case MSR_CSTAR:			return &s->cstar;
+	case MSR_SYSCALL_MASK:		return &s->sfmask;
+	case MSR_KERNEL_GS_BASE:	return &s->kernel_gs_base;
+	case MSR_FS_BASE:		return &s->fs.base;
+	case MSR_GS_BASE:		return &s->gs.base;
+	case MSR_IA32_SYSENTER_CS:	return &s->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:	return &s->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:	return &s->sysenter_eip;
+	default:			return NULL;
+	}
+}
+
+static int svm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data)
+{
+	u64 *slot = svm_msr_slot(to_svm(vcpu), index);
+
+	if (!slot)
+		return 1;
+	*data = *slot;
+	return 0;
+}
+
+static int svm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data)
+{
+	u64 *slot = svm_msr_slot(to_svm(vcpu), index);
+
+	if (!slot)
+		return 1;
+	/* Addresses must be canonical, or VMLOAD would fault in the host. */
+	if (index != MSR_STAR && index != MSR_SYSCALL_MASK &&
+	    index != MSR_IA32_SYSENTER_CS && (s64)(data << 16) >> 16 != data)
+		return 1;
+	*slot = data;
+	return 0;
+}
+
+/* ---- vCPUs ----------------------------------------------------------- */
+
+static struct kvm_vcpu *svm_vcpu_create(void)
+{
+	struct vcpu_svm *svm;
+	struct page *page;
+
+	svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+	if (!svm)
+		return NULL;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		goto err_free_svm;
+	svm->vmcb = page_address(page);
+	svm->vmcb_pa = __sme_set(page_to_phys(page));
+	svm->host_state = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!svm->host_state)
+		goto err_free_vmcb;
+	svm->last_cpu = -1;
+	return &svm->vcpu;
+
+err_free_vmcb:
+	__free_page(page);
+err_free_svm:
+	kfree(svm);
+	return NULL;
+}
+
+static void svm_vcpu_free(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+
+	__free_page(svm->host_state);
+	free_page((unsigned long)svm->vmcb);
+	kfree(svm);
+}
+
+static void svm_vcpu_reset(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+
+	svm_init_vmcb(svm);
+	/* Guest TSC starts near 0. */
+	vcpu->tsc_offset = -(s64)rdtsc();
+	svm_update_cr(vcpu);
+}
+
+/* Called with preemption off: a fresh ASID after a CPU change or a flush. */
+static void svm_assign_asid(struct vcpu_svm *svm, int cpu)
+{
+	struct svm_cpu_asids *a = this_cpu_ptr(&svm_asids);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	if (svm->last_cpu == cpu && svm->asid_generation &&
+	    svm->asid_generation == a->generation)
+		return;
+	if (!a->generation || a->next > svm_max_asid) {
+		a->generation++;
+		a->next = 1;
+		/* ASIDs of the old generation may have TLB entries left. */
+		c->tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	}
+	svm->asid = a->next++;
+	svm->asid_generation = a->generation;
+	svm->last_cpu = cpu;
+	c->asid = svm->asid;
+}
+
+/* Deliver a queued exception or a KVM_INTERRUPT vector on this entry. */
+static void svm_inject_events(struct vcpu_svm *svm)
+{
+	struct kvm_vcpu *vcpu = &svm->vcpu;
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	struct kvm_queued_exception *e = &vcpu->exception;
+
+	c->event_inj = 0;
+	c->int_ctl &= ~(V_IRQ_MASK | V_IGN_TPR_MASK | V_INTR_PRIO_MASK);
+	svm_clr_intercept(svm->vmcb, INTERCEPT_VINTR);
+	if (e->pending) {
+		c->event_inj = e->vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID;
+		if (e->has_error_code) {
+			c->event_inj |= SVM_EVTINJ_VALID_ERR;
+			c->event_inj_err = e->error_code;
+		}
+		e->pending = false;
+		return;
+	}
+	if (vcpu->pending_irq >= 0 && (vcpu->rflags & X86_EFLAGS_IF) &&
+	    !svm_get_interrupt_shadow(vcpu)) {
+		c->event_inj = vcpu->pending_irq | SVM_EVTINJ_TYPE_INTR |
+			       SVM_EVTINJ_VALID;
+		vcpu->pending_irq = -1;
+	}
+	/* Otherwise ask for an exit when the guest can take one. */
+	if (vcpu->pending_irq >= 0 || vcpu->run->request_interrupt_window) {
+		c->int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK | (0xf << V_INTR_PRIO_SHIFT);
+		svm_set_intercept(svm->vmcb, INTERCEPT_VINTR);
+	}
+}
+
+/* An event whose delivery the exit interrupted is delivered again. */
+static void svm_requeue_events(struct vcpu_svm *svm)
+{
+	struct kvm_vcpu *vcpu = &svm->vcpu;
+	u32 info = svm->vmcb->control.exit_int_info;
+	u8 vector = info & SVM_EXITINTINFO_VEC_MASK;
+
+	if (!(info & SVM_EXITINTINFO_VALID))
+		return;
+	switch (info & SVM_EXITINTINFO_TYPE_MASK) {
+	case SVM_EXITINTINFO_TYPE_EXEPT:
+		if (info & SVM_EXITINTINFO_VALID_ERR)
+			kvm_queue_exception_e(vcpu, vector,
+					      svm->vmcb->control.exit_int_info_err);
+		else
+			kvm_queue_exception(vcpu, vector);
+		break;
+	case SVM_EXITINTINFO_TYPE_INTR:
+		if (vcpu->pending_irq < 0)
+			vcpu->pending_irq = vector;
+		break;
+	default:
+		/* INTn and NMI: the guest re-executes or the source repeats. */
+		break;
+	}
+}
+
+/*
+ * Enter the guest once and handle the exit.  The return contract of
+ * kvm_vendor_ops.run(): 1 = re-enter, 0 = to userspace, < 0 = error.
+ */
+static int svm_vcpu_run(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	hpa_t root;
+	int cpu, r;
+
+	down_read(&vcpu->kvm->slots_lock);
+	r = vcpu->kvm->mmu_ops->load_root(vcpu, &root);
+	up_read(&vcpu->kvm->slots_lock);
+	if (r)
+		return r;
+
+	preempt_disable();
+	cpu = smp_processor_id();
+	WRITE_ONCE(vcpu->cpu, cpu);
+	local_irq_disable();
+	/* Pairs with kvm_make_all_vcpus_request(): a request or a kick. */
+	smp_mb();
+	if (READ_ONCE(vcpu->requests) || need_resched() ||
+	    signal_pending(current)) {
+		local_irq_enable();
+		preempt_enable();
+		return 1;
+	}
+
+	svm_assign_asid(svm, cpu);
+	svm_inject_events(svm);
+	s->cr3 = root;
+	s->cr2 = vcpu->cr2;
+	s->rax = vcpu->regs[VCPU_REGS_RAX];
+	s->rsp = vcpu->regs[VCPU_REGS_RSP];
+	s->rip = vcpu->rip;
+	s->rflags = vcpu->rflags;
+	svm->vmcb->control.clean = 0;
+
+	/*
+	 * Guest mode is like user mode for RCU: a quiescent state.  Without
+	 * telling RCU, a guest that exits only for timer interrupts would
+	 * stall grace periods on this CPU.
+	 */
+	if (!context_tracking_guest_enter())
+		rcu_virt_note_context_switch(cpu);
+	/*
+	 * With V_INTR_MASKING, physical interrupts reach the host (an INTR
+	 * exit) only if the host's IF was set at VMRUN.  GIF, clear until
+	 * STGI, keeps them pending meanwhile.
+	 */
+	asm volatile("clgi" ::: "memory");
+	local_irq_enable();
+	__svm_vcpu_run(svm->vmcb_pa, page_to_phys(svm->host_state), vcpu->regs);
+	local_irq_disable();
+	asm volatile("stgi" ::: "memory");
+	context_tracking_guest_exit();
+
+	vcpu->regs[VCPU_REGS_RAX] = s->rax;
+	vcpu->regs[VCPU_REGS_RSP] = s->rsp;
+	vcpu->rip = s->rip;
+	vcpu->rflags = s->rflags;
+	vcpu->cr2 = s->cr2;
+	/* The interrupt that caused the exit runs now, in preemptible context. */
+	preempt_enable();
+	local_irq_enable();
+
+	svm_requeue_events(svm);
+	return svm_handle_exit(svm);
+}
+
 static const struct kvm_vendor_ops svm_vendor_ops = {
 	.name = "AMD SVM",
 	.hardware_setup = svm_hardware_setup,
+	.hardware_unsetup = svm_hardware_unsetup,
 	.enable_cpu = svm_enable_cpu,
 	.disable_cpu = svm_disable_cpu,
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_free = svm_vcpu_free,
+	.vcpu_reset = svm_vcpu_reset,
+	.run = svm_vcpu_run,
+	.get_segment = svm_get_segment,
+	.set_segment = svm_set_segment,
+	.get_dtable = svm_get_dtable,
+	.set_dtable = svm_set_dtable,
+	.get_cpl = svm_get_cpl,
+	.update_cr = svm_update_cr,
+	.flush_tlb = svm_flush_tlb,
+	.get_interrupt_shadow = svm_get_interrupt_shadow,
+	.get_msr = svm_get_msr,
+	.set_msr = svm_set_msr,
 };
 
 const struct kvm_vendor_ops *svm_probe(void)

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CPUID: what KVM_GET_SUPPORTED_CPUID offers, and lookups in the table a
+ * VMM sets with KVM_SET_CPUID2.  Also the MSRs KVM_GET_MSR_INDEX_LIST
+ * names.
+ *
+ * A feature is offered only if the host has it AND this hypervisor
+ * virtualizes it correctly: no XSAVE/AVX (guest XCR0 is not switched),
+ * no RDTSCP (TSC_AUX is not switched), no PCID, no FSGSBASE, no PKU.
+ */
+#define pr_fmt(fmt) "kvm: " fmt
+
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+#include <asm/msr-index.h>
+#include <asm/processor.h>
+
+#include "kvm_host.h"
+
+/* The bit of a feature within its CPUID register. */
+#define F(name)	BIT(X86_FEATURE_##name & 31)
+
+/* Leaf 1 EDX, ECX. */
+static const u32 kvm_leaf1_edx =
+	F(FPU) | F(VME) | F(DE) | F(PSE) | F(TSC) | F(MSR) | F(PAE) | F(MCE) |
+	F(CX8) | F(APIC) | F(SEP) | F(MTRR) | F(PGE) | F(MCA) | F(CMOV) |
+	F(PAT) | F(PSE36) | F(CLFLUSH) | F(MMX) | F(FXSR) | F(XMM) | F(XMM2);
+static const u32 kvm_leaf1_ecx =
+	F(XMM3) | F(PCLMULQDQ) | F(SSSE3) | F(CX16) | F(XMM4_1) | F(XMM4_2) |
+	F(MOVBE) | F(POPCNT) | F(AES) | F(RDRAND);
+/* Leaf 7.0 EBX. */
+static const u32 kvm_leaf7_ebx =
+	F(BMI1) | F(SMEP) | F(BMI2) | F(ERMS) | F(ADX) | F(SMAP);
+/* Leaf 0x80000001 EDX, ECX. */
+static const u32 kvm_ext1_edx =
+	F(SYSCALL) | F(NX) | F(GBPAGES) | F(LM) | F(FPU) | F(TSC) | F(CX8) |
+	F(CMOV) | F(MMX) | F(FXSR) | F(PAT) | F(PSE) | F(PAE) | F(PGE);
+static const u32 kvm_ext1_ecx =
+	F(LAHF_LM) | F(ABM) | F(SSE4A) | F(3DNOWPREFETCH) | F(MISALIGNSSE);
+
+#define KVM_CPUID_HYPERVISOR	BIT(31)	/* leaf 1 ECX: "running under a hypervisor" */
+
+static int kvm_add_leaf(struct kvm_cpuid_entry2 *e, int *n, u32 function)
+{
+	struct kvm_cpuid_entry2 *entry = &e[(*n)++];
+	u32 eax, ebx, ecx, edx;
+
+	cpuid_count(function, 0, &eax, &ebx, &ecx, &edx);
+	entry->function = function;
+	entry->index = 0;
+	entry->flags = 0;
+	entry->eax = eax;
+	entry->ebx = ebx;
+	entry->ecx = ecx;
+	entry->edx = edx;
+
+	switch (function) {
+	case 0:
+		entry->eax = min(eax, 7U);
+		break;
+	case 1:
+		/* APIC IDs and the like are the VMM's to fill in. */
+		entry->ebx &= 0x0000ffff;
+		entry->ecx = (ecx & kvm_leaf1_ecx) | KVM_CPUID_HYPERVISOR;
+		entry->edx &= kvm_leaf1_edx;
+		break;
+	case 7:
+		entry->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+		entry->eax = 0;
+		entry->ebx &= kvm_leaf7_ebx;
+		entry->ecx = 0;
+		entry->edx = 0;
+		break;
+	case 0x80000000:
+		entry->eax = min(eax, 0x80000008U);
+		break;
+	case 0x80000001:
+		entry->ecx &= kvm_ext1_ecx;
+		entry->edx &= kvm_ext1_edx;
+		break;
+	case 0x80000008:
+		/* Physical and linear address widths only. */
+		entry->eax &= 0xffff;
+		entry->ebx = 0;
+		entry->ecx = 0;
+		entry->edx = 0;
+		break;
+	}
+	return 0;
+}
+
+int kvm_dev_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid)
+{
+	static const u32 leaves[] = {
+		0, 1, 7, 0x80000000, 0x80000001, 0x80000002, 0x80000003,
+		0x80000004, 0x80000008,
+	};
+	struct kvm_cpuid_entry2 *entries;
+	struct kvm_cpuid2 cpuid;
+	int i, n = 0, r;
+
+	if (copy_from_user(&cpuid, ucpuid, sizeof(cpuid)))
+		return -EFAULT;
+	if (cpuid.nent < ARRAY_SIZE(leaves))
+		return -E2BIG;
+
+	entries = kcalloc(ARRAY_SIZE(leaves), sizeof(*entries), GFP_KERNEL);
+	if (!entries)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(leaves); i++) {
+		u32 max = leaves[i] & 0x80000000 ? cpuid_eax(0x80000000) : cpuid_eax(0);
+
+		if (leaves[i] <= max)
+			kvm_add_leaf(entries, &n, leaves[i]);
+	}
+
+	r = -EFAULT;
+	cpuid.nent = n;
+	if (copy_to_user(ucpuid, &cpuid, sizeof(cpuid)) ||
+	    copy_to_user(ucpuid->entries, entries, n * sizeof(*entries)))
+		goto out;
+	r = 0;
+out:
+	kfree(entries);
+	return r;
+}
+
+const struct kvm_cpuid_entry2 *kvm_find_cpuid_entry(struct kvm_vcpu *vcpu,
+						     u32 function, u32 index)
+{
+	int i;
+
+	for (i = 0; i < vcpu->cpuid_nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
+
+		if (e->function != function)
+			continue;
+		if ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) && e->index != index)
+			continue;
+		return e;
+	}
+	return NULL;
+}
+
+const u32 kvm_msrs_to_save[] = {
+	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE,
+};
+const unsigned int kvm_nr_msrs_to_save = ARRAY_SIZE(kvm_msrs_to_save);

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The x86 instruction emulator for MMIO: the instructions a guest uses to
+ * touch memory-mapped devices (and read-only memory), decoded from the bytes
+ * at the guest's RIP and executed against the caller's registers, with the
+ * memory accesses done through callbacks.
+ *
+ * One unit of code, compiled into the kernel module and, for its unit
+ * tests, into userspace programs (tests/unit/emulate/): no allocation, no
+ * global state, no printing, nothing but this header's includes.
+ *
+ * What it emulates (only forms with a memory operand; a ModRM that names a
+ * register is X86EMU_UNHANDLED):
+ *
+ *   MOV      88 89 8A 8B, C6 /0, C7 /0, A0-A3 (moffs)
+ *   MOVZX    0F B6, 0F B7;  MOVSX 0F BE, 0F BF;  MOVSXD 63 (64-bit mode,
+ *            32- or 64-bit operand size)
+ *   MOVS     A4 A5;  STOS AA AB;  with or without REP (F3)
+ *   ALU      ADD OR ADC SBB AND SUB XOR CMP: 00-03, 08-0B, ..., 38-3B, and
+ *            group 1: 80, 81, 83
+ *   TEST     84 85, F6 /0, F7 /0
+ *   XCHG     86 87
+ *
+ * with every addressing form (16-bit, 32-bit with SIB, 64-bit with REX and
+ * RIP-relative), the 66/67 size prefixes, REX, segment overrides, and LOCK
+ * on the read-modify-write forms.  Anything else is X86EMU_UNHANDLED: the
+ * emulator never guesses.
+ *
+ * Calling convention.  The caller fills in the "in" and "in/out" fields
+ * and calls x86_emulate().  The emulator works on copies and commits
+ * regs[], rip and rflags only when it returns X86EMU_DONE, so a call that
+ * returns anything else can be repeated later with the same bytes and the
+ * same state.  An instruction does at most one read and then at most one
+ * write, in that order: no write is issued before a read of the same
+ * instruction that could still return X86EMU_EXIT.
+ *
+ * REP MOVS/STOS do one iteration per call: RSI/RDI move by the operand
+ * size (down if RFLAGS.DF), the count register (CX, ECX or RCX by address
+ * size) goes down by one, and RIP moves past the instruction only when the
+ * count reaches 0; a count of 0 on entry just skips the instruction.  The
+ * caller re-enters the guest, which runs the next iterations (and takes
+ * interrupts between them) as the hardware does.
+ *
+ * Not checked (the caller's or the hardware's business): segment limits
+ * and types, canonical addresses, alignment, CPL and I/O privilege.  The
+ * address-size wraparound is exact: a 16-bit effective address wraps at
+ * 64 KiB, a 32-bit one at 4 GiB, and outside 64-bit mode the linear address
+ * (segment base + effective address) wraps at 4 GiB.  A20 is not modelled.
+ * A 32-bit register destination is zero-extended to 64 bits in every mode.
+ * LOCK is accepted where the hardware takes it, but a read-modify-write
+ * through the callbacks is not atomic against other vCPUs.
+ */
+#ifndef KVM_RESEARCH_EMULATE_H
+#define KVM_RESEARCH_EMULATE_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/string.h>
+#else
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int8_t s8;
+typedef int16_t s16;
+typedef int32_t s32;
+typedef int64_t s64;
+#endif
+
+#define X86_EMU_MAX_INSN_LEN	15
+
+/* The CPU mode with CS.D/CS.L: the default operand and address sizes. */
+enum x86_emu_mode {
+	X86_EMU_REAL,		/* real or virtual-8086 mode: 16-bit */
+	X86_EMU_PROT16,		/* protected or compatibility mode, CS.D = 0 */
+	X86_EMU_PROT32,		/* protected or compatibility mode, CS.D = 1 */
+	X86_EMU_LONG64,		/* 64-bit mode (EFER.LMA, CS.L = 1) */
+};
+
+/* Segment registers, in the encoding's order (KVM's VCPU_SREG_* order). */
+enum x86_emu_seg {
+	X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS, X86_SEG_GS,
+	X86_SEG_NR
+};
+
+enum x86_emu_result {
+	/* The instruction (or one REP iteration) is done: state updated. */
+	X86EMU_DONE,
+	/* A read needs userspace (MMIO data): nothing committed; call again. */
+	X86EMU_EXIT,
+	/* A callback raised a guest exception (c->exception): nothing committed. */
+	X86EMU_FAULT,
+	/* Not an instruction this emulator handles, or not a valid one. */
+	X86EMU_UNHANDLED,
+};
+
+struct x86_emu_ctxt;
+
+/*
+ * Memory accesses.  gva is the linear address (segment base added), size
+ * is 1, 2, 4 or 8, val is little-endian; an access may cross a page.
+ * Each returns X86EMU_DONE, or X86EMU_EXIT (read only: the data must come
+ * from userspace), or X86EMU_FAULT after filling in c->exception
+ * (x86_emu_raise()); any other result is passed on, nothing committed.
+ * A write may be queued and completed after the instruction.
+ */
+struct x86_emu_ops {
+	enum x86_emu_result (*read)(struct x86_emu_ctxt *c, u64 gva, void *val,
+				    unsigned int size);
+	enum x86_emu_result (*write)(struct x86_emu_ctxt *c, u64 gva,
+				     const void *val, unsigned int size);
+};
+
+struct x86_emu_exception {
+	u8 vector;
+	bool has_error;
+	u32 error_code;
+	u64 address;		/* #PF: the faulting linear address, for CR2 */
+};
+
+struct x86_emu_ctxt {
+	/* In/out: committed only by X86EMU_DONE. */
+	u64 regs[16];		/* RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8-R15 */
+	u64 rip;		/* the instruction's offset in CS */
+	u64 rflags;
+
+	/* In. */
+	enum x86_emu_mode mode;
+	u64 seg_base[X86_SEG_NR];	/* 64-bit mode uses FS and GS only */
+	u8 insn[X86_EMU_MAX_INSN_LEN];	/* the bytes at CS:RIP */
+	unsigned int insn_len;		/* how many of them are valid */
+	const struct x86_emu_ops *ops;
+	void *opaque;			/* the caller's, for the callbacks */
+
+	/* Out. */
+	unsigned int len;		/* the decoded instruction's length */
+	struct x86_emu_exception exception;	/* X86EMU_FAULT */
+};
+
+/* Emulate the instruction in c->insn once (one iteration if REP). */
+enum x86_emu_result x86_emulate(struct x86_emu_ctxt *c);
+
+/* For callbacks: record a guest exception and return X86EMU_FAULT. */
+static inline enum x86_emu_result x86_emu_raise(struct x86_emu_ctxt *c,
+						u8 vector, bool has_error,
+						u32 error_code, u64 address)
+{
+	c->exception.vector = vector;
+	c->exception.has_error = has_error;
+	c->exception.error_code = error_code;
+	c->exception.address = address;
+	return X86EMU_FAULT;
+}
+
+#endif /* KVM_RESEARCH_EMULATE_H */

@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "naive" MMU strategy: shadow paging as KVM did it in 2006.
+ *
+ * Each vCPU has its own shadow page tables, built one 4 KiB mapping at a
+ * time from the guest's page faults, and thrown away whole on every guest
+ * CR3 write, paging-mode change or TLB flush (new_cr3()); INVLPG drops
+ * one mapping.  Nothing is shared between vCPUs and nothing watches the
+ * guest's page tables: like a TLB, the shadow may be stale until the
+ * guest flushes, which the architecture allows.
+ *
+ * The shadow is a plain gva -> hpa map, unrelated to the shape of the
+ * guest's tables:
+ *   guest in long mode (EFER.LMA)  4-level shadow, root = a PML4 page;
+ *   any other guest mode           PAE shadow, root = a PDPT page below
+ *                                  4 GiB (legacy CR3 has 32 bits) of
+ *                                  which 4 entries are used, with only P
+ *                                  and the address set.
+ * Leaves are 4 KiB, a guest large page is mapped piecewise; non-leaf
+ * entries grant everything and the leaf carries the effective rights.
+ *
+ * Every present leaf holds one pin on the VMM's page behind it; it is
+ * released when the leaf goes.  Shadow pages and pins are bounded per
+ * vCPU; reaching a bound drops everything and starts over.
+ *
+ * All of a vCPU's state is touched only by the thread running that vCPU
+ * (or by vcpu_destroy(), when nothing runs it any more), so none of it is
+ * locked; the counters may be read from elsewhere as a racy snapshot.
+ */
+#define pr_fmt(fmt) "kvm: " fmt
+
+#include <linux/atomic.h>
+#include <linux/bug.h>
+#include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <asm/msr-index.h>
+
+#include "kvm_host.h"
+#include "mmu/mmu.h"
+#include "mmu/spte.h"
+#include "mmu/walk.h"
+
+/*
+ * Bounds per vCPU.  4096 shadow pages are 16 MiB of tables.  Pins are
+ * bounded separately, and tighter, because a small-page pin adds
+ * GUP_PIN_COUNTING_BIAS (1024) to the page's refcount: a guest mapping one
+ * page at many addresses must not be able to overflow that count.  With
+ * 65536 pins (256 MiB mapped) per vCPU and 16 vCPUs, one VM adds at most
+ * 2^30 to a page's count.
+ */
+#define NAIVE_MAX_SHADOW_PAGES	4096
+#define NAIVE_MAX_PINS		65536
+/* Beyond this refcount (pins from elsewhere), refuse to pin again. */
+#define NAIVE_PAGE_REF_LIMIT	(INT_MAX / 2)
+
+struct naive_vcpu {
+	struct kvm_vcpu *vcpu;
+	u64 *root;		/* NULL until load_root() builds one */
+	int root_level;		/* 4: 4-level, 3: PAE */
+	struct kvm_mmu_stats stats;
+};
+
+/* Over every naive vCPU of every VM, for leak checks after teardown. */
+static atomic64_t naive_pinned_total = ATOMIC64_INIT(0);
+static atomic64_t naive_pages_total = ATOMIC64_INIT(0);
+
+static int naive_root_level(struct kvm_vcpu *vcpu)
+{
+	return (vcpu->efer & EFER_LMA) ? 4 : 3;
+}
+
+/* The shadow of a non-long-mode guest covers 32-bit linear addresses. */
+static gva_t naive_gva(const struct naive_vcpu *nv, gva_t gva)
+{
+	return nv->root_level == 4 ? gva : (u32)gva;
+}
+
+static unsigned int naive_index(gva_t gva, int level)
+{
+	return (gva >> (PAGE_SHIFT + 9 * (level - 1))) &
+	       (PT64_ENT_PER_PAGE - 1);
+}
+
+/* ---- shadow pages and pins ------------------------------------------ */
+
+static u64 *naive_alloc_table(struct naive_vcpu *nv, bool below_4g)
+{
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
+	struct page *page;
+
+	if (below_4g)
+		gfp |= __GFP_DMA32;
+	page = alloc_page(gfp);
+	if (!page)
+		return NULL;
+	nv->stats.shadow_pages++;
+	nv->stats.shadow_created++;
+	atomic64_inc(&naive_pages_total);
+	return page_address(page);
+}
+
+static void naive_free_table(struct naive_vcpu *nv, u64 *table)
+{
+	free_page((unsigned long)table);
+	nv->stats.shadow_pages--;
+	nv->stats.shadow_zapped++;
+	atomic64_dec(&naive_pages_total);
+}
+
+/*
+ * Pin the VMM's page at @hva.  A writable slot's page is pinned for write
+ * even for a read-only SPTE: that breaks copy-on-write (the shared zero
+ * page, or a fork's) now, so the page the guest sees is the one in the
+ * VMM's page tables, and stays so while pinned, instead of a copy the VMM
+ * never sees.  If the VMM itself mapped the memory read-only, a read
+ * falls back to a read pin and *@pinned_write says so.
+ *
+ * FOLL_LONGTERM: the pin lasts as long as the SPTE, which is up to the
+ * guest (a guest that never writes CR3 keeps it forever).
+ */
+static int naive_pin(unsigned long hva, bool slot_writable, bool need_write,
+		     struct page **page, bool *pinned_write)
+{
+	unsigned int flags = FOLL_LONGTERM;
+	int n;
+
+	*pinned_write = slot_writable;
+	n = pin_user_pages_fast(hva, 1, flags | (slot_writable ? FOLL_WRITE : 0),
+				page);
+	if (n == -EFAULT && slot_writable && !need_write) {
+		*pinned_write = false;
+		n = pin_user_pages_fast(hva, 1, flags, page);
+	}
+	if (n != 1)
+		return n < 0 ? n : -EFAULT;
+
+	if (folio_ref_count(page_folio(*page)) > NAIVE_PAGE_REF_LIMIT) {
+		unpin_user_page(*page);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Release the pin a present leaf holds.  A page that was mapped writable
+ * may have been written by the guest: tell the VM about it before the
+ * pin goes.  Only struct pages are touched, never the VMM's mappings, so
+ * this is fine from any context (vcpu_destroy() on the last fput).
+ */
+static void naive_release_leaf(struct naive_vcpu *nv, u64 spte)
+{
+	struct page *page = pfn_to_page(spte_pfn(spte));
+
+	unpin_user_pages_dirty_lock(&page, 1, spte_writable(spte));
+	nv->stats.pinned--;
+	atomic64_dec(&naive_pinned_total);
+}
+
+/* Free a shadow table at @level and everything below it. */
+static void naive_zap_table(struct naive_vcpu *nv, u64 *table, int level)
+{
+	int i;
+
+	for (i = 0; i < PT64_ENT_PER_PAGE; i++) {
+		u64 spte = table[i];
+
+		if (!spte_present(spte))
+			continue;
+		if (level == 1)
+			naive_release_leaf(nv, spte);
+		else
+			naive_zap_table(nv, spte_table(spte), level - 1);
+	}
+	naive_free_table(nv, table);
+}
+
+/* Clear a present non-leaf entry at @level and free what it points to. */
+static void naive_zap_entry(struct naive_vcpu *nv, u64 *sptep, int level)
+{
+	u64 *child = spte_table(*sptep);
+
+	WRITE_ONCE(*sptep, 0);
+	naive_zap_table(nv, child, level - 1);
+}
+
+/*
+ * Drop every shadow page, root included; the next load_root() builds a
+ * new one.  @flush is false only at teardown, when there is no guest TLB
+ * left to care about.
+ */
+static void naive_zap_all(struct naive_vcpu *nv, bool flush)
+{
+	if (!nv->root)
+		return;
+	naive_zap_table(nv, nv->root, nv->root_level);
+	nv->root = NULL;
+	nv->stats.root_drops++;
+	if (flush)
+		kvm_vendor->flush_tlb(nv->vcpu);
+}
+
+/* ---- walking the shadow --------------------------------------------- */
+
+/* The leaf entry for @gva if the tables above it exist, else NULL. */
+static u64 *naive_lookup_leaf(struct naive_vcpu *nv, gva_t gva)
+{
+	u64 *table = nv->root;
+	int level;
+
+	for (level = nv->root_level; level > 1; level--) {
+		u64 spte = table[naive_index(gva, level)];
+
+		if (!spte_present(spte))
+			return NULL;
+		table = spte_table(spte);
+	}
+	return &table[naive_index(gva, 1)];
+}
+
+/*
+ * The leaf entry for @gva, creating the tables above it.  The entry at
+ * the guest leaf's level is marked SPLIT when the guest page is large,
+ * for INVLPG.  The caller made sure the page bound leaves room.
+ */
+static u64 *naive_build_path(struct naive_vcpu *nv, gva_t gva,
+			     const struct guest_walk *walk)
+{
+	u64 *table = nv->root;
+	int level;
+
+	for (level = nv->root_level; level > 1; level--) {
+		u64 *sptep = &table[naive_index(gva, level)];
+		bool pae_root = nv->root_level == 3 && level == 3;
+
+		if (!spte_present(*sptep)) {
+			u64 *child = naive_alloc_table(nv, false);
+
+			if (!child)
+				return NULL;
+			WRITE_ONCE(*sptep, pae_root ?
+				   spte_make_pae_root_entry(__pa(child)) :
+				   spte_make_table(__pa(child)));
+		}
+		/*
+		 * Only a 4-level guest has 1 GiB pages, so a PAE root entry
+		 * is never marked.  The marks are ignored bits: no flush.
+		 */
+		if (level == walk->leaf_level && !pae_root)
+			WRITE_ONCE(*sptep, spte_mark_split(*sptep, walk->pse_4m));
+		table = spte_table(*sptep);
+	}
+	return &table[naive_index(gva, 1)];
+}
+
+/* ---- the ops -------------------------------------------------------- */
+
+static int naive_vcpu_init(struct kvm_vcpu *vcpu)
+{
+	struct naive_vcpu *nv;
+
+	nv = kzalloc(sizeof(*nv), GFP_KERNEL_ACCOUNT);
+	if (!nv)
+		return -ENOMEM;
+	nv->vcpu = vcpu;
+	vcpu->mmu = nv;
+	return 0;
+}
+
+static void naive_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	struct naive_vcpu *nv = vcpu->mmu;
+
+	if (!nv)
+		return;
+	naive_zap_all(nv, false);
+	/* Our own accounting, not something a guest can get wrong. */
+	WARN_ON_ONCE(nv->stats.pinned || nv->stats.shadow_pages);
+	kfree(nv);
+	vcpu->mmu = NULL;
+}
+
+static int naive_load_root(struct kvm_vcpu *vcpu, hpa_t *root)
+{
+	struct naive_vcpu *nv = vcpu->mmu;
+	int level = naive_root_level(vcpu);
+
+	/* A mode change should have come with new_cr3(); be safe anyway. */
+	if (nv->root && nv->root_level != level)
+		naive_zap_all(nv, true);
+
+	if (!nv->root) {
+		/* A PAE root must sit below 4 GiB: legacy CR3 has 32 bits. */
+		nv->root = naive_alloc_table(nv, level == 3);
+		if (!nv->root)
+			return -ENOMEM;
+		nv->root_level = level;
+		kvm_vendor->flush_tlb(vcpu);
+	}
+	*root = __pa(nv->root);
+	return 0;
+}
+
+/* What the access that faulted was, from the hardware's error code. */
+static u32 naive_fault_access(u32 error_code)
+{
+	u32 access = 0;
+
+	if (error_code & PFERR_WRITE_MASK)
+		access |= KVM_ACC_WRITE;
+	if (error_code & PFERR_USER_MASK)
+		access |= KVM_ACC_USER;
+	if (error_code & PFERR_FETCH_MASK)
+		access |= KVM_ACC_FETCH;
+	return access;
+}
+
+static int naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
+{
+	struct naive_vcpu *nv = vcpu->mmu;
+	struct kvm *kvm = vcpu->kvm;
+	u32 access = naive_fault_access(fault->error_code);
+	bool write = access & KVM_ACC_WRITE;
+	bool slot_writable, pinned_write;
+	struct guest_paging pg;
+	struct guest_walk walk;
+	unsigned long hva;
+	struct page *page;
+	u64 *sptep, old;
+	gva_t gva;
+	u32 perm;
+	int r;
+
+	fault->gpa = KVM_INVALID_GPA;
+	fault->guest_error_code = 0;
+
+	/* The guest ran on some root; if it is not this mode's, rebuild. */
+	if (!nv->root || nv->root_level != naive_root_level(vcpu)) {
+		naive_zap_all(nv, true);
+		nv->stats.pf_retry++;
+		return RET_PF_RETRY;
+	}
+	gva = naive_gva(nv, fault->addr);
+
+	guest_paging_init(&pg, vcpu);
+	r = guest_walk(&pg, gva, access, &walk);
+	if (r < 0)
+		return r;
+	if (r == WALK_FAULT) {
+		fault->guest_error_code = walk.error_code;
+		nv->stats.pf_guest++;
+		return RET_PF_GUEST;
+	}
+
+	/*
+	 * The guest's tables allow the access, but the hardware refused it
+	 * on a leaf that already allows it as far as its bits go: what the
+	 * hardware checked that we cannot see is the guest's own CR4.SMEP or
+	 * SMAP (an implicit supervisor access, which looks explicit from
+	 * here).  That is the guest's fault; re-installing the same leaf
+	 * would fault forever.  A leaf we just changed cannot be the cause:
+	 * every change is followed by a TLB flush.
+	 */
+	sptep = naive_lookup_leaf(nv, gva);
+	if ((fault->error_code & PFERR_PRESENT_MASK) &&
+	    !(fault->error_code & PFERR_RSVD_MASK) &&
+	    sptep && spte_present(*sptep) && spte_permits(*sptep, access)) {
+		fault->guest_error_code =
+			guest_pf_error_code(&pg, access, PFERR_PRESENT_MASK);
+		nv->stats.pf_guest++;
+		return RET_PF_GUEST;
+	}
+
+	/*
+	 * Not memory, or a write to read-only memory: the emulator does the
+	 * access (it walks again and sets A/D then, so not here).
+	 */
+	fault->gpa = walk.gpa;
+	hva = kvm_gfn_to_hva(kvm, walk.gpa >> PAGE_SHIFT, true);
+	slot_writable = hva != KVM_HVA_ERR;
+	if (!slot_writable) {
+		if (!write)
+			hva = kvm_gfn_to_hva(kvm, walk.gpa >> PAGE_SHIFT, false);
+		if (write || hva == KVM_HVA_ERR) {
+			nv->stats.pf_emulate++;
+			return RET_PF_EMULATE;
+		}
+	}
+	fault->gpa = KVM_INVALID_GPA;
+
+	/* At most root_level - 1 new tables and one new pin. */
+	if (nv->stats.shadow_pages + nv->root_level - 1 > NAIVE_MAX_SHADOW_PAGES ||
+	    nv->stats.pinned >= NAIVE_MAX_PINS) {
+		naive_zap_all(nv, true);
+		nv->stats.overflows++;
+		nv->stats.pf_retry++;
+		return RET_PF_RETRY;
+	}
+	sptep = naive_build_path(nv, gva, &walk);
+	if (!sptep)
+		return -ENOMEM;
+
+	perm = spte_shadow_perm(walk.perm, walk.dirty, access, pg.wp, pg.smep);
+	r = naive_pin(hva, slot_writable, perm & PERM_WRITE, &page,
+		      &pinned_write);
+	if (r)
+		return r;
+	if (!pinned_write)
+		perm &= ~PERM_WRITE;
+
+	/*
+	 * The translation is used: set A/D in the guest's tables as the
+	 * hardware would (D for a write, so that the writable SPTE below
+	 * never lets a write through to a clean page).  If an entry changed
+	 * meanwhile, let the guest fault again on the new tables.
+	 */
+	r = guest_walk_set_ad(&pg, &walk, write);
+	if (r) {
+		unpin_user_page(page);
+		if (r != -EAGAIN)
+			return r;
+		nv->stats.pf_retry++;
+		return RET_PF_RETRY;
+	}
+
+	/*
+	 * Pin first, release the old leaf after: when the new leaf maps the
+	 * same page (a permission upgrade), the page never goes unpinned.
+	 * A re-pin instead of an in-place upgrade also picks up a page the
+	 * VMM replaced, and a write pin where the old one was a read pin.
+	 */
+	old = *sptep;
+	WRITE_ONCE(*sptep, spte_make_leaf(page_to_pfn(page), perm));
+	nv->stats.pinned++;
+	atomic64_inc(&naive_pinned_total);
+	if (spte_present(old)) {
+		naive_release_leaf(nv, old);
+		kvm_vendor->flush_tlb(vcpu);
+	}
+	nv->stats.pf_fixed++;
+	return RET_PF_FIXED;
+}
+
+static void naive_new_cr3(struct kvm_vcpu *vcpu)
+{
+	struct naive_vcpu *nv = vcpu->mmu;
+
+	nv->stats.new_cr3++;
+	naive_zap_all(nv, true);
+}
+
+/*
+ * INVLPG: drop the leaf for @gva.  A hardware TLB entry for a large page
+ * covers the whole page, so INVLPG of any address in it forgets all of
+ * it; the shadow holds such a page as many 4 KiB leaves, found below the
+ * entry marked SPLIT (and its buddy, for a 32-bit 4 MiB page).  Dropping
+ * more than the page is harmless.
+ */
+static void naive_invlpg(struct kvm_vcpu *vcpu, gva_t gva)
+{
+	struct naive_vcpu *nv = vcpu->mmu;
+	u64 *table = nv->root;
+	bool dropped = false;
+	int level;
+
+	nv->stats.invlpg++;
+	if (!table)
+		return;
+	gva = naive_gva(nv, gva);
+
+	for (level = nv->root_level; level >= 1; level--) {
+		unsigned int i = naive_index(gva, level);
+		u64 spte = table[i];
+
+		/*
+		 * A 4 MiB page's other half may be mapped even if this
+		 * half is not: 4 MiB pages are 4 MiB-aligned, so the other
+		 * half is the buddy entry of the same shadow table.
+		 */
+		if (level == 2 && (table[i ^ 1] & SPTE_SPLIT_4M)) {
+			naive_zap_entry(nv, &table[i ^ 1], level);
+			dropped = true;
+		}
+		if (!spte_present(spte))
+			break;
+		if (level == 1) {
+			WRITE_ONCE(table[i], 0);
+			naive_release_leaf(nv, spte);
+			dropped = true;
+			break;
+		}
+		if (spte & SPTE_SPLIT) {
+			naive_zap_entry(nv, &table[i], level);
+			dropped = true;
+			break;
+		}
+		table = spte_table(spte);
+	}
+	if (dropped)
+		kvm_vendor->flush_tlb(vcpu);
+}
+
+static gpa_t naive_translate(struct kvm_vcpu *vcpu, gva_t gva, u32 access,
+			     bool set_ad, u32 *error_code)
+{
+	return guest_translate(vcpu, gva, access, set_ad, error_code);
+}
+
+/*
+ * No vm_init/vm_destroy (no per-VM state) and no slot_changed: a slot
+ * change is followed by KVM_REQ_MMU_RELOAD on every vCPU, whose
+ * new_cr3() drops everything; until then the old pages stay pinned, so
+ * the guest never reaches a freed page.  slot_changed() could not touch
+ * a vCPU's shadow anyway: it runs on another thread.
+ */
+const struct kvm_mmu_ops kvm_mmu_naive = {
+	.name = "naive",
+	.vcpu_init = naive_vcpu_init,
+	.vcpu_destroy = naive_vcpu_destroy,
+	.load_root = naive_load_root,
+	.page_fault = naive_page_fault,
+	.new_cr3 = naive_new_cr3,
+	.invlpg = naive_invlpg,
+	.translate = naive_translate,
+};
+
+void kvm_mmu_naive_get_stats(struct kvm_vcpu *vcpu, struct kvm_mmu_stats *stats)
+{
+	struct naive_vcpu *nv = vcpu->mmu;
+
+	if (vcpu->kvm->mmu_ops != &kvm_mmu_naive || !nv) {
+		memset(stats, 0, sizeof(*stats));
+		return;
+	}
+	*stats = nv->stats;
+}
+
+u64 kvm_mmu_naive_pinned_total(void)
+{
+	return atomic64_read(&naive_pinned_total);
+}
+
+u64 kvm_mmu_naive_shadow_pages_total(void)
+{
+	return atomic64_read(&naive_pages_total);
+}

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SVM exit handlers, one per #VMEXIT code, in a table with a bounds check
+ * and a fallback.  The return contract of each: 1 = handled, re-enter the
+ * guest; 0 = kvm_run is filled in, return to userspace; < 0 = an error for
+ * KVM_RUN to return.
+ *
+ * Without decode assists or next-RIP saving (QEMU's SVM has neither), the
+ * handlers that must skip an instruction know its length (CPUID, RDMSR,
+ * HLT, ...) or decode it (MOV to/from CRn).
+ */
+#define pr_fmt(fmt) "kvm: " fmt
+
+#include <linux/printk.h>
+#include <linux/sched.h>
+#include <asm/traps.h>
+
+#include "svm.h"
+#include "mmu/mmu.h"
+
+static int svm_exit_ud(struct vcpu_svm *svm)
+{
+	kvm_queue_exception(&svm->vcpu, UD_VECTOR);
+	return 1;
+}
+
+/* The host took its interrupt, NMI or SMI once GIF was set again. */
+static int svm_exit_nop(struct vcpu_svm *svm)
+{
+	return 1;
+}
+
+static int svm_exit_invd(struct vcpu_svm *svm)
+{
+	/* Nothing to write back: guest caches are the host's. */
+	kvm_skip_instruction(&svm->vcpu, 2);
+	return 1;
+}
+
+static int svm_exit_cpuid(struct vcpu_svm *svm)
+{
+	return kvm_emulate_cpuid(&svm->vcpu);
+}
+
+static int svm_exit_hlt(struct vcpu_svm *svm)
+{
+	return kvm_emulate_halt(&svm->vcpu);
+}
+
+static int svm_exit_msr(struct vcpu_svm *svm)
+{
+	if (svm->vmcb->control.exit_info_1)
+		return kvm_emulate_wrmsr(&svm->vcpu);
+	return kvm_emulate_rdmsr(&svm->vcpu);
+}
+
+static int svm_exit_ioio(struct vcpu_svm *svm)
+{
+	u32 info = svm->vmcb->control.exit_info_1;
+	int size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;	/* 1, 2, 4 */
+	int asize = (info & SVM_IOIO_ASIZE_MASK) >> SVM_IOIO_ASIZE_SHIFT; /* 1, 2, 4 */
+	/* Bits 12:10 name the segment of OUTS (ES, CS, SS, DS, FS, GS order). */
+	int seg = (info >> 10) & 7;
+	bool string = info & SVM_IOIO_STR_MASK;
+	int r;
+
+	if (!boot_cpu_has(X86_FEATURE_DECODEASSISTS) || seg > VCPU_SREG_GS)
+		seg = VCPU_SREG_DS;
+	if (!string)
+		return kvm_emulate_pio(&svm->vcpu, info & SVM_IOIO_TYPE_MASK,
+				       info >> 16, size, false, false, 0, seg,
+				       svm->vmcb->control.exit_info_2);
+
+	down_read(&svm->vcpu.kvm->slots_lock);
+	r = kvm_emulate_pio(&svm->vcpu, info & SVM_IOIO_TYPE_MASK, info >> 16,
+			    size, true, info & SVM_IOIO_REP_MASK, asize * 2, seg,
+			    svm->vmcb->control.exit_info_2);
+	up_read(&svm->vcpu.kvm->slots_lock);
+	return r;
+}
+
+static int svm_exit_pf(struct vcpu_svm *svm)
+{
+	struct kvm_vcpu *vcpu = &svm->vcpu;
+	struct kvm_page_fault fault = {
+		.addr = svm->vmcb->control.exit_info_2,
+		.error_code = svm->vmcb->control.exit_info_1,
+	};
+	int r;
+
+	vcpu->stat.page_faults++;
+	down_read(&vcpu->kvm->slots_lock);
+	r = vcpu->kvm->mmu_ops->page_fault(vcpu, &fault);
+	up_read(&vcpu->kvm->slots_lock);
+
+	switch (r) {
+	case RET_PF_FIXED:
+	case RET_PF_RETRY:
+		return 1;
+	case RET_PF_GUEST:
+		kvm_inject_page_fault(vcpu, fault.addr, fault.guest_error_code);
+		return 1;
+	case RET_PF_EMULATE:
+		return kvm_emulate_instruction(vcpu);
+	default:
+		return r < 0 ? r : -EIO;
+	}
+}
+
+/* A physical machine check: the host's handler already ran. */
+static int svm_exit_mc(struct vcpu_svm *svm)
+{
+	return 1;
+}
+
+static int svm_exit_vintr(struct vcpu_svm *svm)
+{
+	struct kvm_vcpu *vcpu = &svm->vcpu;
+
+	/* The next entry injects the pending vector, if there is one. */
+	if (vcpu->pending_irq >= 0 || !vcpu->run->request_interrupt_window)
+		return 1;
+	vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+	return 0;
+}
+
+static int svm_exit_shutdown(struct vcpu_svm *svm)
+{
+	struct kvm_vcpu *vcpu = &svm->vcpu;
+
+	/* After a shutdown the VMCB is undefined: start from reset state. */
+	kvm_vendor->vcpu_reset(vcpu);
+	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+/*
+ * MOV to or from CR0/CR3/CR4/CR8, CLTS, LMSW and SMSW, decoded from the
+ * instruction bytes.  Returns the instruction length, or 0 if it is not
+ * one of these.
+ */
+struct svm_cr_insn {
+	bool write;
+	int cr;		/* 0, 3, 4, 8 */
+	int gpr;	/* -1 for CLTS */
+	enum { CR_MOV, CR_CLTS, CR_LMSW, CR_SMSW } op;
+};
+
+static int svm_decode_cr(struct kvm_vcpu *vcpu, const u8 *b, int n,
+			 struct svm_cr_insn *d)
+{
+	struct kvm_segment cs;
+	bool lock = false, op16 = false;
+	int i = 0, rex = 0;
+	u8 modrm;
+
+	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
+	for (; i < n; i++) {
+		if (b[i] == 0xf0)
+			lock = true;
+		else if (b[i] == 0x66)
+			op16 = true;
+		else if (b[i] != 0x67 && b[i] != 0x2e && b[i] != 0x3e &&
+			 b[i] != 0x26 && b[i] != 0x36 && b[i] != 0x64 &&
+			 b[i] != 0x65 && b[i] != 0xf2 && b[i] != 0xf3)
+			break;
+	}
+	if (i < n && kvm_is_long_mode(vcpu) && cs.l && (b[i] & 0xf0) == 0x40)
+		rex = b[i++];
+	if (i + 2 > n || b[i] != 0x0f)
+		return 0;
+	if (b[i + 1] == 0x06) {
+		d->op = CR_CLTS;
+		d->write = true;
+		d->cr = 0;
+		d->gpr = -1;
+		return i + 2;
+	}
+	if (i + 3 > n)
+		return 0;
+	modrm = b[i + 2];
+	/* Only register operands: a memory LMSW/SMSW is not handled here. */
+	if ((modrm >> 6) != 3)
+		return 0;
+	d->gpr = (modrm & 7) | ((rex & 1) << 3);
+	switch (b[i + 1]) {
+	case 0x20:
+	case 0x22:
+		d->op = CR_MOV;
+		d->write = b[i + 1] == 0x22;
+		d->cr = ((modrm >> 3) & 7) | ((rex & 4) << 1);
+		/* AMD: LOCK MOV CR0 is MOV CR8. */
+		if (lock && d->cr == 0)
+			d->cr = 8;
+		return i + 3;
+	case 0x01:
+		if (((modrm >> 3) & 7) == 6) {
+			d->op = CR_LMSW;
+			d->write = true;
+		} else if (((modrm >> 3) & 7) == 4) {
+			d->op = CR_SMSW;
+			d->write = false;
+		} else {
+			return 0;
+		}
+		d->cr = 0;
+		/* SMSW to a 16-bit register writes 16 bits. */
+		if (op16 && d->op == CR_SMSW)
+			d->cr = 0;
+		return i + 3;
+	default:
+		return 0;
+	}
+}
+
+static int svm_exit_cr(struct vcpu_svm *svm)
+{
+	struct kvm_vcpu *vcpu = &svm->vcpu;
+	struct svm_cr_insn d;
+	u8 insn[15];
+	u64 val, mask;
+	int n, len, fault = 0;
+
+	down_read(&vcpu->kvm->slots_lock);
+	n = kvm_fetch_insn(vcpu, insn);
+	up_read(&vcpu->kvm->slots_lock);
+	len = svm_decode_cr(vcpu, insn, n, &d);
+	if (!len) {
+		u64 data[3] = { n };
+
+		memcpy(&data[1], insn, n);
+		return kvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					       data, 3);
+	}
+	if (kvm_vendor->get_cpl(vcpu) && d.op != CR_SMSW) {
+		kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
+		return 1;
+	}
+	/* Outside 64-bit mode the GPR operand is 32 bits wide. */
+	mask = kvm_is_long_mode(vcpu) ? ~0ULL : 0xffffffffULL;
+
+	switch (d.op) {
+	case CR_CLTS:
+		fault = kvm_set_cr0(vcpu, vcpu->cr0 & ~X86_CR0_TS);
+		break;
+	case CR_LMSW:
+		/* LMSW sets PE but never clears it, and touches only MP, EM, TS. */
+		val = vcpu->regs[d.gpr] & 0xf;
+		val |= vcpu->cr0 & X86_CR0_PE;
+		fault = kvm_set_cr0(vcpu, (vcpu->cr0 & ~0xeULL) | val);
+		break;
+	case CR_SMSW:
+		vcpu->regs[d.gpr] = (vcpu->regs[d.gpr] & ~0xffffULL) |
+				    (vcpu->cr0 & 0xffff);
+		break;
+	case CR_MOV:
+		if (!d.write) {
+			switch (d.cr) {
+			case 0: val = vcpu->cr0; break;
+			case 3: val = vcpu->cr3; break;
+			case 4: val = vcpu->cr4; break;
+			case 8: val = vcpu->cr8; break;
+			default:
+				kvm_queue_exception(vcpu, UD_VECTOR);
+				return 1;
+			}
+			vcpu->regs[d.gpr] = val & mask;
+			break;
+		}
+		val = vcpu->regs[d.gpr] & mask;
+		switch (d.cr) {
+		case 0: fault = kvm_set_cr0(vcpu, val); break;
+		case 3: fault = kvm_set_cr3(vcpu, val); break;
+		case 4: fault = kvm_set_cr4(vcpu, val); break;
+		case 8:
+			if (val & ~0xfULL)
+				fault = 1;
+			else
+				vcpu->cr8 = val;
+			break;
+		default:
+			kvm_queue_exception(vcpu, UD_VECTOR);
+			return 1;
+		}
+		break;
+	}
+	if (fault) {
+		kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
+		return 1;
+	}
+	kvm_skip_instruction(vcpu, len);
+	return 1;
+}
+
+static int svm_exit_invlpg(struct vcpu_svm *svm)
+{
+	return kvm_emulate_invlpg(&svm->vcpu);
+}
+
+typedef int (*svm_exit_handler_t)(struct vcpu_svm *svm);
+
+static const svm_exit_handler_t svm_exit_handlers[] = {
+	[SVM_EXIT_READ_CR0]			= svm_exit_cr,
+	[SVM_EXIT_READ_CR3]			= svm_exit_cr,
+	[SVM_EXIT_READ_CR4]			= svm_exit_cr,
+	[SVM_EXIT_WRITE_CR0]			= svm_exit_cr,
+	[SVM_EXIT_WRITE_CR3]			= svm_exit_cr,
+	[SVM_EXIT_WRITE_CR4]			= svm_exit_cr,
+	[SVM_EXIT_EXCP_BASE + PF_VECTOR]	= svm_exit_pf,
+	[SVM_EXIT_EXCP_BASE + MC_VECTOR]	= svm_exit_mc,
+	[SVM_EXIT_INTR]				= svm_exit_nop,
+	[SVM_EXIT_NMI]				= svm_exit_nop,
+	[SVM_EXIT_SMI]				= svm_exit_nop,
+	[SVM_EXIT_VINTR]			= svm_exit_vintr,
+	[SVM_EXIT_CPUID]			= svm_exit_cpuid,
+	[SVM_EXIT_INVD]				= svm_exit_invd,
+	[SVM_EXIT_HLT]				= svm_exit_hlt,
+	[SVM_EXIT_INVLPG]			= svm_exit_invlpg,
+	[SVM_EXIT_INVLPGA]			= svm_exit_ud,
+	[SVM_EXIT_IOIO]				= svm_exit_ioio,
+	[SVM_EXIT_MSR]				= svm_exit_msr,
+	[SVM_EXIT_SHUTDOWN]			= svm_exit_shutdown,
+	[SVM_EXIT_VMRUN]			= svm_exit_ud,
+	[SVM_EXIT_VMMCALL]			= svm_exit_ud,
+	[SVM_EXIT_VMLOAD]			= svm_exit_ud,
+	[SVM_EXIT_VMSAVE]			= svm_exit_ud,
+	[SVM_EXIT_STGI]				= svm_exit_ud,
+	[SVM_EXIT_CLGI]				= svm_exit_ud,
+	[SVM_EXIT_SKINIT]			= svm_exit_ud,
+	[SVM_EXIT_MONITOR]			= svm_exit_ud,
+	[SVM_EXIT_MWAIT]			= svm_exit_ud,
+	[SVM_EXIT_XSETBV]			= svm_exit_ud,
+	[SVM_EXIT_RDPRU]			= svm_exit_ud,
+};
+
+int svm_handle_exit(struct vcpu_svm *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	struct kvm_vcpu *vcpu = &svm->vcpu;
+	u32 code = c->exit_code;
+
+	if (code == (u32)SVM_EXIT_ERR) {
+		/* VMRUN refused the VMCB: a state userspace set is invalid. */
+		pr_info_ratelimited("vCPU %d: VMRUN failed (invalid guest state: CR0 %#llx CR4 %#llx EFER %#llx)\n",
+				    vcpu->vcpu_id, svm->vmcb->save.cr0,
+				    svm->vmcb->save.cr4, svm->vmcb->save.efer);
+		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		vcpu->run->fail_entry.hardware_entry_failure_reason = code;
+		vcpu->run->fail_entry.cpu = svm->last_cpu;
+		return 0;
+	}
+	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
+		return svm_exit_handlers[code](svm);
+
+	/* Not an exit this backend asked for: userspace gets the code. */
+	pr_debug_ratelimited("vCPU %d: unexpected #VMEXIT %#x\n", vcpu->vcpu_id, code);
+	kvm_exit_unknown(vcpu, code);
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KVM_RESEARCH_SVM_H
+#define KVM_RESEARCH_SVM_H
+
+#include <asm/svm.h>
+
+#include "kvm_host.h"
+
+/* The SVM backend's vCPU: the generic vCPU embedded, found by container_of. */
+struct vcpu_svm {
+	struct kvm_vcpu vcpu;
+	struct vmcb *vmcb;
+	unsigned long vmcb_pa;
+	/* Host state VMSAVE/VMLOAD switch (FS, GS, TR, LDTR, syscall MSRs). */
+	struct page *host_state;
+
+	u32 asid;
+	u64 asid_generation;
+	int last_cpu;
+};
+
+static inline struct vcpu_svm *to_svm(struct kvm_vcpu *vcpu)
+{
+	return container_of(vcpu, struct vcpu_svm, vcpu);
+}
+
+/* vmenter.S: VMLOAD, VMRUN, VMSAVE with the guest's general registers. */
+void __svm_vcpu_run(unsigned long vmcb_pa, unsigned long host_state_pa,
+		    u64 *regs);
+
+/* exits.c */
+int svm_handle_exit(struct vcpu_svm *svm);
+
+/* svm.c */
+void svm_set_intercept(struct vmcb *vmcb, int bit);
+void svm_clr_intercept(struct vmcb *vmcb, int bit);
+
+#endif /* KVM_RESEARCH_SVM_H */

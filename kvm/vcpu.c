@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPUs: KVM_CREATE_VCPU, the vCPU file descriptor, its mmap'ed kvm_run,
+ * and the ioctls that read and write its state.
+ *
+ * Every vCPU ioctl holds vcpu->mutex; KVM_RUN holds it for as long as the
+ * thread is in the guest, so state is never changed under a running vCPU.
+ */
+#define pr_fmt(fmt) "kvm: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/fpu/api.h>
+
+#include "kvm_host.h"
+#include "mmu/mmu.h"
+
+/* The mmap'ed area: kvm_run, then the page that port I/O data goes through. */
+#define KVM_VCPU_MMAP_PAGES	2
+
+int kvm_vcpu_mmap_size(void)
+{
+	return KVM_VCPU_MMAP_PAGES * PAGE_SIZE;
+}
+
+void kvm_make_all_vcpus_request(struct kvm *kvm, int req)
+{
+	int i, n = READ_ONCE(kvm->nr_vcpus);
+
+	/* Pairs with the smp_store_release() publishing a new vCPU. */
+	smp_rmb();
+	for (i = 0; i < n; i++) {
+		struct kvm_vcpu *vcpu = kvm->vcpus[i];
+		int cpu;
+
+		set_bit(req, &vcpu->requests);
+		/* An IPI makes a vCPU in guest mode exit; the request is seen before re-entry. */
+		cpu = READ_ONCE(vcpu->cpu);
+		if (cpu >= 0 && cpu != raw_smp_processor_id())
+			smp_send_reschedule(cpu);
+	}
+}
+
+/* ---- state ioctls ----------------------------------------------------- */
+
+static void kvm_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *r)
+{
+	r->rax = vcpu->regs[VCPU_REGS_RAX];
+	r->rbx = vcpu->regs[VCPU_REGS_RBX];
+	r->rcx = vcpu->regs[VCPU_REGS_RCX];
+	r->rdx = vcpu->regs[VCPU_REGS_RDX];
+	r->rsi = vcpu->regs[VCPU_REGS_RSI];
+	r->rdi = vcpu->regs[VCPU_REGS_RDI];
+	r->rsp = vcpu->regs[VCPU_REGS_RSP];
+	r->rbp = vcpu->regs[VCPU_REGS_RBP];
+	r->r8 = vcpu->regs[VCPU_REGS_R8];
+	r->r9 = vcpu->regs[VCPU_REGS_R9];
+	r->r10 = vcpu->regs[VCPU_REGS_R10];
+	r->r11 = vcpu->regs[VCPU_REGS_R11];
+	r->r12 = vcpu->regs[VCPU_REGS_R12];
+	r->r13 = vcpu->regs[VCPU_REGS_R13];
+	r->r14 = vcpu->regs[VCPU_REGS_R14];
+	r->r15 = vcpu->regs[VCPU_REGS_R15];
+	r->rip = vcpu->rip;
+	r->rflags = vcpu->rflags;
+}
+
+static void kvm_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *r)
+{
+	vcpu->regs[VCPU_REGS_RAX] = r->rax;
+	vcpu->regs[VCPU_REGS_RBX] = r->rbx;
+	vcpu->regs[VCPU_REGS_RCX] = r->rcx;
+	vcpu->regs[VCPU_REGS_RDX] = r->rdx;
+	vcpu->regs[VCPU_REGS_RSI] = r->rsi;
+	vcpu->regs[VCPU_REGS_RDI] = r->rdi;
+	vcpu->regs[VCPU_REGS_RSP] = r->rsp;
+	vcpu->regs[VCPU_REGS_RBP] = r->rbp;
+	vcpu->regs[VCPU_REGS_R8] = r->r8;
+	vcpu->regs[VCPU_REGS_R9] = r->r9;
+	vcpu->regs[VCPU_REGS_R10] = r->r10;
+	vcpu->regs[VCPU_REGS_R11] = r->r11;
+	vcpu->regs[VCPU_REGS_R12] = r->r12;
+	vcpu->regs[VCPU_REGS_R13] = r->r13;
+	vcpu->regs[VCPU_REGS_R14] = r->r14;
+	vcpu->regs[VCPU_REGS_R15] = r->r15;
+	vcpu->rip = r->rip;
+	/* Bit 1 is always set; reserved bits read as 0. */
+	vcpu->rflags = (r->rflags & 0x3f7fd7) | X86_EFLAGS_FIXED;
+}
+
+static const int kvm_seg_order[] = {
+	VCPU_SREG_CS, VCPU_SREG_DS, VCPU_SREG_ES, VCPU_SREG_FS,
+	VCPU_SREG_GS, VCPU_SREG_SS, VCPU_SREG_TR, VCPU_SREG_LDTR,
+};
+
+static void kvm_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *s)
+{
+	struct kvm_segment *segs[] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
+	};
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < ARRAY_SIZE(segs); i++)
+		kvm_vendor->get_segment(vcpu, segs[i], kvm_seg_order[i]);
+	kvm_vendor->get_dtable(vcpu, &s->gdt, false);
+	kvm_vendor->get_dtable(vcpu, &s->idt, true);
+	s->cr0 = vcpu->cr0;
+	s->cr2 = vcpu->cr2;
+	s->cr3 = vcpu->cr3;
+	s->cr4 = vcpu->cr4;
+	s->cr8 = vcpu->cr8;
+	s->efer = vcpu->efer;
+	s->apic_base = vcpu->apic_base;
+	if (vcpu->pending_irq >= 0)
+		set_bit(vcpu->pending_irq, (unsigned long *)s->interrupt_bitmap);
+}
+
+static int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
+{
+	const struct kvm_segment *segs[] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
+	};
+	int i, irq;
+
+	/* Reject what the hardware would refuse to enter with. */
+	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+		return -EINVAL;
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG) &&
+	    !(s->cr4 & X86_CR4_PAE))
+		return -EINVAL;
+	if (s->efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		return -EINVAL;
+
+	for (i = 0; i < ARRAY_SIZE(segs); i++)
+		kvm_vendor->set_segment(vcpu, segs[i], kvm_seg_order[i]);
+	kvm_vendor->set_dtable(vcpu, &s->gdt, false);
+	kvm_vendor->set_dtable(vcpu, &s->idt, true);
+	vcpu->cr0 = s->cr0;
+	vcpu->cr2 = s->cr2;
+	vcpu->cr3 = s->cr3;
+	vcpu->cr4 = s->cr4;
+	vcpu->cr8 = s->cr8 & 0xf;
+	vcpu->efer = s->efer;
+	vcpu->apic_base = s->apic_base;
+	kvm_vendor->update_cr(vcpu);
+	vcpu->kvm->mmu_ops->new_cr3(vcpu);
+
+	irq = find_first_bit((const unsigned long *)s->interrupt_bitmap,
+			     KVM_NR_INTERRUPTS);
+	vcpu->pending_irq = irq < KVM_NR_INTERRUPTS ? irq : -1;
+	return 0;
+}
+
+static void kvm_vcpu_get_fpu(struct kvm_vcpu *vcpu, struct kvm_fpu *fpu)
+{
+	struct fxregs_state *fx = &vcpu->guest_fpu.fpstate->regs.fxsave;
+
+	memset(fpu, 0, sizeof(*fpu));
+	memcpy(fpu->fpr, fx->st_space, 128);
+	fpu->fcw = fx->cwd;
+	fpu->fsw = fx->swd;
+	fpu->ftwx = fx->twd;
+	fpu->last_opcode = fx->fop;
+	fpu->last_ip = fx->rip;
+	fpu->last_dp = fx->rdp;
+	memcpy(fpu->xmm, fx->xmm_space, sizeof(fpu->xmm));
+	fpu->mxcsr = fx->mxcsr;
+}
+
+static int kvm_vcpu_set_fpu(struct kvm_vcpu *vcpu, const struct kvm_fpu *fpu)
+{
+	struct fxregs_state *fx = &vcpu->guest_fpu.fpstate->regs.fxsave;
+
+	/* A reserved MXCSR bit would make the next FXRSTOR/XRSTOR fault. */
+	if (fpu->mxcsr & 0xffff0000)
+		return -EINVAL;
+	memcpy(fx->st_space, fpu->fpr, 128);
+	fx->cwd = fpu->fcw;
+	fx->swd = fpu->fsw;
+	fx->twd = fpu->ftwx;
+	fx->fop = fpu->last_opcode;
+	fx->rip = fpu->last_ip;
+	fx->rdp = fpu->last_dp;
+	memcpy(fx->xmm_space, fpu->xmm, sizeof(fpu->xmm));
+	fx->mxcsr = fpu->mxcsr;
+	return 0;
+}
+
+/* KVM_GET_MSRS / KVM_SET_MSRS: returns how many entries were processed. */
+static int kvm_vcpu_msrs(struct kvm_vcpu *vcpu, struct kvm_msrs __user *umsrs,
+			 bool set)
+{
+	struct kvm_msr_entry __user *uentries = umsrs->entries;
+	struct kvm_msrs msrs;
+	struct kvm_msr_entry e;
+	u32 i;
+
+	if (copy_from_user(&msrs, umsrs, sizeof(msrs)))
+		return -EFAULT;
+	if (msrs.nmsrs > KVM_MAX_CPUID_ENTRIES * 4)
+		return -E2BIG;
+	for (i = 0; i < msrs.nmsrs; i++) {
+		if (copy_from_user(&e, &uentries[i], sizeof(e)))
+			return -EFAULT;
+		if (set) {
+			if (kvm_set_msr(vcpu, e.index, e.data, true))
+				break;
+		} else {
+			if (kvm_get_msr(vcpu, e.index, &e.data, true))
+				break;
+			if (copy_to_user(&uentries[i].data, &e.data, sizeof(e.data)))
+				return -EFAULT;
+		}
+	}
+	return i;
+}
+
+static int kvm_vcpu_set_cpuid2(struct kvm_vcpu *vcpu,
+			       struct kvm_cpuid2 __user *ucpuid)
+{
+	struct kvm_cpuid_entry2 *entries;
+	struct kvm_cpuid2 cpuid;
+
+	if (copy_from_user(&cpuid, ucpuid, sizeof(cpuid)))
+		return -EFAULT;
+	if (cpuid.nent > KVM_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	entries = memdup_user(ucpuid->entries, array_size(cpuid.nent, sizeof(*entries)));
+	if (IS_ERR(entries))
+		return PTR_ERR(entries);
+	kfree(vcpu->cpuid);
+	vcpu->cpuid = entries;
+	vcpu->cpuid_nent = cpuid.nent;
+	return 0;
+}
+
+static int kvm_vcpu_set_signal_mask(struct kvm_vcpu *vcpu,
+				    struct kvm_signal_mask __user *umask)
+{
+	struct kvm_signal_mask mask;
+	sigset_t set;
+
+	if (!umask) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&mask, umask, sizeof(mask)))
+		return -EFAULT;
+	if (mask.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, umask->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
+static int kvm_vcpu_translate(struct kvm_vcpu *vcpu, struct kvm_translation *tr)
+{
+	u32 error_code;
+	gpa_t gpa;
+
+	down_read(&vcpu->kvm->slots_lock);
+	gpa = vcpu->kvm->mmu_ops->translate(vcpu, tr->linear_address, 0, false,
+					    &error_code);
+	up_read(&vcpu->kvm->slots_lock);
+	tr->physical_address = gpa;
+	tr->valid = gpa != KVM_INVALID_GPA;
+	tr->writeable = 1;
+	tr->usermode = 0;
+	return 0;
+}
+
+static int kvm_vcpu_run(struct kvm_vcpu *vcpu)
+{
+	sigset_t saved;
+	int r;
+
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &saved);
+	r = kvm_arch_vcpu_run(vcpu);
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &saved, NULL);
+	return r;
+}
+
+static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
+			   unsigned long arg)
+{
+	struct kvm_vcpu *vcpu = filp->private_data;
+	void __user *argp = (void __user *)arg;
+	union {
+		struct kvm_regs regs;
+		struct kvm_sregs sregs;
+		struct kvm_fpu fpu;
+		struct kvm_mp_state mp;
+		struct kvm_translation tr;
+		struct kvm_interrupt irq;
+	} *u;
+	long r;
+
+	if (vcpu->kvm->mm != current->mm)
+		return -EIO;
+
+	u = kzalloc(sizeof(*u), GFP_KERNEL);
+	if (!u)
+		return -ENOMEM;
+	if (mutex_lock_killable(&vcpu->mutex)) {
+		kfree(u);
+		return -EINTR;
+	}
+
+	switch (ioctl) {
+	case KVM_RUN:
+		r = -EINVAL;
+		if (arg)
+			break;
+		r = kvm_vcpu_run(vcpu);
+		break;
+	case KVM_GET_REGS:
+		kvm_vcpu_get_regs(vcpu, &u->regs);
+		r = copy_to_user(argp, &u->regs, sizeof(u->regs)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_REGS:
+		r = -EFAULT;
+		if (copy_from_user(&u->regs, argp, sizeof(u->regs)))
+			break;
+		kvm_vcpu_set_regs(vcpu, &u->regs);
+		r = 0;
+		break;
+	case KVM_GET_SREGS:
+		kvm_vcpu_get_sregs(vcpu, &u->sregs);
+		r = copy_to_user(argp, &u->sregs, sizeof(u->sregs)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_SREGS:
+		r = -EFAULT;
+		if (copy_from_user(&u->sregs, argp, sizeof(u->sregs)))
+			break;
+		r = kvm_vcpu_set_sregs(vcpu, &u->sregs);
+		break;
+	case KVM_GET_FPU:
+		kvm_vcpu_get_fpu(vcpu, &u->fpu);
+		r = copy_to_user(argp, &u->fpu, sizeof(u->fpu)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_FPU:
+		r = -EFAULT;
+		if (copy_from_user(&u->fpu, argp, sizeof(u->fpu)))
+			break;
+		r = kvm_vcpu_set_fpu(vcpu, &u->fpu);
+		break;
+	case KVM_GET_MSRS:
+		r = kvm_vcpu_msrs(vcpu, argp, false);
+		break;
+	case KVM_SET_MSRS:
+		r = kvm_vcpu_msrs(vcpu, argp, true);
+		break;
+	case KVM_SET_CPUID2:
+		r = kvm_vcpu_set_cpuid2(vcpu, argp);
+		break;
+	case KVM_GET_MP_STATE:
+		u->mp.mp_state = vcpu->mp_state;
+		r = copy_to_user(argp, &u->mp, sizeof(u->mp)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_MP_STATE:
+		r = -EFAULT;
+		if (copy_from_user(&u->mp, argp, sizeof(u->mp)))
+			break;
+		r = -EINVAL;
+		if (u->mp.mp_state != KVM_MP_STATE_RUNNABLE &&
+		    u->mp.mp_state != KVM_MP_STATE_HALTED)
+			break;
+		vcpu->mp_state = u->mp.mp_state;
+		r = 0;
+		break;
+	case KVM_SET_SIGNAL_MASK:
+		r = kvm_vcpu_set_signal_mask(vcpu, argp);
+		break;
+	case KVM_TRANSLATE:
+		r = -EFAULT;
+		if (copy_from_user(&u->tr, argp, sizeof(u->tr)))
+			break;
+		r = kvm_vcpu_translate(vcpu, &u->tr);
+		if (!r && copy_to_user(argp, &u->tr, sizeof(u->tr)))
+			r = -EFAULT;
+		break;
+	case KVM_INTERRUPT:
+		r = -EFAULT;
+		if (copy_from_user(&u->irq, argp, sizeof(u->irq)))
+			break;
+		r = -EINVAL;
+		if (u->irq.irq >= KVM_NR_INTERRUPTS)
+			break;
+		r = -EEXIST;
+		if (vcpu->pending_irq >= 0)
+			break;
+		vcpu->pending_irq = u->irq.irq;
+		r = 0;
+		break;
+	default:
+		/* Upstream answers unknown vCPU ioctls with EINVAL. */
+		r = -EINVAL;
+	}
+
+	mutex_unlock(&vcpu->mutex);
+	kfree(u);
+	return r;
+}
+
+static vm_fault_t kvm_vcpu_fault(struct vm_fault *vmf)
+{
+	struct kvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == KVM_PIO_PAGE_OFFSET)
+		page = vcpu->pio_page;
+	else
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct kvm_vcpu_vm_ops = {
+	.fault = kvm_vcpu_fault,
+};
+
+static int kvm_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	if (vma->vm_pgoff + vma_pages(vma) > KVM_VCPU_MMAP_PAGES)
+		return -EINVAL;
+	vma->vm_ops = &kvm_vcpu_vm_ops;
+	return 0;
+}
+
+static int kvm_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct kvm_vcpu *vcpu = filp->private_data;
+
+	kvm_put(vcpu->kvm);
+	return 0;
+}
+
+static const struct file_operations kvm_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = kvm_vcpu_ioctl,
+	.compat_ioctl = kvm_vcpu_ioctl,
+	.mmap = kvm_vcpu_mmap,
+	.release = kvm_vcpu_release,
+	.llseek = noop_llseek,
+};
+
+/* The architectural state after RESET (Intel SDM vol. 3A 9.1.1). */
+static void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
+{
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	/* EDX holds the processor signature after reset. */
+	vcpu->regs[VCPU_REGS_RDX] = 0x600;
+	vcpu->rip = 0xfff0;
+	vcpu->rflags = X86_EFLAGS_FIXED;
+	vcpu->cr0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
+	vcpu->cr2 = 0;
+	vcpu->cr3 = 0;
+	vcpu->cr4 = 0;
+	vcpu->cr8 = 0;
+	vcpu->efer = 0;
+	vcpu->apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE |
+			  (vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	vcpu->pending_irq = -1;
+	kvm_vendor->vcpu_reset(vcpu);
+}
+
+void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	vcpu->kvm->mmu_ops->vcpu_destroy(vcpu);
+	kfree(vcpu->cpuid);
+	fpu_free_guest_fpstate(&vcpu->guest_fpu);
+	__free_page(vcpu->pio_page);
+	free_page((unsigned long)vcpu->run);
+	put_pid(vcpu->pid);
+	kvm_vendor->vcpu_free(vcpu);
+}
+
+int kvm_vm_create_vcpu(struct kvm *kvm, unsigned long id)
+{
+	struct kvm_vcpu *vcpu;
+	int r, i;
+
+	if (id >= KVM_MAX_VCPUS)
+		return -EINVAL;
+
+	mutex_lock(&kvm->lock);
+	r = -EEXIST;
+	for (i = 0; i < kvm->nr_vcpus; i++)
+		if (kvm->vcpus[i]->vcpu_id == id)
+			goto err_unlock;
+	r = -EINVAL;
+	if (kvm->nr_vcpus >= KVM_MAX_VCPUS)
+		goto err_unlock;
+
+	r = -ENOMEM;
+	vcpu = kvm_vendor->vcpu_create();
+	if (!vcpu)
+		goto err_unlock;
+	vcpu->kvm = kvm;
+	vcpu->vcpu_id = id;
+	vcpu->cpu = -1;
+	mutex_init(&vcpu->mutex);
+
+	vcpu->run = (struct kvm_run *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run)
+		goto err_vendor_free;
+	vcpu->pio_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!vcpu->pio_page)
+		goto err_free_run;
+	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
+		goto err_free_pio;
+	r = kvm->mmu_ops->vcpu_init(vcpu);
+	if (r)
+		goto err_free_fpu;
+	kvm_vcpu_reset(vcpu);
+
+	/* The fd's reference to the VM; dropped by kvm_vcpu_release(). */
+	kvm_get(kvm);
+	r = anon_inode_getfd("kvm-vcpu", &kvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (r < 0)
+		goto err_put_kvm;
+
+	kvm->vcpus[kvm->nr_vcpus] = vcpu;
+	/* Readers (kvm_make_all_vcpus_request()) see the pointer first. */
+	smp_store_release(&kvm->nr_vcpus, kvm->nr_vcpus + 1);
+	mutex_unlock(&kvm->lock);
+	return r;
+
+err_put_kvm:
+	/* Not the last reference: the VM fd still holds one. */
+	kvm_put(kvm);
+	kvm->mmu_ops->vcpu_destroy(vcpu);
+err_free_fpu:
+	fpu_free_guest_fpstate(&vcpu->guest_fpu);
+err_free_pio:
+	__free_page(vcpu->pio_page);
+err_free_run:
+	free_page((unsigned long)vcpu->run);
+err_vendor_free:
+	kvm_vendor->vcpu_free(vcpu);
+err_unlock:
+	mutex_unlock(&kvm->lock);
+	return r;
+}

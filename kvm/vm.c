@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMs: KVM_CREATE_VM, the VM file descriptor, memory slots, and access to
+ * guest memory through them.
+ *
+ * A VM lives as long as its fd or any of its vCPU fds: each holds a
+ * reference (kvm->users).  The fds' file_operations name THIS_MODULE, so
+ * rmmod is refused while any of them is open.
+ */
+#define pr_fmt(fmt) "kvm: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "kvm_host.h"
+#include "mmu/mmu.h"
+
+void kvm_get(struct kvm *kvm)
+{
+	kref_get(&kvm->users);
+}
+
+static void kvm_destroy(struct kref *kref)
+{
+	struct kvm *kvm = container_of(kref, struct kvm, users);
+	struct mm_struct *mm = kvm->mm;
+	int i;
+
+	/* Every vCPU fd is closed: nothing runs any more. */
+	for (i = 0; i < kvm->nr_vcpus; i++)
+		kvm_vcpu_destroy(kvm->vcpus[i]);
+	if (kvm->mmu_ops->vm_destroy)
+		kvm->mmu_ops->vm_destroy(kvm);
+	kfree(kvm);
+	mmdrop(mm);
+}
+
+void kvm_put(struct kvm *kvm)
+{
+	kref_put(&kvm->users, kvm_destroy);
+}
+
+/* ---- memory slots -------------------------------------------------- */
+
+/* Caller holds slots_lock (either way). */
+struct kvm_memory_slot *kvm_gfn_to_slot(struct kvm *kvm, gfn_t gfn)
+{
+	struct kvm_memory_slot *slot;
+	int i;
+
+	for (i = 0; i < KVM_MAX_MEM_SLOTS; i++) {
+		slot = &kvm->slots[i];
+		if (slot->npages && gfn >= slot->base_gfn &&
+		    gfn - slot->base_gfn < slot->npages)
+			return slot;
+	}
+	return NULL;
+}
+
+/* KVM_HVA_ERR for a gfn outside every slot, or a write to a read-only one. */
+unsigned long kvm_gfn_to_hva(struct kvm *kvm, gfn_t gfn, bool write)
+{
+	struct kvm_memory_slot *slot = kvm_gfn_to_slot(kvm, gfn);
+
+	if (!slot || (write && (slot->flags & KVM_MEM_READONLY)))
+		return KVM_HVA_ERR;
+	return slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
+}
+
+/* Copy guest memory; the calling thread must be one of the VM's process. */
+int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len)
+{
+	while (len) {
+		unsigned long off = offset_in_page(gpa);
+		unsigned long n = min(len, PAGE_SIZE - off);
+		unsigned long hva = kvm_gfn_to_hva(kvm, gpa >> PAGE_SHIFT, false);
+
+		if (hva == KVM_HVA_ERR || copy_from_user(data, (void __user *)(hva + off), n))
+			return -EFAULT;
+		gpa += n;
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data, unsigned long len)
+{
+	while (len) {
+		unsigned long off = offset_in_page(gpa);
+		unsigned long n = min(len, PAGE_SIZE - off);
+		unsigned long hva = kvm_gfn_to_hva(kvm, gpa >> PAGE_SHIFT, true);
+
+		if (hva == KVM_HVA_ERR || copy_to_user((void __user *)(hva + off), data, n))
+			return -EFAULT;
+		gpa += n;
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * KVM_SET_USER_MEMORY_REGION: create (size != 0, unused id), delete (size
+ * 0), move or resize (size != 0, used id) a slot.
+ */
+static int kvm_vm_set_memory_region(struct kvm *kvm,
+				    const struct kvm_userspace_memory_region *mem)
+{
+	u64 npages = mem->memory_size >> PAGE_SHIFT;
+	gfn_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	struct kvm_memory_slot *slot;
+	int i;
+
+	/* The upper 16 bits of slot name an address space; only 0 exists. */
+	if (mem->slot >= KVM_MAX_MEM_SLOTS)
+		return -EINVAL;
+	if (mem->flags & ~KVM_MEM_READONLY)
+		return -EINVAL;
+	if ((mem->memory_size | mem->guest_phys_addr | mem->userspace_addr) &
+	    ~PAGE_MASK)
+		return -EINVAL;
+	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr ||
+	    mem->userspace_addr + mem->memory_size < mem->userspace_addr)
+		return -EINVAL;
+	/* Guest-physical addresses have at most 52 bits. */
+	if ((mem->guest_phys_addr + mem->memory_size) > (1ULL << 52))
+		return -EINVAL;
+	if (npages && !access_ok((void __user *)(unsigned long)mem->userspace_addr,
+				 mem->memory_size))
+		return -EINVAL;
+
+	down_write(&kvm->slots_lock);
+	for (i = 0; i < KVM_MAX_MEM_SLOTS && npages; i++) {
+		slot = &kvm->slots[i];
+		if (i == mem->slot || !slot->npages)
+			continue;
+		if (base_gfn < slot->base_gfn + slot->npages &&
+		    slot->base_gfn < base_gfn + npages) {
+			up_write(&kvm->slots_lock);
+			return -EEXIST;
+		}
+	}
+	slot = &kvm->slots[mem->slot];
+	if (slot->npages && kvm->mmu_ops->slot_changed)
+		kvm->mmu_ops->slot_changed(kvm, slot);
+	slot->id = mem->slot;
+	slot->flags = mem->flags;
+	slot->base_gfn = base_gfn;
+	slot->npages = npages;
+	slot->userspace_addr = mem->userspace_addr;
+	up_write(&kvm->slots_lock);
+
+	/*
+	 * Shadow mappings of the old slot go before the vCPUs next enter
+	 * the guest; until then the pages they map stay pinned, so a guest
+	 * can never reach a freed page.
+	 */
+	kvm_make_all_vcpus_request(kvm, KVM_REQ_MMU_RELOAD);
+	return 0;
+}
+
+/* ---- the VM fd --------------------------------------------------------- */
+
+static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
+			 unsigned long arg)
+{
+	struct kvm *kvm = filp->private_data;
+	void __user *argp = (void __user *)arg;
+
+	if (kvm->mm != current->mm)
+		return -EIO;
+
+	switch (ioctl) {
+	case KVM_CREATE_VCPU:
+		return kvm_vm_create_vcpu(kvm, arg);
+	case KVM_SET_USER_MEMORY_REGION: {
+		struct kvm_userspace_memory_region mem;
+
+		if (copy_from_user(&mem, argp, sizeof(mem)))
+			return -EFAULT;
+		return kvm_vm_set_memory_region(kvm, &mem);
+	}
+	case KVM_CHECK_EXTENSION:
+		return kvm_check_extension(arg);
+	case KVM_SET_TSS_ADDR:
+		/* Used by the VMX backend's real-mode support; kept for it. */
+		mutex_lock(&kvm->lock);
+		kvm->tss_addr = arg;
+		mutex_unlock(&kvm->lock);
+		return 0;
+	case KVM_SET_IDENTITY_MAP_ADDR: {
+		u64 addr;
+
+		if (copy_from_user(&addr, argp, sizeof(addr)))
+			return -EFAULT;
+		mutex_lock(&kvm->lock);
+		kvm->identity_map_addr = addr;
+		mutex_unlock(&kvm->lock);
+		return 0;
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int kvm_vm_release(struct inode *inode, struct file *filp)
+{
+	kvm_put(filp->private_data);
+	return 0;
+}
+
+static const struct file_operations kvm_vm_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = kvm_vm_ioctl,
+	.compat_ioctl = kvm_vm_ioctl,
+	.release = kvm_vm_release,
+	.llseek = noop_llseek,
+};
+
+int kvm_dev_create_vm(unsigned long type)
+{
+	const struct kvm_mmu_ops *mmu_ops = kvm_mmu_selected();
+	struct kvm *kvm;
+	int r, fd;
+
+	if (type)
+		return -EINVAL;
+	if (!mmu_ops->page_fault) {
+		pr_info_ratelimited("KVM_CREATE_VM: mmu=%s is not implemented yet; load with mmu=naive\n",
+				    mmu_ops->name);
+		return -EOPNOTSUPP;
+	}
+
+	kvm = kzalloc(sizeof(*kvm), GFP_KERNEL_ACCOUNT);
+	if (!kvm)
+		return -ENOMEM;
+	kref_init(&kvm->users);
+	mutex_init(&kvm->lock);
+	init_rwsem(&kvm->slots_lock);
+	kvm->mmu_ops = mmu_ops;
+	kvm->mm = current->mm;
+	mmgrab(kvm->mm);
+
+	if (mmu_ops->vm_init) {
+		r = mmu_ops->vm_init(kvm);
+		if (r)
+			goto err_drop_mm;
+	}
+
+	fd = anon_inode_getfd("kvm-vm", &kvm_vm_fops, kvm, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		r = fd;
+		goto err_mmu_destroy;
+	}
+	return fd;
+
+err_mmu_destroy:
+	if (mmu_ops->vm_destroy)
+		mmu_ops->vm_destroy(kvm);
+err_drop_mm:
+	mmdrop(kvm->mm);
+	kfree(kvm);
+	return r;
+}

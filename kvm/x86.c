@@ -1,0 +1,848 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic half of running a vCPU: the KVM_RUN loop, and what exits
+ * mean independently of the vendor: port I/O and MMIO to userspace,
+ * CPUID, MSRs, control-register writes, exception queueing.
+ *
+ * Return contract of every exit handler here and in the backends:
+ * 1 = handled, re-enter the guest; 0 = kvm_run is filled in, return to
+ * userspace; < 0 = an error for KVM_RUN to return.
+ */
+#define pr_fmt(fmt) "kvm: " fmt
+
+#include <linux/pid.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include <asm/fpu/api.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+#include <asm/traps.h>
+
+#include "kvm_host.h"
+#include "mmu/mmu.h"
+
+/* ---- exceptions --------------------------------------------------------- */
+
+static bool kvm_exception_is_contributory(u8 vector)
+{
+	return vector == DE_VECTOR || vector == TS_VECTOR || vector == NP_VECTOR ||
+	       vector == SS_VECTOR || vector == GP_VECTOR;
+}
+
+static bool kvm_exception_has_error_code(u8 vector)
+{
+	return vector == DF_VECTOR || vector == TS_VECTOR || vector == NP_VECTOR ||
+	       vector == SS_VECTOR || vector == GP_VECTOR || vector == PF_VECTOR ||
+	       vector == AC_VECTOR;
+}
+
+/*
+ * Queue an exception for the next entry.  A second exception while one is
+ * pending (e.g. a #PF while delivering a #GP) combines as the hardware
+ * does: into #DF, and a fault while delivering #DF is a triple fault.
+ */
+static void kvm_queue(struct kvm_vcpu *vcpu, u8 vector, bool has_error,
+		      u32 error_code)
+{
+	struct kvm_queued_exception *e = &vcpu->exception;
+
+	if (e->pending) {
+		u8 first = e->vector;
+
+		if (first == DF_VECTOR) {
+			vcpu->triple_fault = true;
+			e->pending = false;
+			return;
+		}
+		if ((kvm_exception_is_contributory(first) || first == PF_VECTOR) &&
+		    (kvm_exception_is_contributory(vector) ||
+		     (vector == PF_VECTOR && first == PF_VECTOR))) {
+			vector = DF_VECTOR;
+			has_error = true;
+			error_code = 0;
+		}
+	}
+	e->pending = true;
+	e->vector = vector;
+	e->has_error_code = has_error;
+	e->error_code = error_code;
+}
+
+void kvm_queue_exception(struct kvm_vcpu *vcpu, u8 vector)
+{
+	kvm_queue(vcpu, vector, kvm_exception_has_error_code(vector), 0);
+}
+
+void kvm_queue_exception_e(struct kvm_vcpu *vcpu, u8 vector, u32 error_code)
+{
+	kvm_queue(vcpu, vector, true, error_code);
+}
+
+void kvm_inject_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code)
+{
+	vcpu->cr2 = addr;
+	kvm_queue_exception_e(vcpu, PF_VECTOR, error_code);
+}
+
+/* ---- control registers ------------------------------------------------- */
+
+bool kvm_is_long_mode(struct kvm_vcpu *vcpu)
+{
+	return vcpu->efer & EFER_LMA;
+}
+
+/* What the CPUID table says the guest has (leaf 1 ECX/EDX, leaf 7 EBX, ...). */
+static bool kvm_guest_has(struct kvm_vcpu *vcpu, u32 function, int reg, u32 bit)
+{
+	const struct kvm_cpuid_entry2 *e = kvm_find_cpuid_entry(vcpu, function, 0);
+	u32 v;
+
+	if (!e)
+		return false;
+	switch (reg) {
+	case 0: v = e->eax; break;
+	case 1: v = e->ebx; break;
+	case 2: v = e->ecx; break;
+	default: v = e->edx; break;
+	}
+	return v & bit;
+}
+
+static void kvm_paging_changed(struct kvm_vcpu *vcpu)
+{
+	kvm_vendor->update_cr(vcpu);
+	vcpu->kvm->mmu_ops->new_cr3(vcpu);
+}
+
+/* MOV to CR0, LMSW, CLTS: 0 = done, 1 = #GP. */
+int kvm_set_cr0(struct kvm_vcpu *vcpu, u64 cr0)
+{
+	u64 old = vcpu->cr0;
+
+	cr0 |= X86_CR0_ET;
+	if (cr0 >> 32)
+		return 1;
+	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
+		return 1;
+	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
+		return 1;
+
+	if (!(old & X86_CR0_PG) && (cr0 & X86_CR0_PG) && (vcpu->efer & EFER_LME)) {
+		/* Entering long mode: needs PAE, and CS.L must be clear. */
+		if (!(vcpu->cr4 & X86_CR4_PAE))
+			return 1;
+		vcpu->efer |= EFER_LMA;
+	}
+	if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG) && (vcpu->efer & EFER_LMA)) {
+		/* Leaving long mode must happen from compatibility mode. */
+		vcpu->efer &= ~EFER_LMA;
+	}
+	vcpu->cr0 = cr0;
+	if ((old ^ cr0) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE))
+		kvm_paging_changed(vcpu);
+	else
+		kvm_vendor->update_cr(vcpu);
+	return 0;
+}
+
+int kvm_set_cr3(struct kvm_vcpu *vcpu, u64 cr3)
+{
+	/* Bits above the physical-address width are reserved. */
+	if (kvm_is_long_mode(vcpu) && (cr3 >> boot_cpu_data.x86_phys_bits))
+		return 1;
+	vcpu->cr3 = cr3;
+	vcpu->kvm->mmu_ops->new_cr3(vcpu);
+	return 0;
+}
+
+int kvm_set_cr4(struct kvm_vcpu *vcpu, u64 cr4)
+{
+	u64 allowed = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+		      X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+		      X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	u64 old = vcpu->cr4;
+
+	if (kvm_guest_has(vcpu, 7, 1, BIT(7)))
+		allowed |= X86_CR4_SMEP;
+	if (kvm_guest_has(vcpu, 7, 1, BIT(20)))
+		allowed |= X86_CR4_SMAP;
+	if (cr4 & ~allowed)
+		return 1;
+	if (kvm_is_long_mode(vcpu) && !(cr4 & X86_CR4_PAE))
+		return 1;
+	vcpu->cr4 = cr4;
+	if ((old ^ cr4) & (X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE |
+			   X86_CR4_SMEP | X86_CR4_SMAP))
+		kvm_paging_changed(vcpu);
+	else
+		kvm_vendor->update_cr(vcpu);
+	return 0;
+}
+
+int kvm_set_efer(struct kvm_vcpu *vcpu, u64 efer)
+{
+	u64 allowed = EFER_SCE | EFER_LME | EFER_NX;
+
+	/* LMA is read-only; it follows CR0.PG with LME. */
+	efer = (efer & ~EFER_LMA) | (vcpu->efer & EFER_LMA);
+	if (efer & ~(allowed | EFER_LMA))
+		return 1;
+	/* LME cannot change while paging is on. */
+	if ((vcpu->cr0 & X86_CR0_PG) && ((efer ^ vcpu->efer) & EFER_LME))
+		return 1;
+	if ((efer ^ vcpu->efer) & EFER_NX) {
+		vcpu->efer = efer;
+		kvm_paging_changed(vcpu);
+		return 0;
+	}
+	vcpu->efer = efer;
+	kvm_vendor->update_cr(vcpu);
+	return 0;
+}
+
+/* ---- MSRs ------------------------------------------------------------ */
+
+/* 0 = done; 1 = the guest gets #GP (or, from userspace, the entry stops). */
+int kvm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
+{
+	switch (index) {
+	case MSR_EFER:
+		*data = vcpu->efer;
+		return 0;
+	case MSR_IA32_APICBASE:
+		*data = vcpu->apic_base;
+		return 0;
+	case MSR_IA32_TSC:
+	case MSR_IA32_CR_PAT:
+	case MSR_IA32_MISC_ENABLE:
+	case MSR_IA32_UCODE_REV:
+	case MSR_MTRRcap:
+	case MSR_MTRRdefType:
+		*data = index == MSR_IA32_CR_PAT ? vcpu->pat : 0;
+		if (index == MSR_IA32_TSC)
+			*data = rdtsc() + vcpu->tsc_offset;
+		return 0;
+	default:
+		if (!kvm_vendor->get_msr(vcpu, index, data))
+			return 0;
+		if (!host)
+			pr_debug_ratelimited("vCPU %d: rdmsr %#x: #GP\n",
+					     vcpu->vcpu_id, index);
+		return 1;
+	}
+}
+
+int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	switch (index) {
+	case MSR_EFER:
+		return kvm_set_efer(vcpu, data);
+	case MSR_IA32_APICBASE:
+		vcpu->apic_base = data;
+		return 0;
+	case MSR_IA32_TSC:
+		vcpu->tsc_offset = data - rdtsc();
+		kvm_vendor->update_cr(vcpu);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		vcpu->pat = data;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+	case MSR_MTRRdefType:
+		return 0;
+	default:
+		if (!kvm_vendor->set_msr(vcpu, index, data))
+			return 0;
+		if (!host)
+			pr_debug_ratelimited("vCPU %d: wrmsr %#x: #GP\n",
+					     vcpu->vcpu_id, index);
+		return 1;
+	}
+}
+
+/* Advance RIP past an instruction the hardware reported but did not retire. */
+void kvm_skip_instruction(struct kvm_vcpu *vcpu, int len)
+{
+	struct kvm_segment cs;
+
+	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
+	vcpu->rip += len;
+	/* IP wraps at 64 KiB in 16-bit code, EIP at 4 GiB outside 64-bit mode. */
+	if (!(vcpu->cr0 & X86_CR0_PE) || !(cs.db || (kvm_is_long_mode(vcpu) && cs.l)))
+		vcpu->rip &= 0xffff;
+	else if (!kvm_is_long_mode(vcpu) || !cs.l)
+		vcpu->rip &= 0xffffffff;
+}
+
+int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu)
+{
+	u32 index = vcpu->regs[VCPU_REGS_RCX];
+	u64 data;
+
+	if (kvm_get_msr(vcpu, index, &data, false)) {
+		kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
+		return 1;
+	}
+	vcpu->regs[VCPU_REGS_RAX] = (u32)data;
+	vcpu->regs[VCPU_REGS_RDX] = data >> 32;
+	kvm_skip_instruction(vcpu, 2);
+	return 1;
+}
+
+int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu)
+{
+	u32 index = vcpu->regs[VCPU_REGS_RCX];
+	u64 data = (u32)vcpu->regs[VCPU_REGS_RAX] |
+		   (vcpu->regs[VCPU_REGS_RDX] << 32);
+
+	if (kvm_set_msr(vcpu, index, data, false)) {
+		kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
+		return 1;
+	}
+	kvm_skip_instruction(vcpu, 2);
+	return 1;
+}
+
+/* ---- CPUID, HLT ------------------------------------------------------ */
+
+int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
+{
+	u32 function = vcpu->regs[VCPU_REGS_RAX];
+	u32 index = vcpu->regs[VCPU_REGS_RCX];
+	const struct kvm_cpuid_entry2 *e = kvm_find_cpuid_entry(vcpu, function, index);
+
+	/* A leaf the table lacks reads as zeros (KVM_SET_CPUID2 decides). */
+	vcpu->regs[VCPU_REGS_RAX] = e ? e->eax : 0;
+	vcpu->regs[VCPU_REGS_RBX] = e ? e->ebx : 0;
+	vcpu->regs[VCPU_REGS_RCX] = e ? e->ecx : 0;
+	vcpu->regs[VCPU_REGS_RDX] = e ? e->edx : 0;
+	kvm_skip_instruction(vcpu, 2);
+	return 1;
+}
+
+/* With the interrupt controllers in userspace, HLT goes to userspace. */
+int kvm_emulate_halt(struct kvm_vcpu *vcpu)
+{
+	kvm_skip_instruction(vcpu, 1);
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+int kvm_exit_internal_error(struct kvm_vcpu *vcpu, u32 suberror,
+			    const u64 *data, int ndata)
+{
+	struct kvm_run *run = vcpu->run;
+	int i;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	ndata = min_t(int, ndata, ARRAY_SIZE(run->internal.data));
+	run->internal.ndata = ndata;
+	for (i = 0; i < ndata; i++)
+		run->internal.data[i] = data[i];
+	return 0;
+}
+
+void kvm_exit_unknown(struct kvm_vcpu *vcpu, u64 hardware_exit_reason)
+{
+	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
+	vcpu->run->hw.hardware_exit_reason = hardware_exit_reason;
+}
+
+/* ---- guest memory by linear address ---------------------------------- */
+
+/*
+ * Copy between a linear address and a buffer, through the guest's page
+ * tables (A/D bits set as by the access).  A failed translation queues
+ * the #PF the guest would get and returns 1; a gpa outside memory
+ * returns -EFAULT.
+ */
+static int kvm_linear_copy(struct kvm_vcpu *vcpu, gva_t gva, void *buf,
+			   unsigned int len, u32 access)
+{
+	while (len) {
+		unsigned int off = offset_in_page(gva);
+		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
+		u32 error_code;
+		gpa_t gpa;
+		int r;
+
+		gpa = vcpu->kvm->mmu_ops->translate(vcpu, gva, access, true,
+						    &error_code);
+		if (gpa == KVM_INVALID_GPA) {
+			kvm_inject_page_fault(vcpu, gva, error_code);
+			return 1;
+		}
+		if (access & KVM_ACC_WRITE)
+			r = kvm_write_guest(vcpu->kvm, gpa, buf, n);
+		else
+			r = kvm_read_guest(vcpu->kvm, gpa, buf, n);
+		if (r)
+			return r;
+		gva += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static u32 kvm_access_cpl(struct kvm_vcpu *vcpu)
+{
+	return kvm_vendor->get_cpl(vcpu) == 3 ? KVM_ACC_USER : 0;
+}
+
+/*
+ * Fetch up to 15 bytes at CS:RIP; returns how many could be read.  Caller
+ * holds slots_lock for read (as for every translate()).
+ */
+int kvm_fetch_insn(struct kvm_vcpu *vcpu, u8 *buf)
+{
+	struct kvm_segment cs;
+	gva_t gva;
+	int n;
+
+	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
+	gva = cs.base + vcpu->rip;
+	if (!kvm_is_long_mode(vcpu) || !cs.l)
+		gva &= 0xffffffff;
+	/* Byte by byte up to the first page that does not translate. */
+	for (n = 0; n < 15; n++) {
+		u32 error_code;
+		gpa_t gpa = vcpu->kvm->mmu_ops->translate(vcpu, gva + n,
+				KVM_ACC_FETCH | kvm_access_cpl(vcpu), false,
+				&error_code);
+
+		if (gpa == KVM_INVALID_GPA || kvm_read_guest(vcpu->kvm, gpa, buf + n, 1))
+			break;
+	}
+	return n;
+}
+
+/* ---- port I/O ---------------------------------------------------------- */
+
+/* Elements of a string moving down (DF=1) sit in memory in reverse order. */
+static void kvm_pio_reverse(u8 *data, u32 count, int size)
+{
+	u32 i, j;
+	u64 t;
+
+	for (i = 0, j = count - 1; i < j; i++, j--) {
+		memcpy(&t, data + i * size, size);
+		memcpy(data + i * size, data + j * size, size);
+		memcpy(data + j * size, &t, size);
+	}
+}
+
+static u64 kvm_addr_mask(int addr_size)
+{
+	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+}
+
+/* Write a register truncated to the address size, as string instructions do. */
+static void kvm_set_reg_masked(struct kvm_vcpu *vcpu, int reg, u64 val,
+			       int addr_size)
+{
+	u64 mask = kvm_addr_mask(addr_size);
+
+	if (addr_size == 4)
+		vcpu->regs[reg] = (u32)val;	/* 32-bit writes zero-extend */
+	else
+		vcpu->regs[reg] = (vcpu->regs[reg] & ~mask) | (val & mask);
+}
+
+/* A string chunk moved: advance rSI/rDI and rCX, and RIP once done. */
+static void kvm_pio_string_advance(struct kvm_vcpu *vcpu)
+{
+	int idx = vcpu->pio.in ? VCPU_REGS_RDI : VCPU_REGS_RSI;
+	s64 delta = (s64)vcpu->pio.count * vcpu->pio.size;
+	int as = vcpu->pio.addr_size;
+
+	if (vcpu->rflags & X86_EFLAGS_DF)
+		delta = -delta;
+	kvm_set_reg_masked(vcpu, idx, vcpu->regs[idx] + delta, as);
+	if (vcpu->pio.rep) {
+		u64 rcx = (vcpu->regs[VCPU_REGS_RCX] & kvm_addr_mask(as)) -
+			  vcpu->pio.count;
+
+		kvm_set_reg_masked(vcpu, VCPU_REGS_RCX, rcx, as);
+		if (rcx)
+			return;		/* the guest re-executes the instruction */
+	}
+	vcpu->rip = vcpu->pio.next_rip;
+}
+
+/*
+ * A port access goes to userspace as KVM_EXIT_IO; the data travels in the
+ * PIO page at run->io.data_offset.  A string instruction (INS/OUTS, with
+ * or without REP) moves at most one page's worth of elements per exit,
+ * never crossing a page of guest memory: the instruction is re-executed
+ * until rCX runs out, which keeps guest page faults precise.  seg is the
+ * segment OUTS reads from (DS unless overridden).
+ */
+int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
+		    bool string, bool rep, int addr_size, int seg, u64 next_rip)
+{
+	struct kvm_run *run = vcpu->run;
+	u8 *data = page_address(vcpu->pio_page);
+	struct kvm_segment sreg;
+	u64 count = 1, max, off;
+	bool down;
+	gva_t gva;
+	int r;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = 1;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	vcpu->stat.pio_exits++;
+	vcpu->pio.in = in;
+	vcpu->pio.size = size;
+	vcpu->pio.next_rip = next_rip;
+
+	if (!string) {
+		if (in) {
+			vcpu->pending_io = KVM_IO_PIO_IN;
+		} else {
+			memcpy(data, &vcpu->regs[VCPU_REGS_RAX], size);
+			vcpu->rip = next_rip;
+		}
+		return 0;
+	}
+
+	if (rep) {
+		count = vcpu->regs[VCPU_REGS_RCX] & kvm_addr_mask(addr_size);
+		if (!count) {
+			vcpu->rip = next_rip;
+			return 1;
+		}
+	}
+	/* INS always writes ES:rDI; OUTS reads seg:rSI. */
+	kvm_vendor->get_segment(vcpu, &sreg, in ? VCPU_SREG_ES : seg);
+	off = vcpu->regs[in ? VCPU_REGS_RDI : VCPU_REGS_RSI] &
+	      kvm_addr_mask(addr_size);
+	gva = sreg.base + off;
+	if (!kvm_is_long_mode(vcpu))
+		gva &= 0xffffffff;
+	down = vcpu->rflags & X86_EFLAGS_DF;
+	/* Elements that fit in this guest page, in the direction of travel. */
+	if (down)
+		max = offset_in_page(gva) / size + 1;
+	else
+		max = (PAGE_SIZE - offset_in_page(gva)) / size;
+	count = min3(count, max ? max : 1, (u64)(PAGE_SIZE / size));
+
+	vcpu->pio.rep = rep;
+	vcpu->pio.count = count;
+	vcpu->pio.addr_size = addr_size;
+	vcpu->pio.gva = down ? gva - (count - 1) * size : gva;
+	run->io.count = count;
+
+	if (in) {
+		vcpu->pending_io = KVM_IO_PIO_STRING;
+		return 0;
+	}
+	r = kvm_linear_copy(vcpu, vcpu->pio.gva, data, count * size,
+			    kvm_access_cpl(vcpu));
+	if (r)
+		return r < 0 ? r : 1;	/* 1: the guest's #PF is queued */
+	if (down)
+		kvm_pio_reverse(data, count, size);
+	kvm_pio_string_advance(vcpu);
+	return 0;
+}
+
+/* ---- MMIO ------------------------------------------------------------ */
+
+static void kvm_mmio_exit(struct kvm_vcpu *vcpu, bool write);
+
+/*
+ * The emulator's memory callbacks.  A linear address is translated with
+ * the guest's page tables; RAM is read and written directly, anything
+ * else is MMIO and goes to userspace.  An MMIO read returns X86EMU_EXIT
+ * the first time and its data once userspace answered (the emulator runs
+ * the instruction again from the start); an MMIO write is queued and sent
+ * after the instruction completes.
+ */
+static enum x86_emu_result kvm_emu_access(struct x86_emu_ctxt *c, u64 gva,
+					  void *val, unsigned int size,
+					  bool write)
+{
+	struct kvm_vcpu *vcpu = c->opaque;
+	u32 access = kvm_access_cpl(vcpu) | (write ? KVM_ACC_WRITE : 0);
+	u32 error_code;
+	gpa_t gpa;
+
+	/* An access that crosses a page is not something MMIO devices see. */
+	if (offset_in_page(gva) + size > PAGE_SIZE)
+		return X86EMU_UNHANDLED;
+	gpa = vcpu->kvm->mmu_ops->translate(vcpu, gva, access, true, &error_code);
+	if (gpa == KVM_INVALID_GPA)
+		return x86_emu_raise(c, PF_VECTOR, true, error_code, gva);
+
+	if (write) {
+		if (!kvm_write_guest(vcpu->kvm, gpa, val, size))
+			return X86EMU_DONE;
+		if (vcpu->mmio.pending_write)
+			return X86EMU_UNHANDLED;	/* one MMIO write per instruction */
+		vcpu->mmio.pending_write = true;
+		vcpu->mmio.gpa = gpa;
+		vcpu->mmio.len = size;
+		memcpy(vcpu->mmio.data, val, size);
+		return X86EMU_DONE;
+	}
+
+	if (!kvm_read_guest(vcpu->kvm, gpa, val, size))
+		return X86EMU_DONE;
+	if (vcpu->mmio.read_done && vcpu->mmio.gpa == gpa && vcpu->mmio.len == size) {
+		memcpy(val, vcpu->mmio.data, size);
+		return X86EMU_DONE;
+	}
+	if (vcpu->mmio.pending_write)
+		return X86EMU_UNHANDLED;
+	vcpu->mmio.gpa = gpa;
+	vcpu->mmio.len = size;
+	vcpu->mmio.read_done = false;
+	vcpu->mmio.read_pending = true;
+	return X86EMU_EXIT;
+}
+
+static enum x86_emu_result kvm_emu_read(struct x86_emu_ctxt *c, u64 gva,
+					void *val, unsigned int size)
+{
+	return kvm_emu_access(c, gva, val, size, false);
+}
+
+static enum x86_emu_result kvm_emu_write(struct x86_emu_ctxt *c, u64 gva,
+					 const void *val, unsigned int size)
+{
+	return kvm_emu_access(c, gva, (void *)val, size, true);
+}
+
+static const struct x86_emu_ops kvm_emu_ops = {
+	.read = kvm_emu_read,
+	.write = kvm_emu_write,
+};
+
+static int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len)
+{
+	u64 data[3] = { 0 };
+
+	/* Like upstream: the byte count, then the bytes. */
+	data[0] = len;
+	memcpy(&data[1], insn, min(len, 15));
+	pr_debug_ratelimited("vCPU %d: cannot emulate instruction at %#llx\n",
+			     vcpu->vcpu_id, vcpu->rip);
+	return kvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, data, 3);
+}
+
+/*
+ * Run the instruction at CS:RIP through the emulator: after an MMIO exit
+ * (from the #PF intercept) and again when userspace has answered a read.
+ */
+static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu);
+
+int kvm_emulate_instruction(struct kvm_vcpu *vcpu)
+{
+	int r;
+
+	down_read(&vcpu->kvm->slots_lock);
+	r = __kvm_emulate_instruction(vcpu);
+	up_read(&vcpu->kvm->slots_lock);
+	return r;
+}
+
+/* Caller holds slots_lock for read. */
+static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu)
+{
+	struct x86_emu_ctxt *c = &vcpu->emu;
+	struct kvm_segment seg;
+	int i, r;
+
+	memset(c, 0, sizeof(*c));
+	c->insn_len = kvm_fetch_insn(vcpu, c->insn);
+	memcpy(c->regs, vcpu->regs, sizeof(c->regs));
+	c->rip = vcpu->rip;
+	c->rflags = vcpu->rflags;
+	kvm_vendor->get_segment(vcpu, &seg, VCPU_SREG_CS);
+	if (!(vcpu->cr0 & X86_CR0_PE))
+		c->mode = X86_EMU_REAL;
+	else if (kvm_is_long_mode(vcpu) && seg.l)
+		c->mode = X86_EMU_LONG64;
+	else
+		c->mode = seg.db ? X86_EMU_PROT32 : X86_EMU_PROT16;
+	for (i = 0; i < 6; i++) {
+		/* x86_emu_seg and kvm_sreg share the ES, CS, SS, DS, FS, GS order. */
+		kvm_vendor->get_segment(vcpu, &seg, i);
+		c->seg_base[i] = seg.base;
+	}
+	c->ops = &kvm_emu_ops;
+	c->opaque = vcpu;
+	vcpu->mmio.pending_write = false;
+
+	r = x86_emulate(c);
+	switch (r) {
+	case X86EMU_DONE:
+		memcpy(vcpu->regs, c->regs, sizeof(vcpu->regs));
+		vcpu->rip = c->rip;
+		vcpu->rflags = c->rflags;
+		vcpu->mmio.read_done = false;
+		if (!vcpu->mmio.pending_write)
+			return 1;
+		vcpu->mmio.pending_write = false;
+		kvm_mmio_exit(vcpu, true);
+		return 0;
+	case X86EMU_EXIT:
+		kvm_mmio_exit(vcpu, false);
+		vcpu->pending_io = KVM_IO_MMIO;
+		return 0;
+	case X86EMU_FAULT:
+		vcpu->mmio.read_done = false;
+		if (c->exception.vector == PF_VECTOR)
+			kvm_inject_page_fault(vcpu, c->exception.address,
+					      c->exception.error_code);
+		else if (c->exception.has_error)
+			kvm_queue_exception_e(vcpu, c->exception.vector,
+					      c->exception.error_code);
+		else
+			kvm_queue_exception(vcpu, c->exception.vector);
+		return 1;
+	default:
+		vcpu->mmio.read_done = false;
+		return kvm_emulation_failed(vcpu, c->insn, c->insn_len);
+	}
+}
+
+static void kvm_mmio_exit(struct kvm_vcpu *vcpu, bool write)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = vcpu->mmio.gpa;
+	run->mmio.len = vcpu->mmio.len;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (write)
+		memcpy(run->mmio.data, vcpu->mmio.data, vcpu->mmio.len);
+	vcpu->stat.mmio_exits++;
+}
+
+/* ---- completing an exit on the next KVM_RUN --------------------------- */
+
+static int kvm_complete_userspace_io(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	u8 *data = page_address(vcpu->pio_page);
+	enum kvm_pending_io io = vcpu->pending_io;
+	int r;
+
+	vcpu->pending_io = KVM_IO_NONE;
+	switch (io) {
+	case KVM_IO_NONE:
+		return 1;
+	case KVM_IO_PIO_IN: {
+		u64 *rax = &vcpu->regs[VCPU_REGS_RAX];
+
+		/* IN to AL/AX keeps the upper bits; IN to EAX zero-extends. */
+		if (vcpu->pio.size == 4)
+			*rax = 0;
+		memcpy(rax, data, vcpu->pio.size);
+		vcpu->rip = vcpu->pio.next_rip;
+		return 1;
+	}
+	case KVM_IO_PIO_STRING:
+		if (vcpu->rflags & X86_EFLAGS_DF)
+			kvm_pio_reverse(data, vcpu->pio.count, vcpu->pio.size);
+		down_read(&vcpu->kvm->slots_lock);
+		r = kvm_linear_copy(vcpu, vcpu->pio.gva, data,
+				    vcpu->pio.count * vcpu->pio.size,
+				    kvm_access_cpl(vcpu) | KVM_ACC_WRITE);
+		up_read(&vcpu->kvm->slots_lock);
+		if (r)
+			return r < 0 ? r : 1;
+		kvm_pio_string_advance(vcpu);
+		return 1;
+	case KVM_IO_MMIO:
+		memcpy(vcpu->mmio.data, run->mmio.data, vcpu->mmio.len);
+		vcpu->mmio.read_done = true;
+		return kvm_emulate_instruction(vcpu);
+	}
+	return 1;
+}
+
+/* ---- the run loop ------------------------------------------------------- */
+
+static void kvm_handle_requests(struct kvm_vcpu *vcpu)
+{
+	if (test_and_clear_bit(KVM_REQ_MMU_RELOAD, &vcpu->requests))
+		vcpu->kvm->mmu_ops->new_cr3(vcpu);
+	if (test_and_clear_bit(KVM_REQ_TLB_FLUSH, &vcpu->requests))
+		kvm_vendor->flush_tlb(vcpu);
+}
+
+/* What userspace's interrupt-window protocol reads after every exit. */
+static void kvm_post_run(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
+	run->cr8 = vcpu->cr8;
+	run->apic_base = vcpu->apic_base;
+	run->ready_for_interrupt_injection = run->if_flag &&
+		vcpu->pending_irq < 0 && !kvm_vendor->get_interrupt_shadow(vcpu);
+}
+
+int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	if (vcpu->pid != task_pid(current)) {
+		struct pid *old = vcpu->pid;
+
+		vcpu->pid = get_pid(task_pid(current));
+		put_pid(old);
+	}
+
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
+	r = kvm_complete_userspace_io(vcpu);
+	if (r > 0 && run->immediate_exit) {
+		run->exit_reason = KVM_EXIT_INTR;
+		r = -EINTR;
+	}
+	while (r > 0) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+		kvm_handle_requests(vcpu);
+		if (vcpu->triple_fault) {
+			vcpu->triple_fault = false;
+			kvm_vendor->vcpu_reset(vcpu);
+			run->exit_reason = KVM_EXIT_SHUTDOWN;
+			r = 0;
+			break;
+		}
+		r = kvm_vendor->run(vcpu);
+		vcpu->stat.exits++;
+	}
+	WRITE_ONCE(vcpu->cpu, -1);
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	kvm_post_run(vcpu);
+	return r < 0 ? r : 0;
+}
+
+/* INVLPG: drop the one mapping.  The operand's address comes from the emulator's decoder. */
+int kvm_emulate_invlpg(struct kvm_vcpu *vcpu)
+{
+	u8 insn[15];
+	int n;
+
+	down_read(&vcpu->kvm->slots_lock);
+	n = kvm_fetch_insn(vcpu, insn);
+	up_read(&vcpu->kvm->slots_lock);
+	return kvm_emulation_failed(vcpu, insn, n);
+}
