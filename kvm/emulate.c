@@ -46,6 +46,7 @@ enum emu_op {
 	OP_MOVSXD,		/* 63 in 64-bit mode */
 	OP_MOVS,		/* A4, A5 */
 	OP_STOS,		/* AA, AB */
+	OP_INVLPG,		/* 0F 01 /7: only with an ops->invlpg callback */
 };
 
 /* ALU operations, numbered as opcode bits 5:3 and group 1's ModRM.reg. */
@@ -117,6 +118,8 @@ static struct opcode twobyte(u8 b)
 		return (struct opcode){ OP_MOVSX, F_MODRM, 1 };
 	case 0xbf:
 		return (struct opcode){ OP_MOVSX, F_MODRM, 2 };
+	case 0x01:
+		return (struct opcode){ OP_INVLPG, F_MODRM, 0 };
 	}
 	return (struct opcode){ OP_NONE, 0, 0 };
 }
@@ -432,6 +435,9 @@ static bool decode(struct emu *e)
 			return false;
 		if ((e->d.flags & F_REG0) && e->digit != 0)
 			return false;
+		/* 0F 01 is a group; only /7 with a memory operand is INVLPG. */
+		if (e->d.op == OP_INVLPG && (e->digit != 7 || !e->c->ops->invlpg))
+			return false;
 	}
 	if (e->d.flags & F_IMM8) {
 		if (!fetch_signed(e, 1, &e->imm))
@@ -717,6 +723,8 @@ static enum x86_emu_result execute(struct emu *e)
 	case OP_MOVS:
 	case OP_STOS:
 		return exec_string(e);
+	case OP_INVLPG:
+		return e->c->ops->invlpg(e->c, gva);
 	default:
 		return X86EMU_UNHANDLED;
 	}

@@ -20,6 +20,8 @@
  *            group 1: 80, 81, 83
  *   TEST     84 85, F6 /0, F7 /0
  *   XCHG     86 87
+ *   INVLPG   0F 01 /7, for the caller's ops->invlpg (not an MMIO access:
+ *            the kernel uses the decoder for the intercepted instruction)
  *
  * with every addressing form (16-bit, 32-bit with SIB, 64-bit with REX and
  * RIP-relative), the 66/67 size prefixes, REX, segment overrides, and LOCK
@@ -112,6 +114,11 @@ struct x86_emu_ops {
 				    unsigned int size);
 	enum x86_emu_result (*write)(struct x86_emu_ctxt *c, u64 gva,
 				     const void *val, unsigned int size);
+	/*
+	 * Optional: INVLPG (0F 01 /7) of the linear address gva.  Without it,
+	 * INVLPG is X86EMU_UNHANDLED like any other instruction.
+	 */
+	enum x86_emu_result (*invlpg)(struct x86_emu_ctxt *c, u64 gva);
 };
 
 struct x86_emu_exception {

@@ -620,9 +620,18 @@ static enum x86_emu_result kvm_emu_write(struct x86_emu_ctxt *c, u64 gva,
 	return kvm_emu_access(c, gva, (void *)val, size, true);
 }
 
+static enum x86_emu_result kvm_emu_invlpg(struct x86_emu_ctxt *c, u64 gva)
+{
+	struct kvm_vcpu *vcpu = c->opaque;
+
+	vcpu->kvm->mmu_ops->invlpg(vcpu, gva);
+	return X86EMU_DONE;
+}
+
 static const struct x86_emu_ops kvm_emu_ops = {
 	.read = kvm_emu_read,
 	.write = kvm_emu_write,
+	.invlpg = kvm_emu_invlpg,
 };
 
 static int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len)
@@ -835,14 +844,11 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 	return r < 0 ? r : 0;
 }
 
-/* INVLPG: drop the one mapping.  The operand's address comes from the emulator's decoder. */
+/*
+ * INVLPG, intercepted: the emulator decodes the operand's address and
+ * calls kvm_emu_invlpg(), which drops the one mapping.
+ */
 int kvm_emulate_invlpg(struct kvm_vcpu *vcpu)
 {
-	u8 insn[15];
-	int n;
-
-	down_read(&vcpu->kvm->slots_lock);
-	n = kvm_fetch_insn(vcpu, insn);
-	up_read(&vcpu->kvm->slots_lock);
-	return kvm_emulation_failed(vcpu, insn, n);
+	return kvm_emulate_instruction(vcpu);
 }

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""
+Mutation check of the emulator's unit tests: build test_emulate against
+copies of kvm/emulate.c that each carry one deliberate bug, and check that
+every copy fails the tests.  A bug the tests do not catch is a hole in them.
+
+    python3 mutants.py OUTDIR [CASES]     (make mutants)
+
+Each mutant is (name, text in emulate.c, replacement).  When emulate.c
+changes, a mutant whose text is gone is reported as stale: update it.
+Mutants that cannot change behaviour (equivalent mutants) are left out.
+"""
+import os
+import subprocess
+import sys
+
+MUTANTS = [
+ ("PF wrong", "\treturn !(v & 1);", "\treturn (v & 1);"),
+ ("16-bit BP no SS", "\t\tif (base[rm] == R_BP)\n\t\t\te->seg = X86_SEG_SS;", ""),
+ ("32-bit ESP/EBP base no SS", "\t\t\tif (base == R_SP || base == R_BP)\n\t\t\t\te->seg = X86_SEG_SS;", ""),
+ ("32-bit rm=EBP no SS", "\t\tif (rm == R_BP)\n\t\t\te->seg = X86_SEG_SS;", ""),
+ ("ea not masked", "\te->ea &= size_mask(e->adsz);", ""),
+ ("linear not wrapped", "\treturn (u32)(c->seg_base[seg] + ea);", "\treturn c->seg_base[seg] + ea;"),
+ ("64-bit all seg bases", "\t\tif (seg == X86_SEG_FS || seg == X86_SEG_GS)\n\t\t\treturn c->seg_base[seg] + ea;\n\t\treturn ea;", "\t\treturn c->seg_base[seg] + ea;"),
+ ("64-bit no seg bases", "\t\tif (seg == X86_SEG_FS || seg == X86_SEG_GS)\n\t\t\treturn c->seg_base[seg] + ea;\n\t\treturn ea;", "\t\treturn ea;"),
+ ("dead REX kept", "\t\t/* A REX prefix counts only right before the opcode. */\n\t\te->rex = 0;", ""),
+ ("no high bytes", "\treturn size == 1 && !e->rex && r >= 4 && r < 8;", "\treturn false;"),
+ ("high bytes with REX", "\treturn size == 1 && !e->rex && r >= 4 && r < 8;", "\treturn size == 1 && r >= 4 && r < 8;"),
+ ("32-bit write keeps upper", "\t\te->regs[r] = (u32)v;", "\t\te->regs[r] = (e->regs[r] & ~0xffffffffULL) | (u32)v;"),
+ ("16-bit write zero-extends", "\t\te->regs[r] = (e->regs[r] & ~0xffffULL) | (v & 0xffff);", "\t\te->regs[r] = v & 0xffff;"),
+ ("no AF on SUB", "\t\tif ((a ^ b) & (a ^ res) & sign)\n\t\t\tfl |= EFL_OF;\n\t\tfl |= (a ^ b ^ res) & EFL_AF;", "\t\tif ((a ^ b) & (a ^ res) & sign)\n\t\t\tfl |= EFL_OF;"),
+ ("ADD OF wrong", "\t\tif ((a ^ res) & (b ^ res) & sign)", "\t\tif ((a ^ b) & (a ^ res) & sign)"),
+ ("ADC carry-in ignored for CF", "\t\tif (res < a || (carry_in && res == a))", "\t\tif (res < a)"),
+ ("SBB borrow ignored for CF", "\t\tif (a < b || (carry_in && a == b))", "\t\tif (a < b)"),
+ ("AF set by logic ops", "\tcase ALU_OR:\n\t\tres = a | b;", "\tcase ALU_OR:\n\t\tres = a | b;\n\t\tfl |= EFL_AF;"),
+ ("SF from bit 63", "\tif (res & sign)\n\t\tfl |= EFL_SF;", "\tif (res >> 63)\n\t\tfl |= EFL_SF;"),
+ ("RIP-relative from insn start", "\tif (e->rip_rel)\n\t\te->ea += e->rip;", "\tif (e->rip_rel)\n\t\te->ea += e->c->rip;"),
+ ("REP count full width", "\t\tset_reg(e, R_CX, asz, count - 1);", "\t\tset_reg(e, R_CX, 8, count - 1);"),
+ ("REP RIP never advances", "\t\tif (count != 1)\n", "\t\tif (count != 0)\n"),
+ ("REP RIP advances every time", "\t\tif (count != 1)\n\t\t\te->rip = e->c->rip;", ""),
+ ("REP count 0 does one", "\t\tif (count == 0)\n\t\t\treturn X86EMU_DONE;", ""),
+ ("string index full width", "\t\tset_reg(e, R_SI, asz, e->regs[R_SI] + step);", "\t\tset_reg(e, R_SI, 8, e->regs[R_SI] + step);"),
+ ("DF ignored", "\tu64 step = e->rflags & EFL_DF ? -(u64)sz : sz;", "\tu64 step = sz;"),
+ ("MOVS source ignores override", "\t\tint seg = e->seg_override >= 0 ? e->seg_override : X86_SEG_DS;", "\t\tint seg = X86_SEG_DS;"),
+ ("STOS honours override", "\tdst = linear(e, X86_SEG_ES, e->regs[R_DI] & amask);", "\tdst = linear(e, e->seg_override >= 0 ? e->seg_override : X86_SEG_ES, e->regs[R_DI] & amask);"),
+ ("commit on EXIT/FAULT", "\tr = execute(&e);\n\tif (r != X86EMU_DONE)\n\t\treturn r;\n\n\tmemcpy(c->regs, e.regs, sizeof(c->regs));", "\tr = execute(&e);\n\tc->rflags = e.rflags;\n\tc->rip = e.rip;\n\tif (r != X86EMU_DONE)\n\t\treturn r;\n\n\tmemcpy(c->regs, e.regs, sizeof(c->regs));"),
+ ("XCHG writes first", "\t\tr = mem_read(e, gva, &v, sz);\n\t\tif (r == X86EMU_DONE)\n\t\t\tr = mem_write(e, gva, get_reg(e, e->reg, sz), sz);", "\t\tr = mem_write(e, gva, get_reg(e, e->reg, sz), sz);\n\t\tif (r == X86EMU_DONE)\n\t\t\tr = mem_read(e, gva, &v, sz);"),
+ ("LOCK anywhere", "\t\tif (!(e->d.flags & F_LOCK))\n\t\t\treturn false;", ""),
+ ("LOCK CMP", "\t\tif ((e->d.op == OP_ALU_RM_R && alu_op(e) == ALU_CMP) ||\n\t\t    (e->d.op == OP_ALU_RM_IMM && e->digit == ALU_CMP))\n\t\t\treturn false;", ""),
+ ("register operands", "\tif (mod == 3)\n\t\treturn false;", "\tif (mod == 3)\n\t\tmod = 0;"),
+ ("CMP writes", "\tif (op == ALU_CMP || op == ALU_TEST)\n\t\treturn X86EMU_DONE;", "\tif (op == ALU_TEST)\n\t\treturn X86EMU_DONE;"),
+ ("CMP r, m writes", "\t\tif (alu_op(e) != ALU_CMP)\n\t\t\tset_reg", "\t\tif (1)\n\t\t\tset_reg"),
+ ("imm64", "\t\tif (!fetch_signed(e, e->opsz == 2 ? 2 : 4, &e->imm))", "\t\tif (!fetch_signed(e, e->opsz == 2 ? 2 : e->opsz, &e->imm))"),
+ ("imm8 zero-extended", "\tif (e->d.flags & F_IMM8) {\n\t\tif (!fetch_signed(e, 1, &e->imm))", "\tif (e->d.flags & F_IMM8) {\n\t\tif (!fetch(e, 1, &e->imm))"),
+ ("moffs always 4", "\t\tif (!fetch(e, e->adsz, &moffs))", "\t\tif (!fetch(e, 4, &moffs))"),
+ ("MOVSX zero-extends", "\t\tif (e->d.op != OP_MOVZX)\n\t\t\tv = sign_extend(v, e->d.src_size);", ""),
+ ("disp8 unsigned", "\tif (mod == 1 && !fetch_signed(e, 1, &disp))\n\t\treturn false;\n\tif (mod == 2 && !fetch_signed(e, 4, &disp))", "\tif (mod == 1 && !fetch(e, 1, &disp))\n\t\treturn false;\n\tif (mod == 2 && !fetch_signed(e, 4, &disp))"),
+ ("disp32 unsigned", "\tif (mod == 2 && !fetch_signed(e, 4, &disp))", "\tif (mod == 2 && !fetch(e, 4, &disp))"),
+ ("SIB no-base uses REX.B", "\t\tif (mod == 0 && base == R_BP) {", "\t\tif (mod == 0 && (base | ((e->rex & 1) << 3)) == R_BP) {"),
+ ("index 4 with REX.X is none", "\t\tif (index != R_SP)", "\t\tif ((index & 7) != R_SP)"),
+ ("scale ignored", "\t\t\tea = e->regs[index] << (sib >> 6);", "\t\t\tea = e->regs[index];"),
+ ("truncation ignored", "\tif (e->pos + n > avail)\n\t\treturn false;", ""),
+ ("SUB operands swapped (r, m)", "\t\tres = alu(alu_op(e), get_reg(e, e->reg, sz), v, sz, &e->rflags);", "\t\tres = alu(alu_op(e), v, get_reg(e, e->reg, sz), sz, &e->rflags);"),
+ ("two segment prefixes: last wins", "\t\t\tif (e->seg_override >= 0 &&\n\t\t\t    e->seg_override != seg_of[b] - 1)\n\t\t\t\treturn false;", ""),
+ ("IP not wrapped", "\telse if (mode != X86_EMU_LONG64)\n\t\te->rip &= 0xffffULL;", ""),
+ ("exception not cleared", "\tmemset(&c->exception, 0, sizeof(c->exception));", ""),
+ ("REX.W ignored", "\t\te->opsz = (e->rex & 8) ? 8 : e->opsz_pfx ? 2 : 4;", "\t\te->opsz = e->opsz_pfx ? 2 : 4;"),
+ ("66 beats REX.W", "\t\te->opsz = (e->rex & 8) ? 8 : e->opsz_pfx ? 2 : 4;", "\t\te->opsz = e->opsz_pfx ? 2 : (e->rex & 8) ? 8 : 4;"),
+ ("67 ignored in 64-bit", "\t\te->adsz = e->adsz_pfx ? 4 : 8;", "\t\te->adsz = 8;"),
+ ("F3 accepted anywhere", "\tif (e->rep && !(e->d.flags & F_REP))\n\t\treturn false;", ""),
+ ("F2 accepted", "\tif (e->repne)\n\t\treturn false;", ""),
+ ("C6 any digit", "\t\tif ((e->d.flags & F_REG0) && e->digit != 0)\n\t\t\treturn false;", ""),
+ ("REX.R ignored", "\te->reg = e->digit | ((e->rex & 4) << 1);", "\te->reg = e->digit;"),
+ ("MOVSXD in 32-bit mode", "\tif ((e->d.flags & F_ONLY64) && mode != X86_EMU_LONG64)\n\t\treturn false;", ""),
+ ("no 15-byte clamp", "\tif (avail > X86_EMU_MAX_INSN_LEN)\n\t\tavail = X86_EMU_MAX_INSN_LEN;", "\tif (avail > 16)\n\t\tavail = 16;"),
+]
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    top = os.path.abspath(os.path.join(here, "..", "..", ".."))
+    out = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(top, ".cache/unit/emulate"))
+    cases = sys.argv[2] if len(sys.argv) > 2 else "20"
+    work = os.path.join(out, "mutants")
+    os.makedirs(work, exist_ok=True)
+    src = open(os.path.join(top, "kvm/emulate.c")).read()
+    hdr = open(os.path.join(top, "kvm/emulate.h")).read()
+    open(os.path.join(work, "emulate.h"), "w").write(hdr)
+    tests = [os.path.join(here, f) for f in ("main.c", "harness.c", "native.c", "tables.c")]
+    bad = 0
+    for name, old, new in MUTANTS:
+        if src.count(old) != 1:
+            print("STALE: %s (its text is in emulate.c %d times)" % (name, src.count(old)))
+            bad += 1
+            continue
+        open(os.path.join(work, "emulate.c"), "w").write(src.replace(old, new))
+        exe = os.path.join(work, "test_emulate")
+        cc = ["gcc", "-std=gnu11", "-O1", "-w", "-fno-stack-protector",
+              "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+              "-I" + work, "-o", exe] + tests + [os.path.join(work, "emulate.c")]
+        r = subprocess.run(cc, capture_output=True, text=True)
+        if r.returncode:
+            print("STALE: %s (does not build)" % name)
+            bad += 1
+            continue
+        r = subprocess.run(["timeout", "300", exe, cases], capture_output=True, text=True)
+        failed = [l for l in r.stdout.splitlines() if l.startswith("FAIL: ")]
+        if r.returncode == 0:
+            print("SURVIVED: %s" % name)
+            bad += 1
+        else:
+            print("killed by %d groups: %s" % (len(failed), name))
+    print("%d mutants, %d not killed" % (len(MUTANTS), bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
