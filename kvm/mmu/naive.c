@@ -361,12 +361,16 @@ static int naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 	 * SMAP (an implicit supervisor access, which looks explicit from
 	 * here).  That is the guest's fault; re-installing the same leaf
 	 * would fault forever.  A leaf we just changed cannot be the cause:
-	 * every change is followed by a TLB flush.
+	 * every change is followed by a TLB flush.  With the guest's paging
+	 * off, SMEP and SMAP do not apply to it, so the hardware must have
+	 * run with them anyway: the backend's error, not the guest's.
 	 */
 	sptep = naive_lookup_leaf(nv, gva);
 	if ((fault->error_code & PFERR_PRESENT_MASK) &&
 	    !(fault->error_code & PFERR_RSVD_MASK) &&
 	    sptep && spte_present(*sptep) && spte_permits(*sptep, access)) {
+		if (!pg.levels)
+			return -EIO;
 		fault->guest_error_code =
 			guest_pf_error_code(&pg, access, PFERR_PRESENT_MASK);
 		nv->stats.pf_guest++;

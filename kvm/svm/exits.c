@@ -54,28 +54,70 @@ static int svm_exit_msr(struct vcpu_svm *svm)
 	return kvm_emulate_rdmsr(&svm->vcpu);
 }
 
+/*
+ * The prefixes of a string I/O instruction: the segment OUTS reads from
+ * (DS unless overridden) and the address size (the mode's, or the other
+ * one with 67).  EXITINFO1 can report both, but implementations differ in
+ * whether they fill those fields in (QEMU's leaves them zero), so the
+ * instruction is read.
+ */
+static void svm_string_io_prefixes(struct kvm_vcpu *vcpu, int *seg, int *asize)
+{
+	static const u8 prefix_seg[][2] = {
+		{ 0x26, VCPU_SREG_ES }, { 0x2e, VCPU_SREG_CS }, { 0x36, VCPU_SREG_SS },
+		{ 0x3e, VCPU_SREG_DS }, { 0x64, VCPU_SREG_FS }, { 0x65, VCPU_SREG_GS },
+	};
+	struct kvm_segment cs;
+	bool adsz = false;
+	int i, j, n;
+	u8 insn[15];
+
+	*seg = VCPU_SREG_DS;
+	n = kvm_fetch_insn(vcpu, insn);
+	for (i = 0; i < n; i++) {
+		u8 b = insn[i];
+
+		if (b == 0x67) {
+			adsz = true;
+			continue;
+		}
+		if (b == 0x66 || b == 0xf0 || b == 0xf2 || b == 0xf3)
+			continue;
+		for (j = 0; j < ARRAY_SIZE(prefix_seg); j++)
+			if (b == prefix_seg[j][0])
+				break;
+		if (j == ARRAY_SIZE(prefix_seg))
+			break;		/* the opcode (or REX, which ends prefixes) */
+		*seg = prefix_seg[j][1];
+	}
+
+	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
+	if (kvm_is_long_mode(vcpu) && cs.l)
+		*asize = adsz ? 4 : 8;
+	else if ((vcpu->cr0 & X86_CR0_PE) && cs.db)
+		*asize = adsz ? 2 : 4;
+	else
+		*asize = adsz ? 4 : 2;
+}
+
 static int svm_exit_ioio(struct vcpu_svm *svm)
 {
+	struct kvm_vcpu *vcpu = &svm->vcpu;
 	u32 info = svm->vmcb->control.exit_info_1;
 	int size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;	/* 1, 2, 4 */
-	int asize = (info & SVM_IOIO_ASIZE_MASK) >> SVM_IOIO_ASIZE_SHIFT; /* 1, 2, 4 */
-	/* Bits 12:10 name the segment of OUTS (ES, CS, SS, DS, FS, GS order). */
-	int seg = (info >> 10) & 7;
-	bool string = info & SVM_IOIO_STR_MASK;
-	int r;
+	bool in = info & SVM_IOIO_TYPE_MASK;
+	int r, seg, asize;
 
-	if (!boot_cpu_has(X86_FEATURE_DECODEASSISTS) || seg > VCPU_SREG_GS)
-		seg = VCPU_SREG_DS;
-	if (!string)
-		return kvm_emulate_pio(&svm->vcpu, info & SVM_IOIO_TYPE_MASK,
-				       info >> 16, size, false, false, 0, seg,
-				       svm->vmcb->control.exit_info_2);
+	if (!(info & SVM_IOIO_STR_MASK))
+		return kvm_emulate_pio(vcpu, in, info >> 16, size, false, false,
+				       0, VCPU_SREG_DS, svm->vmcb->control.exit_info_2);
 
-	down_read(&svm->vcpu.kvm->slots_lock);
-	r = kvm_emulate_pio(&svm->vcpu, info & SVM_IOIO_TYPE_MASK, info >> 16,
-			    size, true, info & SVM_IOIO_REP_MASK, asize * 2, seg,
+	down_read(&vcpu->kvm->slots_lock);
+	svm_string_io_prefixes(vcpu, &seg, &asize);
+	r = kvm_emulate_pio(vcpu, in, info >> 16, size, true,
+			    info & SVM_IOIO_REP_MASK, asize, seg,
 			    svm->vmcb->control.exit_info_2);
-	up_read(&svm->vcpu.kvm->slots_lock);
+	up_read(&vcpu->kvm->slots_lock);
 	return r;
 }
 

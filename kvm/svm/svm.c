@@ -299,6 +299,12 @@ static void svm_update_cr(struct kvm_vcpu *vcpu)
 
 	s->cr0 = (vcpu->cr0 | X86_CR0_PG | X86_CR0_WP) &
 		 ~(X86_CR0_CD | X86_CR0_NW);
+	/*
+	 * With the guest's paging off, every shadow entry is a user page:
+	 * SMEP and SMAP would fault on all of them.
+	 */
+	if (!(vcpu->cr0 & X86_CR0_PG))
+		cr4_guest &= ~(X86_CR4_SMEP | X86_CR4_SMAP);
 	s->cr4 = (vcpu->cr4 & cr4_guest) | X86_CR4_PAE |
 		 (cr4_read_shadow() & X86_CR4_MCE);
 	s->efer = (vcpu->efer & (EFER_SCE | EFER_LMA)) | EFER_SVME | EFER_NX;
