@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) "kvm: " fmt
 
+#include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/init.h>
@@ -16,12 +17,28 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/printk.h>
+#include <linux/seq_file.h>
 #include <linux/uaccess.h>
 
 #include "kvm_host.h"
 #include "mmu/mmu.h"
 
 const struct kvm_vendor_ops *kvm_vendor;
+
+/*
+ * /sys/kernel/debug/kvm/: what the module holds right now, over all VMs.
+ * Tests read "pinned 0" after every VM is gone.
+ */
+static struct dentry *kvm_debugfs_dir;
+
+static int kvm_debugfs_totals_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "pinned %llu\nshadow_pages %llu\n",
+		   kvm_mmu_naive_pinned_total(),
+		   kvm_mmu_naive_shadow_pages_total());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kvm_debugfs_totals);
 
 /* KVM_CHECK_EXTENSION: non-zero only for what really works. */
 long kvm_check_extension(long ext)
@@ -152,6 +169,10 @@ static int __init kvm_init(void)
 		goto err_disable_cpus;
 	}
 
+	kvm_debugfs_dir = debugfs_create_dir("kvm", NULL);
+	debugfs_create_file("totals", 0444, kvm_debugfs_dir, NULL,
+			    &kvm_debugfs_totals_fops);
+
 	pr_info("%s enabled on all online CPUs, mmu=%s\n",
 		kvm_vendor->name, kvm_mmu_selected()->name);
 	return 0;
@@ -166,6 +187,7 @@ err_vendor_unsetup:
 
 static void __exit kvm_exit(void)
 {
+	debugfs_remove_recursive(kvm_debugfs_dir);
 	misc_deregister(&kvm_dev);
 	kvm_virt_exit();
 	if (kvm_vendor->hardware_unsetup)

@@ -642,6 +642,21 @@ static long meminfo(const char *key)
 	return val;
 }
 
+/* A line "key N" of /sys/kernel/debug/kvm/totals, or -1. */
+static long kvm_total(const char *key)
+{
+	FILE *f = fopen("/sys/kernel/debug/kvm/totals", "r");
+	char name[64];
+	long v, found = -1;
+
+	while (f && fscanf(f, "%63s %ld", name, &v) == 2)
+		if (!strcmp(name, key))
+			found = v;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static long module_refcnt(void)
 {
 	FILE *f = fopen("/sys/module/kvm/refcnt", "r");
@@ -728,6 +743,10 @@ static void test_leak(int rounds)
 	check(killed == rounds, "kill -9 loop ran", "%d of %d", killed, rounds);
 	check(module_refcnt() == 0, "module refcount back to 0",
 	      "refcnt %ld", module_refcnt());
+	check(kvm_total("pinned") == 0 && kvm_total("shadow_pages") == 0,
+	      "no guest page pinned, no shadow page left",
+	      "pinned %ld, shadow pages %ld", kvm_total("pinned"),
+	      kvm_total("shadow_pages"));
 	printf("abi: leak loop: %d rounds, MemAvailable %ld kB before, %ld kB after\n",
 	       rounds, before, after);
 	/* Each child's guest has 16 MiB: a lost VM would show as 16 MiB a round. */
