@@ -9,7 +9,7 @@
 
 SUITES ?= host svm vmx
 
-.PHONY: all setup module tools test demo clean
+.PHONY: all setup module tools bench test demo clean
 
 all: module
 
@@ -35,7 +35,11 @@ tests/lab/bin/%: tests/lab/%.c
 tools: setup tests/lab/bin/labtool tests/lab/bin/abi
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/lab/hvhog modules
 
-test: module tools
+# The bench VMM and the guests (the test guests in tests/lab/guests/ too).
+bench:
+	$(MAKE) -C bench
+
+test: module tools bench
 	tests/run $(SUITES)
 
 demo: module
@@ -50,3 +54,4 @@ clean:
 		-o -name '*.mod.c' -o -name '.*.cmd' -o -name modules.order \
 		-o -name Module.symvers \) -delete
 	rm -rf tests/lab/bin
+	$(MAKE) -C bench clean

@@ -41,7 +41,28 @@ static const u32 kvm_ext1_ecx =
 
 #define KVM_CPUID_HYPERVISOR	BIT(31)	/* leaf 1 ECX: "running under a hypervisor" */
 
-static int kvm_add_leaf(struct kvm_cpuid_entry2 *e, int *n, u32 function)
+/*
+ * The hypervisor leaves, in upstream KVM's shape: 0x40000000 names the
+ * ABI ("KVMKVMKVM", the highest leaf in EAX), 0x40000001 lists paravirtual
+ * features: none, so a guest uses none of them.
+ */
+#define KVM_CPUID_SIGNATURE	0x40000000
+#define KVM_CPUID_FEATURES	0x40000001
+
+static void kvm_add_hypervisor_leaves(struct kvm_cpuid_entry2 *e, int *n)
+{
+	static const char sig[12] = "KVMKVMKVM\0\0";
+
+	e[*n] = (struct kvm_cpuid_entry2){ .function = KVM_CPUID_SIGNATURE,
+					    .eax = KVM_CPUID_FEATURES };
+	memcpy(&e[*n].ebx, sig, 4);
+	memcpy(&e[*n].ecx, sig + 4, 4);
+	memcpy(&e[*n].edx, sig + 8, 4);
+	(*n)++;
+	e[(*n)++] = (struct kvm_cpuid_entry2){ .function = KVM_CPUID_FEATURES };
+}
+
+static void kvm_add_leaf(struct kvm_cpuid_entry2 *e, int *n, u32 function)
 {
 	struct kvm_cpuid_entry2 *entry = &e[(*n)++];
 	u32 eax, ebx, ecx, edx;
@@ -87,7 +108,6 @@ static int kvm_add_leaf(struct kvm_cpuid_entry2 *e, int *n, u32 function)
 		entry->edx = 0;
 		break;
 	}
-	return 0;
 }
 
 int kvm_dev_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid)
@@ -102,10 +122,10 @@ int kvm_dev_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid)
 
 	if (copy_from_user(&cpuid, ucpuid, sizeof(cpuid)))
 		return -EFAULT;
-	if (cpuid.nent < ARRAY_SIZE(leaves))
+	if (cpuid.nent < ARRAY_SIZE(leaves) + 2)
 		return -E2BIG;
 
-	entries = kcalloc(ARRAY_SIZE(leaves), sizeof(*entries), GFP_KERNEL);
+	entries = kcalloc(ARRAY_SIZE(leaves) + 2, sizeof(*entries), GFP_KERNEL);
 	if (!entries)
 		return -ENOMEM;
 	for (i = 0; i < ARRAY_SIZE(leaves); i++) {
@@ -114,6 +134,7 @@ int kvm_dev_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid)
 		if (leaves[i] <= max)
 			kvm_add_leaf(entries, &n, leaves[i]);
 	}
+	kvm_add_hypervisor_leaves(entries, &n);
 
 	r = -EFAULT;
 	cpuid.nent = n;

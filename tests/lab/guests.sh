@@ -1,0 +1,216 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/lab/guests.sh: run each test guest of tests/lab/guests/ with the
+# bench VMM on /dev/kvm and check its exact results: the VMM's exit status,
+# its stdout (console, report lines, test-device writes) against
+# tests/lab/guests/NAME.expected or line by line, and its messages on
+# stderr.  Runs inside the lab (dash in the svm lab, busybox sh in the vmx
+# lab), against upstream KVM or our module:
+#
+#   lab/run --upstream npt=0 -- tests/lab/guests.sh
+#   lab/run --machine vmx --upstream ept=1 --pack bench/vmm/vmm -- tests/lab/guests.sh
+#
+#   tests/lab/guests.sh [NAME...]     only the checks whose name starts
+#                                     with one of NAME (default: all)
+#
+# Environment: VMM (default bench/vmm/vmm), GUEST_TIMEOUT (seconds for one
+# run, default 120).  Prints "PASS: guest NAME: ..." or "FAIL: guest
+# NAME: ..." for each check, "SKIP: ..." for a check this CPU cannot run,
+# then "N passed, N failed"; exits non-zero if any check failed.
+
+cd "$(dirname "$0")/../.." || exit 2
+VMM=${VMM:-bench/vmm/vmm}
+G=tests/lab/guests
+TIMEOUT=${GUEST_TIMEOUT:-120}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/guests.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+only="$*"
+
+pass() { echo "PASS: guest $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL: guest $1"; failed=$((failed + 1)); }
+show() { sed 's/^/    | /' "$1"; }
+
+# wanted NAME: is NAME among the checks asked for?
+wanted() {
+	[ -z "$only" ] && return 0
+	for w in $only; do
+		case "$1" in "$w"*) return 0 ;; esac
+	done
+	return 1
+}
+
+# run NAME STATUS VMM-ARGS...: run the VMM, check its exit status.  Its
+# stdout and stderr stay in $tmp/NAME.out and $tmp/NAME.err for the
+# expect_* checks after it.
+run() {
+	name=$1 want=$2
+	shift 2
+	"$VMM" --timeout "$TIMEOUT" "$@" > "$tmp/$name.out" 2> "$tmp/$name.err"
+	rc=$?
+	if [ "$rc" = "$want" ]; then
+		pass "$name: exit status $want"
+	else
+		fail "$name: exit status $rc, want $want (vmm $*)"
+		show "$tmp/$name.out"
+		show "$tmp/$name.err"
+	fi
+}
+
+# expect_output NAME [FILE]: stdout is exactly FILE (default NAME.expected).
+expect_output() {
+	f=${2:-$G/$1.expected}
+	if cmp -s "$f" "$tmp/$1.out"; then
+		pass "$1: output is ${f##*/}"
+	else
+		fail "$1: output differs from ${f##*/}"
+		diff -u "$f" "$tmp/$1.out" | sed 's/^/    | /'
+		show "$tmp/$1.err"
+	fi
+}
+
+# expect_line NAME LINE: stdout has exactly this line.
+expect_line() {
+	if grep -Fxq -- "$2" "$tmp/$1.out"; then
+		pass "$1: prints '$2'"
+	else
+		fail "$1: no line '$2'"
+		show "$tmp/$1.out"
+	fi
+}
+
+# expect_err NAME REGEX: stderr has a line matching REGEX.
+expect_err() {
+	if grep -Eq -- "$2" "$tmp/$1.err"; then
+		pass "$1: says /$2/"
+	else
+		fail "$1: no message /$2/"
+		show "$tmp/$1.err"
+	fi
+}
+
+# cpuinfo FIELD: the first value of FIELD in /proc/cpuinfo.
+cpuinfo() {
+	sed -n "s/^$1[[:space:]]*: //p" /proc/cpuinfo | head -n 1
+}
+
+if [ ! -x "$VMM" ]; then
+	fail "setup: no $VMM: run make -C bench (and --pack bench/vmm/vmm in the vmx lab)"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+
+# ---- hello: every mode, and several vCPUs -----------------------------------
+if wanted hello; then
+	run hello 0 tests/lab/guests/hello.bin
+	expect_output hello
+	for m in pae prot32 real; do
+		run hello-$m 0 --mode $m $G/hello-$m.bin
+		expect_output hello-$m
+	done
+	run hello-smp 0 --vcpus 4 $G/hello.bin
+	expect_line hello-smp "cpus=4"
+	run hello-smp-prot32 0 --vcpus 3 --mode prot32 $G/hello-prot32.bin
+	expect_line hello-smp-prot32 "cpus=3"
+	# 16 slots of 4 MiB: within the 32 slots this module has.
+	run hello-slots 0 --mem 64 --slot-mib 4 $G/hello.bin
+	expect_output hello-slots $G/hello.expected
+fi
+
+# ---- pio: every size and form, checked in the guest; writes printed ------------
+if wanted pio; then
+	for m in long prot32 real; do
+		n=pio-$m
+		[ $m = long ] && n=pio
+		run $n 0 --mode $m $G/$n.bin
+		expect_output $n $G/pio.expected
+	done
+fi
+
+# ---- mmio: MOV of each width, checked in the guest; writes printed ----------------
+if wanted mmio; then
+	run mmio 0 $G/mmio.bin
+	expect_output mmio
+	for m in pae prot32; do
+		run mmio-$m 0 --mode $m $G/mmio-$m.bin
+		expect_output mmio-$m $G/mmio-prot32.expected
+	done
+fi
+
+# ---- cpuid: leaves as KVM reports them, against the host's /proc/cpuinfo --------------
+if wanted cpuid; then
+	for m in long prot32; do
+		n=cpuid-$m
+		[ $m = long ] && n=cpuid
+		run $n 0 --mode $m --vcpus 2 $G/$n.bin
+		expect_line $n "cpu0.apic_id=0"
+		expect_line $n "cpu1.apic_id=1"
+		expect_line $n "cpuid.vendor=$(cpuinfo vendor_id)"
+		expect_line $n "cpuid.family=$(cpuinfo 'cpu family')"
+		expect_line $n "cpuid.model=$(cpuinfo model)"
+		expect_line $n "cpuid.stepping=$(cpuinfo stepping)"
+		expect_line $n "cpuid.hypervisor=1"
+		expect_line $n "cpuid.lm=1"
+		expect_line $n "cpuid.hypervisor_id=KVMKVMKVM"
+	done
+fi
+
+# ---- hlt: ends the run, or is resumed ------------------------------------------
+if wanted hlt; then
+	run hlt 102 $G/hlt.bin
+	expect_output hlt
+	expect_err hlt '^vmm: hlt \(vcpu 0\)$'
+	run hlt-continue 0 --on-hlt continue $G/hlt.bin
+	expect_output hlt-continue
+fi
+
+# ---- triple-fault: KVM_EXIT_SHUTDOWN ----------------------------------------------
+if wanted triple-fault; then
+	run triple-fault 103 $G/triple-fault.bin
+	expect_output triple-fault
+	expect_err triple-fault '^vmm: shutdown \(vcpu 0\)'
+	run triple-fault-prot32 103 --mode prot32 $G/triple-fault-prot32.bin
+	expect_output triple-fault-prot32 $G/triple-fault.expected
+	expect_err triple-fault-prot32 '^vmm: shutdown \(vcpu 0\)'
+fi
+
+# ---- mode-switch: from the reset vector to long mode, by the guest ------------------
+if wanted mode-switch; then
+	run mode-switch 0 --mode reset $G/mode-switch.bin
+	expect_output mode-switch
+fi
+
+# ---- paging: the guest's own tables over 64 MiB -------------------------------------
+if wanted paging; then
+	for v in prot32-4k prot32-4m pae-4k pae-2m 4k 2m 1g; do
+		case $v in
+		prot32-*) m=prot32 ;;
+		pae-*) m=pae ;;
+		*) m=long ;;
+		esac
+		if [ $v = 1g ] && ! grep -qw pdpe1gb /proc/cpuinfo; then
+			run paging-$v 77 --mode $m --mem 128 $G/paging-$v.bin
+			echo "SKIP: guest paging-$v: the CPU has no 1 GiB pages"
+			continue
+		fi
+		run paging-$v 0 --mode $m --mem 128 $G/paging-$v.bin
+		expect_output paging-$v
+	done
+	run paging-4k-slots 0 --mem 128 --slot-mib 8 $G/paging-4k.bin
+	expect_output paging-4k-slots $G/paging-4k.expected
+fi
+
+# ---- the VMM itself: usage, limits ----------------------------------------------
+if wanted vmm; then
+	run vmm-usage 100 --mode bogus $G/hello.bin
+	expect_err vmm-usage "^vmm: --mode: 'bogus'"
+	run vmm-max-exits 108 --max-exits 2 $G/hello.bin
+	expect_err vmm-max-exits '^vmm: 2 exits: --max-exits reached$'
+	run vmm-wrong-mode 3 --mode pae $G/hello-prot32.bin
+	expect_line vmm-wrong-mode "rt: this guest is built for prot32 mode, but CR0=0x80010033 CR4=0x620: run it with --mode prot32"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
