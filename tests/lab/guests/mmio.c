@@ -4,7 +4,8 @@
  * 0xd0000000 (bench/README.md): loads from its pattern half (offsets
  * below 0x800) checked against the pattern, stores to its RAM half read
  * back with every width, MOVZX/MOVSX, a store of an immediate, a store
- * to the pattern half (dropped), and one read-modify-write (OR).  The
+ * to the pattern half (dropped), the ALU forms (ADD, SUB, AND, XOR, OR,
+ * CMP, TEST), XCHG, and REP MOVS/STOS through the device.  The
  * vmm prints every write as "mmio: write ADDR LEN VALUE", which
  * mmio.expected (mmio-prot32.expected without the 8-byte ones) holds.
  * Reports mmio.checks=N and exits 0, or prints "check failed: ..." and
@@ -115,6 +116,52 @@ int guest_main(unsigned cpu)
 	/* Stores to the pattern half are printed and dropped. */
 	st32(DEV + 0x40, 0x55aa55aa);
 	check_eq("movl 0x40 after a store", ld32(DEV + 0x40), rom(0x40, 4));
+
+	/* The other ALU forms: read-modify-write, and read-only (CMP, TEST, reg OP mem). */
+	st32(ram + 0x30, 100);
+	asm volatile("addl $5, (%0)" : : "r"(ram + 0x30) : "memory", "cc");
+	check_eq("addl", ld32(ram + 0x30), 105);
+	asm volatile("subl %1, (%0)" : : "r"(ram + 0x30), "r"(3) : "memory", "cc");
+	check_eq("subl", ld32(ram + 0x30), 102);
+	asm volatile("andl $0xf0, (%0)" : : "r"(ram + 0x30) : "memory", "cc");
+	check_eq("andl", ld32(ram + 0x30), 0x60);
+	asm volatile("xorb $0xff, (%0)" : : "r"(ram + 0x30) : "memory", "cc");
+	check_eq("xorb", ld32(ram + 0x30), 0x9f);
+	{
+		uint8_t eq, nz;
+		uint32_t r = 1;
+
+		asm volatile("cmpl $0x9f, (%1)\n\tsete %0" : "=q"(eq) : "r"(ram + 0x30) : "cc");
+		check_eq("cmpl", eq, 1);
+		asm volatile("testl $0x80, (%1)\n\tsetnz %0" : "=q"(nz) : "r"(ram + 0x30) : "cc");
+		check_eq("testl", nz, 1);
+		asm volatile("addl (%1), %0" : "+r"(r) : "r"(ram + 0x30) : "cc");
+		check_eq("addl mem to reg", r, 0xa0);
+		r = 0x1234;
+		asm volatile("xchgl %0, (%1)" : "+r"(r) : "r"(ram + 0x30) : "memory");
+		check_eq("xchgl: register", r, 0x9f);
+		check_eq("xchgl: memory", ld32(ram + 0x30), 0x1234);
+	}
+
+	/* String moves: MMIO to MMIO, RAM to MMIO, and a fill. */
+	{
+		static const char text[] = "wxyz";
+		ulong src = DEV, dst = ram + 0x40, n = 4;
+
+		asm volatile("rep movsb" : "+S"(src), "+D"(dst), "+c"(n) : : "memory");
+		check_eq("rep movsb from the pattern", ld32(ram + 0x40), rom(0, 4));
+		check_eq("rep movsb: rcx", n, 0);
+		src = (ulong)text;
+		dst = ram + 0x48;
+		n = 4;
+		asm volatile("rep movsb" : "+S"(src), "+D"(dst), "+c"(n) : : "memory");
+		check_eq("rep movsb from RAM", ld32(ram + 0x48), 0x7a797877);
+		dst = ram + 0x50;
+		n = 2;
+		asm volatile("rep stosl" : "+D"(dst), "+c"(n) : "a"(0x5a5a5a5a) : "memory");
+		check_eq("rep stosl", ld32(ram + 0x54), 0x5a5a5a5a);
+		check_eq("rep stosl: rdi", dst - ram, 0x58);
+	}
 
 #ifdef __x86_64__
 	{
