@@ -66,14 +66,16 @@ long kvm_check_extension(long ext)
 static long kvm_dev_get_msr_index_list(struct kvm_msr_list __user *ulist)
 {
 	struct kvm_msr_list list;
-	u32 n = kvm_nr_msrs_to_save;
+	u32 n = kvm_nr_msrs_to_save, room;
 
 	if (copy_from_user(&list, ulist, sizeof(list)))
 		return -EFAULT;
+	/* Say how many there are, whether or not they fit. */
+	room = list.nmsrs;
 	list.nmsrs = n;
 	if (copy_to_user(ulist, &list, sizeof(list)))
 		return -EFAULT;
-	if (n > list.nmsrs)
+	if (n > room)
 		return -E2BIG;
 	if (copy_to_user(ulist->indices, kvm_msrs_to_save, n * sizeof(u32)))
 		return -EFAULT;

@@ -749,9 +749,14 @@ static void test_leak(int rounds)
 	      kvm_total("shadow_pages"));
 	printf("abi: leak loop: %d rounds, MemAvailable %ld kB before, %ld kB after\n",
 	       rounds, before, after);
-	/* Each child's guest has 16 MiB: a lost VM would show as 16 MiB a round. */
-	check(before - after < 8 * 1024, "no memory lost over the loop",
-	      "MemAvailable fell by %ld kB", before - after);
+	/*
+	 * Each child's VM has 16 MiB, all written by the VMM: a VM whose
+	 * memory stayed held would cost 16 MiB a round.  The bound is a
+	 * quarter of that, well above what caches move (up to ~16 MiB over
+	 * a whole loop); pages left pinned are counted exactly above.
+	 */
+	check(before - after < rounds * 4 * 1024, "no memory lost over the loop",
+	      "MemAvailable fell by %ld kB over %d rounds", before - after, rounds);
 }
 
 int main(int argc, char **argv)
