@@ -282,7 +282,7 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu);
 int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
 		    bool string, bool rep, int addr_size, int seg, u64 next_rip);
 int kvm_emulate_instruction(struct kvm_vcpu *vcpu);
-int kvm_emulate_invlpg(struct kvm_vcpu *vcpu);
+int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len);
 int kvm_fetch_insn(struct kvm_vcpu *vcpu, u8 *buf);
 void kvm_inject_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code);
 void kvm_skip_instruction(struct kvm_vcpu *vcpu, int len);

@@ -213,14 +213,16 @@ int kvm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = vcpu->apic_base;
 		return 0;
 	case MSR_IA32_TSC:
+		*data = rdtsc() + vcpu->tsc_offset;
+		return 0;
 	case MSR_IA32_CR_PAT:
+		*data = vcpu->pat;
+		return 0;
 	case MSR_IA32_MISC_ENABLE:
 	case MSR_IA32_UCODE_REV:
 	case MSR_MTRRcap:
 	case MSR_MTRRdefType:
-		*data = index == MSR_IA32_CR_PAT ? vcpu->pat : 0;
-		if (index == MSR_IA32_TSC)
-			*data = rdtsc() + vcpu->tsc_offset;
+		*data = 0;
 		return 0;
 	default:
 		if (!kvm_vendor->get_msr(vcpu, index, data))
@@ -634,7 +636,7 @@ static const struct x86_emu_ops kvm_emu_ops = {
 	.invlpg = kvm_emu_invlpg,
 };
 
-static int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len)
+int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len)
 {
 	u64 data[3] = { 0 };
 
@@ -842,13 +844,4 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 	kvm_post_run(vcpu);
 	return r < 0 ? r : 0;
-}
-
-/*
- * INVLPG, intercepted: the emulator decodes the operand's address and
- * calls kvm_emu_invlpg(), which drops the one mapping.
- */
-int kvm_emulate_invlpg(struct kvm_vcpu *vcpu)
-{
-	return kvm_emulate_instruction(vcpu);
 }

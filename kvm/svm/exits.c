@@ -54,6 +54,45 @@ static int svm_exit_msr(struct vcpu_svm *svm)
 	return kvm_emulate_rdmsr(&svm->vcpu);
 }
 
+/* The legacy prefixes of an instruction, as the intercepts below need them. */
+struct svm_prefixes {
+	int len;	/* bytes of legacy prefixes */
+	bool lock;	/* F0 */
+	bool adsz;	/* 67 */
+	int seg;	/* the last segment override, or VCPU_SREG_DS */
+};
+
+static void svm_scan_prefixes(const u8 *b, int n, struct svm_prefixes *p)
+{
+	static const u8 prefix_seg[][2] = {
+		{ 0x26, VCPU_SREG_ES }, { 0x2e, VCPU_SREG_CS }, { 0x36, VCPU_SREG_SS },
+		{ 0x3e, VCPU_SREG_DS }, { 0x64, VCPU_SREG_FS }, { 0x65, VCPU_SREG_GS },
+	};
+	int i, j;
+
+	memset(p, 0, sizeof(*p));
+	p->seg = VCPU_SREG_DS;
+	for (i = 0; i < n; i++) {
+		if (b[i] == 0xf0) {
+			p->lock = true;
+			continue;
+		}
+		if (b[i] == 0x67) {
+			p->adsz = true;
+			continue;
+		}
+		if (b[i] == 0x66 || b[i] == 0xf2 || b[i] == 0xf3)
+			continue;
+		for (j = 0; j < ARRAY_SIZE(prefix_seg); j++)
+			if (b[i] == prefix_seg[j][0])
+				break;
+		if (j == ARRAY_SIZE(prefix_seg))
+			break;		/* the opcode (or REX, which ends prefixes) */
+		p->seg = prefix_seg[j][1];
+	}
+	p->len = i;
+}
+
 /*
  * The prefixes of a string I/O instruction: the segment OUTS reads from
  * (DS unless overridden) and the address size (the mode's, or the other
@@ -63,41 +102,19 @@ static int svm_exit_msr(struct vcpu_svm *svm)
  */
 static void svm_string_io_prefixes(struct kvm_vcpu *vcpu, int *seg, int *asize)
 {
-	static const u8 prefix_seg[][2] = {
-		{ 0x26, VCPU_SREG_ES }, { 0x2e, VCPU_SREG_CS }, { 0x36, VCPU_SREG_SS },
-		{ 0x3e, VCPU_SREG_DS }, { 0x64, VCPU_SREG_FS }, { 0x65, VCPU_SREG_GS },
-	};
+	struct svm_prefixes p;
 	struct kvm_segment cs;
-	bool adsz = false;
-	int i, j, n;
 	u8 insn[15];
 
-	*seg = VCPU_SREG_DS;
-	n = kvm_fetch_insn(vcpu, insn);
-	for (i = 0; i < n; i++) {
-		u8 b = insn[i];
-
-		if (b == 0x67) {
-			adsz = true;
-			continue;
-		}
-		if (b == 0x66 || b == 0xf0 || b == 0xf2 || b == 0xf3)
-			continue;
-		for (j = 0; j < ARRAY_SIZE(prefix_seg); j++)
-			if (b == prefix_seg[j][0])
-				break;
-		if (j == ARRAY_SIZE(prefix_seg))
-			break;		/* the opcode (or REX, which ends prefixes) */
-		*seg = prefix_seg[j][1];
-	}
-
+	svm_scan_prefixes(insn, kvm_fetch_insn(vcpu, insn), &p);
+	*seg = p.seg;
 	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
 	if (kvm_is_long_mode(vcpu) && cs.l)
-		*asize = adsz ? 4 : 8;
+		*asize = p.adsz ? 4 : 8;
 	else if ((vcpu->cr0 & X86_CR0_PE) && cs.db)
-		*asize = adsz ? 2 : 4;
+		*asize = p.adsz ? 2 : 4;
 	else
-		*asize = adsz ? 4 : 2;
+		*asize = p.adsz ? 4 : 2;
 }
 
 static int svm_exit_ioio(struct vcpu_svm *svm)
@@ -191,22 +208,14 @@ struct svm_cr_insn {
 static int svm_decode_cr(struct kvm_vcpu *vcpu, const u8 *b, int n,
 			 struct svm_cr_insn *d)
 {
+	struct svm_prefixes p;
 	struct kvm_segment cs;
-	bool lock = false, op16 = false;
-	int i = 0, rex = 0;
+	int i, rex = 0;
 	u8 modrm;
 
 	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
-	for (; i < n; i++) {
-		if (b[i] == 0xf0)
-			lock = true;
-		else if (b[i] == 0x66)
-			op16 = true;
-		else if (b[i] != 0x67 && b[i] != 0x2e && b[i] != 0x3e &&
-			 b[i] != 0x26 && b[i] != 0x36 && b[i] != 0x64 &&
-			 b[i] != 0x65 && b[i] != 0xf2 && b[i] != 0xf3)
-			break;
-	}
+	svm_scan_prefixes(b, n, &p);
+	i = p.len;
 	if (i < n && kvm_is_long_mode(vcpu) && cs.l && (b[i] & 0xf0) == 0x40)
 		rex = b[i++];
 	if (i + 2 > n || b[i] != 0x0f)
@@ -232,7 +241,7 @@ static int svm_decode_cr(struct kvm_vcpu *vcpu, const u8 *b, int n,
 		d->write = b[i + 1] == 0x22;
 		d->cr = ((modrm >> 3) & 7) | ((rex & 4) << 1);
 		/* AMD: LOCK MOV CR0 is MOV CR8. */
-		if (lock && d->cr == 0)
+		if (p.lock && d->cr == 0)
 			d->cr = 8;
 		return i + 3;
 	case 0x01:
@@ -246,9 +255,6 @@ static int svm_decode_cr(struct kvm_vcpu *vcpu, const u8 *b, int n,
 			return 0;
 		}
 		d->cr = 0;
-		/* SMSW to a 16-bit register writes 16 bits. */
-		if (op16 && d->op == CR_SMSW)
-			d->cr = 0;
 		return i + 3;
 	default:
 		return 0;
@@ -267,13 +273,8 @@ static int svm_exit_cr(struct vcpu_svm *svm)
 	n = kvm_fetch_insn(vcpu, insn);
 	up_read(&vcpu->kvm->slots_lock);
 	len = svm_decode_cr(vcpu, insn, n, &d);
-	if (!len) {
-		u64 data[3] = { n };
-
-		memcpy(&data[1], insn, n);
-		return kvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-					       data, 3);
-	}
+	if (!len)
+		return kvm_emulation_failed(vcpu, insn, n);
 	if (kvm_vendor->get_cpl(vcpu) && d.op != CR_SMSW) {
 		kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
 		return 1;
@@ -334,9 +335,10 @@ static int svm_exit_cr(struct vcpu_svm *svm)
 	return 1;
 }
 
+/* The emulator decodes INVLPG's operand and drops the one mapping. */
 static int svm_exit_invlpg(struct vcpu_svm *svm)
 {
-	return kvm_emulate_invlpg(&svm->vcpu);
+	return kvm_emulate_instruction(&svm->vcpu);
 }
 
 typedef int (*svm_exit_handler_t)(struct vcpu_svm *svm);
