@@ -265,6 +265,11 @@ int kvm_vm_create_vcpu(struct kvm *kvm, unsigned long id);
 void kvm_vcpu_destroy(struct kvm_vcpu *vcpu);
 /* Set a KVM_REQ_* on every vCPU and kick those in guest mode out of it. */
 void kvm_make_all_vcpus_request(struct kvm *kvm, int req);
+/*
+ * Flush every vCPU's guest TLB: when it returns, no vCPU runs in guest
+ * mode with a translation from before the call.  May sleep.
+ */
+void kvm_flush_remote_tlbs(struct kvm *kvm);
 
 /* x86.c: the run loop and the generic halves of exits. */
 int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu);
@@ -282,6 +287,10 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu);
 int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
 		    bool string, bool rep, int addr_size, int seg, u64 next_rip);
 int kvm_emulate_instruction(struct kvm_vcpu *vcpu);
+/* The same for a page_fault() that returned RET_PF_EMULATE. */
+struct kvm_page_fault;
+int kvm_emulate_page_fault(struct kvm_vcpu *vcpu,
+			   const struct kvm_page_fault *fault);
 int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len);
 int kvm_fetch_insn(struct kvm_vcpu *vcpu, u8 *buf);
 void kvm_inject_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code);

@@ -34,8 +34,9 @@ static struct dentry *kvm_debugfs_dir;
 static int kvm_debugfs_totals_show(struct seq_file *m, void *unused)
 {
 	seq_printf(m, "pinned %llu\nshadow_pages %llu\n",
-		   kvm_mmu_naive_pinned_total(),
-		   kvm_mmu_naive_shadow_pages_total());
+		   kvm_mmu_naive_pinned_total() + kvm_mmu_cached_pinned_total(),
+		   kvm_mmu_naive_shadow_pages_total() +
+		   kvm_mmu_cached_shadow_pages_total());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kvm_debugfs_totals);

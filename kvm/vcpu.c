@@ -45,6 +45,36 @@ void kvm_make_all_vcpus_request(struct kvm *kvm, int req)
 	}
 }
 
+static void kvm_ack_flush(void *unused)
+{
+}
+
+/*
+ * A vCPU in guest mode takes the IPI only after it has left guest mode
+ * (the interrupt causes the exit), so waiting for the IPI is waiting for
+ * that exit; the request makes it flush before it enters again.  A vCPU
+ * that is not in guest mode sees the request before its next entry: it
+ * publishes vcpu->cpu before reading its requests, as we set the request
+ * before reading vcpu->cpu (smp_mb() on both sides).
+ */
+void kvm_flush_remote_tlbs(struct kvm *kvm)
+{
+	int i, n = READ_ONCE(kvm->nr_vcpus), self;
+
+	smp_rmb();
+	for (i = 0; i < n; i++)
+		set_bit(KVM_REQ_TLB_FLUSH, &kvm->vcpus[i]->requests);
+	smp_mb();
+	self = get_cpu();
+	for (i = 0; i < n; i++) {
+		int cpu = READ_ONCE(kvm->vcpus[i]->cpu);
+
+		if (cpu >= 0 && cpu != self)
+			smp_call_function_single(cpu, kvm_ack_flush, NULL, 1);
+	}
+	put_cpu();
+}
+
 /* ---- state ioctls ----------------------------------------------------- */
 
 static void kvm_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *r)

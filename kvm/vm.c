@@ -232,7 +232,7 @@ int kvm_dev_create_vm(unsigned long type)
 	if (type)
 		return -EINVAL;
 	if (!mmu_ops->page_fault) {
-		pr_info_ratelimited("KVM_CREATE_VM: mmu=%s is not implemented yet; load with mmu=naive\n",
+		pr_info_ratelimited("KVM_CREATE_VM: mmu=%s is not implemented yet; load with mmu=naive or mmu=cached\n",
 				    mmu_ops->name);
 		return -EOPNOTSUPP;
 	}

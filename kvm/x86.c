@@ -351,6 +351,21 @@ void kvm_exit_unknown(struct kvm_vcpu *vcpu, u64 hardware_exit_reason)
 	vcpu->run->hw.hardware_exit_reason = hardware_exit_reason;
 }
 
+/*
+ * A write the guest makes through us (the emulator, a string IN): like
+ * one the hardware does, it must reach the MMU strategy, which may be
+ * shadowing a page table there.
+ */
+static int kvm_write_guest_tracked(struct kvm_vcpu *vcpu, gpa_t gpa,
+				   const void *data, unsigned long len)
+{
+	int r = kvm_write_guest(vcpu->kvm, gpa, data, len);
+
+	if (!r && vcpu->kvm->mmu_ops->track_write)
+		vcpu->kvm->mmu_ops->track_write(vcpu, gpa, data, len);
+	return r;
+}
+
 /* ---- guest memory by linear address ---------------------------------- */
 
 /*
@@ -376,7 +391,7 @@ static int kvm_linear_copy(struct kvm_vcpu *vcpu, gva_t gva, void *buf,
 			return 1;
 		}
 		if (access & KVM_ACC_WRITE)
-			r = kvm_write_guest(vcpu->kvm, gpa, buf, n);
+			r = kvm_write_guest_tracked(vcpu, gpa, buf, n);
 		else
 			r = kvm_read_guest(vcpu->kvm, gpa, buf, n);
 		if (r)
@@ -584,7 +599,7 @@ static enum x86_emu_result kvm_emu_access(struct x86_emu_ctxt *c, u64 gva,
 		return x86_emu_raise(c, PF_VECTOR, true, error_code, gva);
 
 	if (write) {
-		if (!kvm_write_guest(vcpu->kvm, gpa, val, size))
+		if (!kvm_write_guest_tracked(vcpu, gpa, val, size))
 			return X86EMU_DONE;
 		if (vcpu->mmio.pending_write)
 			return X86EMU_UNHANDLED;	/* one MMIO write per instruction */
@@ -652,20 +667,36 @@ int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len)
  * Run the instruction at CS:RIP through the emulator: after an MMIO exit
  * (from the #PF intercept) and again when userspace has answered a read.
  */
-static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu);
+static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu, gpa_t pt_gpa);
 
 int kvm_emulate_instruction(struct kvm_vcpu *vcpu)
 {
 	int r;
 
 	down_read(&vcpu->kvm->slots_lock);
-	r = __kvm_emulate_instruction(vcpu);
+	r = __kvm_emulate_instruction(vcpu, KVM_INVALID_GPA);
 	up_read(&vcpu->kvm->slots_lock);
 	return r;
 }
 
-/* Caller holds slots_lock for read. */
-static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu)
+int kvm_emulate_page_fault(struct kvm_vcpu *vcpu,
+			   const struct kvm_page_fault *fault)
+{
+	int r;
+
+	down_read(&vcpu->kvm->slots_lock);
+	r = __kvm_emulate_instruction(vcpu, fault->pt_write ? fault->gpa :
+					    KVM_INVALID_GPA);
+	up_read(&vcpu->kvm->slots_lock);
+	return r;
+}
+
+/*
+ * Caller holds slots_lock for read.  @pt_gpa: the instruction writes a
+ * page table the MMU write-protects; if it cannot be emulated, the MMU
+ * unprotects the table and the guest runs the instruction itself.
+ */
+static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu, gpa_t pt_gpa)
 {
 	struct x86_emu_ctxt *c = &vcpu->emu;
 	struct kvm_segment seg;
@@ -721,6 +752,10 @@ static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu)
 		return 1;
 	default:
 		vcpu->mmio.read_done = false;
+		if (pt_gpa != KVM_INVALID_GPA && vcpu->kvm->mmu_ops->unprotect) {
+			vcpu->kvm->mmu_ops->unprotect(vcpu, pt_gpa);
+			return 1;
+		}
 		return kvm_emulation_failed(vcpu, c->insn, c->insn_len);
 	}
 }

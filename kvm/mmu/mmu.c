@@ -14,8 +14,7 @@
 
 #include "mmu/mmu.h"
 
-/* Not implemented yet: selectable, but KVM_CREATE_VM refuses them. */
-static const struct kvm_mmu_ops kvm_mmu_cached = { .name = "cached" };
+/* Not implemented yet: selectable, but KVM_CREATE_VM refuses it. */
 static const struct kvm_mmu_ops kvm_mmu_tdp = { .name = "tdp" };
 
 static const struct kvm_mmu_ops *const kvm_mmu_strategies[] = {

@@ -35,6 +35,9 @@ struct kvm_page_fault {
 	/* out */
 	gpa_t gpa;		/* the translation, for RET_PF_EMULATE */
 	u32 guest_error_code;	/* for RET_PF_GUEST: the #PF the guest gets */
+	bool pt_write;		/* RET_PF_EMULATE: a write to a guest page
+				 * table the strategy write-protects; if the
+				 * emulator cannot do it, unprotect() */
 };
 
 /*
@@ -97,6 +100,23 @@ struct kvm_mmu_ops {
 	gpa_t (*translate)(struct kvm_vcpu *vcpu, gva_t gva, u32 access,
 			   bool set_ad, u32 *error_code);
 
+	/*
+	 * The emulator wrote @len bytes of @val at @gpa, in guest RAM, for a
+	 * write that page_fault() sent to emulation (RET_PF_EMULATE): a
+	 * write to a guest page table the strategy write-protects.  Called
+	 * after the bytes are in memory.  NULL if the strategy protects
+	 * nothing.
+	 */
+	void (*track_write)(struct kvm_vcpu *vcpu, gpa_t gpa, const void *val,
+			    int len);
+
+	/*
+	 * The emulator could not do a write that page_fault() sent to it
+	 * with fault->pt_write: stop protecting the table at @gpa, so that
+	 * the guest can run the instruction itself.
+	 */
+	void (*unprotect)(struct kvm_vcpu *vcpu, gpa_t gpa);
+
 	/* A memory slot is going away or changing: drop what maps it. */
 	void (*slot_changed)(struct kvm *kvm, const struct kvm_memory_slot *slot);
 };
@@ -105,6 +125,7 @@ struct kvm_mmu_ops {
 const struct kvm_mmu_ops *kvm_mmu_selected(void);
 
 extern const struct kvm_mmu_ops kvm_mmu_naive;
+extern const struct kvm_mmu_ops kvm_mmu_cached;
 
 /*
  * Counters of a shadow-paging vCPU (naive.c; the layout is meant to fit
@@ -127,6 +148,21 @@ struct kvm_mmu_stats {
 };
 
 /*
+ * Counters of a VM whose shadow pages are shared (cached.c): the shadow
+ * pages and pins are the VM's, the faults its vCPUs'.
+ */
+struct kvm_mmu_vm_stats {
+	u64 shadow_pages;	/* now: shadow pages, zapped roots included */
+	u64 shadow_created;
+	u64 shadow_zapped;	/* freed */
+	u64 pinned;		/* now: present leaf SPTEs */
+	u64 reclaimed;		/* zapped to stay within cached_max_pages */
+	u64 flooded;		/* zapped for being written too often */
+	u64 pte_writes;		/* emulated writes to shadowed tables */
+	u64 unprotected;	/* zapped because the emulator failed */
+};
+
+/*
  * A snapshot of @vcpu's counters (racy if the vCPU runs: each field is
  * read once, fields may be from different instants).  All zero if the
  * vCPU's VM does not use mmu=naive.
@@ -139,5 +175,8 @@ void kvm_mmu_naive_get_stats(struct kvm_vcpu *vcpu, struct kvm_mmu_stats *stats)
  */
 u64 kvm_mmu_naive_pinned_total(void);
 u64 kvm_mmu_naive_shadow_pages_total(void);
+/* The same over every cached VM. */
+u64 kvm_mmu_cached_pinned_total(void);
+u64 kvm_mmu_cached_shadow_pages_total(void);
 
 #endif /* KVM_RESEARCH_MMU_H */

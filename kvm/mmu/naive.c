@@ -40,6 +40,7 @@
 
 #include "kvm_host.h"
 #include "mmu/mmu.h"
+#include "mmu/shadow.h"
 #include "mmu/spte.h"
 #include "mmu/walk.h"
 
@@ -53,8 +54,6 @@
  */
 #define NAIVE_MAX_SHADOW_PAGES	4096
 #define NAIVE_MAX_PINS		65536
-/* Beyond this refcount (pins from elsewhere), refuse to pin again. */
-#define NAIVE_PAGE_REF_LIMIT	(INT_MAX / 2)
 
 struct naive_vcpu {
 	struct kvm_vcpu *vcpu;
@@ -110,51 +109,10 @@ static void naive_free_table(struct naive_vcpu *nv, u64 *table)
 	atomic64_dec(&naive_pages_total);
 }
 
-/*
- * Pin the VMM's page at @hva.  A writable slot's page is pinned for write
- * even for a read-only SPTE: that breaks copy-on-write (the shared zero
- * page, or a fork's) now, so the page the guest sees is the one in the
- * VMM's page tables, and stays so while pinned, instead of a copy the VMM
- * never sees.  If the VMM itself mapped the memory read-only, a read
- * falls back to a read pin and *@pinned_write says so.
- *
- * FOLL_LONGTERM: the pin lasts as long as the SPTE, which is up to the
- * guest (a guest that never writes CR3 keeps it forever).
- */
-static int naive_pin(unsigned long hva, bool slot_writable, bool need_write,
-		     struct page **page, bool *pinned_write)
-{
-	unsigned int flags = FOLL_LONGTERM;
-	int n;
-
-	*pinned_write = slot_writable;
-	n = pin_user_pages_fast(hva, 1, flags | (slot_writable ? FOLL_WRITE : 0),
-				page);
-	if (n == -EFAULT && slot_writable && !need_write) {
-		*pinned_write = false;
-		n = pin_user_pages_fast(hva, 1, flags, page);
-	}
-	if (n != 1)
-		return n < 0 ? n : -EFAULT;
-
-	if (folio_ref_count(page_folio(*page)) > NAIVE_PAGE_REF_LIMIT) {
-		unpin_user_page(*page);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/*
- * Release the pin a present leaf holds.  A page that was mapped writable
- * may have been written by the guest: tell the VM about it before the
- * pin goes.  Only struct pages are touched, never the VMM's mappings, so
- * this is fine from any context (vcpu_destroy() on the last fput).
- */
+/* Release the pin a present leaf holds. */
 static void naive_release_leaf(struct naive_vcpu *nv, u64 spte)
 {
-	struct page *page = pfn_to_page(spte_pfn(spte));
-
-	unpin_user_pages_dirty_lock(&page, 1, spte_writable(spte));
+	shadow_unpin_leaf(spte);
 	nv->stats.pinned--;
 	atomic64_dec(&naive_pinned_total);
 }
@@ -303,27 +261,13 @@ static int naive_load_root(struct kvm_vcpu *vcpu, hpa_t *root)
 	return 0;
 }
 
-/* What the access that faulted was, from the hardware's error code. */
-static u32 naive_fault_access(u32 error_code)
-{
-	u32 access = 0;
-
-	if (error_code & PFERR_WRITE_MASK)
-		access |= KVM_ACC_WRITE;
-	if (error_code & PFERR_USER_MASK)
-		access |= KVM_ACC_USER;
-	if (error_code & PFERR_FETCH_MASK)
-		access |= KVM_ACC_FETCH;
-	return access;
-}
-
 static int naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
 	struct naive_vcpu *nv = vcpu->mmu;
 	struct kvm *kvm = vcpu->kvm;
-	u32 access = naive_fault_access(fault->error_code);
+	u32 access = shadow_fault_access(fault->error_code);
 	bool write = access & KVM_ACC_WRITE;
-	bool slot_writable, pinned_write;
+	bool slot_writable;
 	struct guest_paging pg;
 	struct guest_walk walk;
 	unsigned long hva;
@@ -356,19 +300,12 @@ static int naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 
 	/*
 	 * The guest's tables allow the access, but the hardware refused it
-	 * on a leaf that already allows it as far as its bits go: what the
-	 * hardware checked that we cannot see is the guest's own CR4.SMEP or
-	 * SMAP (an implicit supervisor access, which looks explicit from
-	 * here).  That is the guest's fault; re-installing the same leaf
-	 * would fault forever.  A leaf we just changed cannot be the cause:
-	 * every change is followed by a TLB flush.  With the guest's paging
-	 * off, SMEP and SMAP do not apply to it, so the hardware must have
-	 * run with them anyway: the backend's error, not the guest's.
+	 * on a leaf that allows it (shadow.h).  With the guest's paging off,
+	 * SMEP and SMAP do not apply to it, so the hardware must have run
+	 * with them anyway: the backend's error, not the guest's.
 	 */
 	sptep = naive_lookup_leaf(nv, gva);
-	if ((fault->error_code & PFERR_PRESENT_MASK) &&
-	    !(fault->error_code & PFERR_RSVD_MASK) &&
-	    sptep && spte_present(*sptep) && spte_permits(*sptep, access)) {
+	if (sptep && shadow_refused_permitted(fault, *sptep, access)) {
 		if (!pg.levels)
 			return -EIO;
 		fault->guest_error_code =
@@ -377,22 +314,12 @@ static int naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		return RET_PF_GUEST;
 	}
 
-	/*
-	 * Not memory, or a write to read-only memory: the emulator does the
-	 * access (it walks again and sets A/D then, so not here).
-	 */
-	fault->gpa = walk.gpa;
-	hva = kvm_gfn_to_hva(kvm, walk.gpa >> PAGE_SHIFT, true);
-	slot_writable = hva != KVM_HVA_ERR;
-	if (!slot_writable) {
-		if (!write)
-			hva = kvm_gfn_to_hva(kvm, walk.gpa >> PAGE_SHIFT, false);
-		if (write || hva == KVM_HVA_ERR) {
-			nv->stats.pf_emulate++;
-			return RET_PF_EMULATE;
-		}
+	/* Not memory, or a write to read-only memory: emulate. */
+	if (!shadow_gpa_hva(kvm, walk.gpa, write, &hva, &slot_writable)) {
+		fault->gpa = walk.gpa;
+		nv->stats.pf_emulate++;
+		return RET_PF_EMULATE;
 	}
-	fault->gpa = KVM_INVALID_GPA;
 
 	/* At most root_level - 1 new tables and one new pin. */
 	if (nv->stats.shadow_pages + nv->root_level - 1 > NAIVE_MAX_SHADOW_PAGES ||
@@ -407,27 +334,14 @@ static int naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		return -ENOMEM;
 
 	perm = spte_shadow_perm(walk.perm, walk.dirty, access, pg.wp, pg.smep);
-	r = naive_pin(hva, slot_writable, perm & PERM_WRITE, &page,
-		      &pinned_write);
-	if (r)
-		return r;
-	if (!pinned_write)
-		perm &= ~PERM_WRITE;
-
-	/*
-	 * The translation is used: set A/D in the guest's tables as the
-	 * hardware would (D for a write, so that the writable SPTE below
-	 * never lets a write through to a clean page).  If an entry changed
-	 * meanwhile, let the guest fault again on the new tables.
-	 */
-	r = guest_walk_set_ad(&pg, &walk, write);
-	if (r) {
-		unpin_user_page(page);
-		if (r != -EAGAIN)
-			return r;
+	r = shadow_prepare_leaf(&pg, &walk, hva, slot_writable, write, &perm,
+				&page);
+	if (r == -EAGAIN) {
 		nv->stats.pf_retry++;
 		return RET_PF_RETRY;
 	}
+	if (r)
+		return r;
 
 	/*
 	 * Pin first, release the old leaf after: when the new leaf maps the

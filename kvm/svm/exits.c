@@ -160,7 +160,7 @@ static int svm_exit_pf(struct vcpu_svm *svm)
 		kvm_inject_page_fault(vcpu, fault.addr, fault.guest_error_code);
 		return 1;
 	case RET_PF_EMULATE:
-		return kvm_emulate_instruction(vcpu);
+		return kvm_emulate_page_fault(vcpu, &fault);
 	default:
 		return r < 0 ? r : -EIO;
 	}

@@ -555,18 +555,25 @@ static void test_twovms(void)
 	pthread_t t[2];
 	void *res[2];
 
+	/*
+	 * The same code at the same address with another count in each VM:
+	 * a VM that ran the other's memory would show the other's count.
+	 */
 	for (int i = 0; i < 2; i++) {
+		uint16_t count = 1000 + 500 * i;
+
 		vm_create(&vm[i], 1 << 20);
 		vcpu_create(&vm[i], &v[i], 0);
 		memcpy(vm[i].mem + 0x1000, guest_count, sizeof(guest_count));
+		memcpy(vm[i].mem + 0x1001, &count, sizeof(count));
 		vcpu_real_mode(&v[i], 0x1000);
 	}
 	for (int i = 0; i < 2; i++)
 		pthread_create(&t[i], NULL, run_counter, &v[i]);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], &res[i]);
-	check((long)res[0] == 1000 && (long)res[1] == 1000,
-	      "two VMs at once, 1000 exits each", "got %ld and %ld",
+	check((long)res[0] == 1000 && (long)res[1] == 1500,
+	      "two VMs at once, 1000 and 1500 exits", "got %ld and %ld",
 	      (long)res[0], (long)res[1]);
 	for (int i = 0; i < 2; i++)
 		vm_destroy(&vm[i]);

@@ -1,0 +1,1112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "cached" MMU strategy: shadow paging as KVM did it from 2007.
+ *
+ * Shadow pages belong to the VM, not to a vCPU, and outlive CR3 switches
+ * and TLB flushes.  Each one shadows one guest page table (or a part of
+ * one) and is found again by the guest table's gfn plus a role: the
+ * shadow level, the guest's paging mode, the part of a 32-bit guest table
+ * it covers (quadrant), the rights granted by the guest entries above it,
+ * and the control bits that change how the guest's entries read (CR0.WP,
+ * CR4.SMEP/PSE, EFER.NXE).  A guest large page is shadowed by "direct"
+ * pages, which shadow no guest table: their gfn is the first frame they
+ * map.
+ *
+ * The shadow stays equal to the guest's tables because every guest page
+ * table that has a shadow page is write-protected: every leaf SPTE that
+ * maps its gfn is read-only (found through a reverse map, gfn -> SPTEs).
+ * A guest write to such a table faults; the instruction is emulated and
+ * track_write() drops the shadow entries the written guest entries
+ * stand for, to be rebuilt from the new values on the next fault.  A
+ * table written again and again without being used for a translation in
+ * between (a page being filled or freed, not a page table in use) stops
+ * being shadowed: its shadow pages go, and with them the protection.
+ *
+ * Shadow pages are bounded per VM (cached_max_pages, sampled at VM
+ * creation); past the bound the least recently used page that is not a
+ * vCPU's root is reclaimed.
+ *
+ * Shape of the shadow, as in naive.c: 4-level for a guest in long mode,
+ * PAE (3-level) otherwise, with a per-vCPU PDPT below 4 GiB as root whose
+ * four entries point to shadow page directories:
+ *
+ *   guest mode    shadow level 2 pages shadow      level 1 pages shadow
+ *   paging off    1 GiB of gpa each (direct)       2 MiB (direct)
+ *   32-bit        a quarter of the guest PD        half a guest PT, or
+ *                 (quadrant 0-3)                   half a 4 MiB page (direct)
+ *   PAE           the guest PD of each PDPTE       the guest PT, or a 2 MiB
+ *                                                  page (direct)
+ *   long mode     as PAE, below a shadowed PML4 and PDPT; 1 GiB pages
+ *                 become direct level 2 pages.
+ *
+ * PAE guests' PDPTEs are read when the root is built (at a CR3 load, as
+ * the hardware loads its PDPTE registers), so the guest PDPT itself is
+ * never shadowed.
+ *
+ * Locking: one mutex per VM (cvm->lock) covers every shadow page, the
+ * reverse map and each vCPU's root.  Other vCPUs run on the shared tables
+ * meanwhile; every change that takes a right away or frees something
+ * (a zapped entry, a write-protected leaf) sets cvm->need_flush, and
+ * cached_commit() flushes every vCPU's TLB, waiting until each vCPU in
+ * guest mode has left it, before the pins and pages that the old entries
+ * reached are released.
+ */
+#define pr_fmt(fmt) "kvm: " fmt
+
+#include <linux/atomic.h>
+#include <linux/bug.h>
+#include <linux/gfp.h>
+#include <linux/hashtable.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <asm/msr-index.h>
+
+#include "kvm_host.h"
+#include "mmu/mmu.h"
+#include "mmu/shadow.h"
+#include "mmu/spte.h"
+#include "mmu/walk.h"
+
+/* The bound on shadow pages per VM, sampled at VM creation. */
+static unsigned int cached_max_pages = 4096;
+module_param(cached_max_pages, uint, 0644);
+MODULE_PARM_DESC(cached_max_pages,
+		 "mmu=cached: most shadow pages a VM may have (default 4096, "
+		 "at least 128); applies to VMs created afterwards");
+#define CACHED_MIN_PAGES	128
+
+/*
+ * Pins per VM, bounded like naive.c's per vCPU, and for the same reason: a
+ * pin adds GUP_PIN_COUNTING_BIAS (1024) to the page's refcount, and a
+ * guest mapping one page at many addresses must not be able to overflow
+ * it.  2^18 pins (1 GiB mapped) add at most 2^28 per VM.  Past the bound,
+ * the least recently used shadow pages go.
+ */
+#define CACHED_MAX_PINS		(1U << 18)
+
+/* Emulated writes to a table, with no fault through it, that unshadow it. */
+#define CACHED_FLOOD_WRITES	3
+
+#define CACHED_HASH_BITS	10
+#define CACHED_RMAP_BITS	12
+
+union cached_role {
+	u32 word;
+	struct {
+		u32 level:3;		/* shadow level, 1 (PT) to 4 (PML4) */
+		u32 glevels:3;		/* guest paging: 0 off, 2, 3 (PAE), 4 */
+		u32 quadrant:2;		/* the part of a 32-bit guest table */
+		u32 direct:1;		/* no guest table: paging off, large page */
+		u32 access:3;		/* PERM_* of the guest entries above */
+		u32 cr0_wp:1;
+		u32 smep:1;
+		u32 nxe:1;
+		u32 pse:1;
+	};
+};
+
+struct cached_sp {
+	gfn_t gfn;
+	union cached_role role;
+	u64 *spt;		/* the shadow table, 512 entries */
+	gfn_t *gfns;		/* level 1: the gfn each leaf maps */
+	struct hlist_node hash;	/* in cvm->sp_hash, by gfn */
+	struct list_head lru;	/* cvm->active, least recently used first */
+	u64 **parents;		/* the SPTEs that point to this page */
+	int nr_parents, max_parents;
+	int root_count;		/* vCPUs using it as (part of) a root */
+	bool zapped;		/* gone from the cache, freed when no root */
+	unsigned int write_count;	/* emulated writes since last used */
+	u64 use_gen;		/* cvm->gen of the last fault that used it */
+};
+
+/* The leaf SPTEs that map one gfn. */
+struct cached_rmap {
+	struct hlist_node node;
+	gfn_t gfn;
+	int n, max;
+	u64 **sptes;
+};
+
+struct cached_vm {
+	struct kvm *kvm;
+	struct mutex lock;
+	DECLARE_HASHTABLE(sp_hash, CACHED_HASH_BITS);
+	DECLARE_HASHTABLE(rmap, CACHED_RMAP_BITS);
+	struct list_head active;	/* cached pages, LRU order */
+	struct list_head zapped_roots;	/* zapped, still some vCPU's root */
+	unsigned long nr_pages;		/* pages allocated, zapped roots included */
+	unsigned long max_pages;
+	u64 gen;			/* page faults so far */
+
+	/* Released by cached_commit(), after the TLB flush. */
+	bool need_flush;
+	bool teardown;			/* no vCPU runs any more: no flush */
+	struct shadow_release release;
+	struct list_head free_list;	/* zapped pages to free */
+
+	struct kvm_mmu_vm_stats stats;
+};
+
+struct cached_vcpu {
+	struct kvm_vcpu *vcpu;
+	bool root_valid;		/* root_hpa is this mode's and current */
+	int root_level;			/* 4 or 3 (PAE) */
+	hpa_t root_hpa;
+	struct cached_sp *root;		/* root_level 4 */
+	u64 *pae_root;			/* root_level 3, below 4 GiB */
+	struct cached_sp *pae_sp[4];
+	struct kvm_mmu_stats stats;
+};
+
+static atomic64_t cached_pinned_total = ATOMIC64_INIT(0);
+static atomic64_t cached_pages_total = ATOMIC64_INIT(0);
+
+static struct cached_vm *to_cvm(struct kvm *kvm)
+{
+	return kvm->mmu;
+}
+
+static unsigned int cached_index(gva_t gva, int level)
+{
+	return (gva >> (PAGE_SHIFT + 9 * (level - 1))) &
+	       (PT64_ENT_PER_PAGE - 1);
+}
+
+/* The shadow page a present non-leaf SPTE points to. */
+static struct cached_sp *cached_sp_of(u64 spte)
+{
+	return (struct cached_sp *)page_private(virt_to_page(spte_table(spte)));
+}
+
+/* ---- the role of the current mode ------------------------------------- */
+
+static union cached_role cached_base_role(const struct guest_paging *pg)
+{
+	union cached_role role = { .word = 0 };
+
+	role.glevels = pg->levels;
+	role.cr0_wp = pg->wp;
+	role.smep = pg->smep;
+	role.nxe = pg->nxe;
+	role.pse = pg->pse;
+	return role;
+}
+
+/* ---- the reverse map ------------------------------------------------ */
+
+static struct cached_rmap *cached_rmap_find(struct cached_vm *cvm, gfn_t gfn)
+{
+	struct cached_rmap *r;
+
+	hash_for_each_possible(cvm->rmap, r, node, gfn)
+		if (r->gfn == gfn)
+			return r;
+	return NULL;
+}
+
+static int cached_rmap_add(struct cached_vm *cvm, gfn_t gfn, u64 *sptep)
+{
+	struct cached_rmap *r = cached_rmap_find(cvm, gfn);
+
+	if (!r) {
+		r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+		if (!r)
+			return -ENOMEM;
+		r->gfn = gfn;
+		hash_add(cvm->rmap, &r->node, gfn);
+	}
+	if (r->n == r->max) {
+		int max = r->max ? 2 * r->max : 4;
+		u64 **s = krealloc_array(r->sptes, max, sizeof(*s),
+					 GFP_KERNEL_ACCOUNT);
+
+		if (!s) {
+			if (!r->n) {
+				hash_del(&r->node);
+				kfree(r);
+			}
+			return -ENOMEM;
+		}
+		r->sptes = s;
+		r->max = max;
+	}
+	r->sptes[r->n++] = sptep;
+	return 0;
+}
+
+static void cached_rmap_remove(struct cached_vm *cvm, gfn_t gfn, u64 *sptep)
+{
+	struct cached_rmap *r = cached_rmap_find(cvm, gfn);
+	int i;
+
+	if (WARN_ON_ONCE(!r))
+		return;
+	for (i = 0; i < r->n; i++) {
+		if (r->sptes[i] != sptep)
+			continue;
+		r->sptes[i] = r->sptes[--r->n];
+		if (!r->n) {
+			hash_del(&r->node);
+			kfree(r->sptes);
+			kfree(r);
+		}
+		return;
+	}
+	WARN_ON_ONCE(1);
+}
+
+/* Take write access away from every leaf that maps @gfn. */
+static void cached_write_protect(struct cached_vm *cvm, gfn_t gfn)
+{
+	struct cached_rmap *r = cached_rmap_find(cvm, gfn);
+	int i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n; i++) {
+		u64 spte = *r->sptes[i];
+
+		if (spte_writable(spte)) {
+			/* D stays set: the page may have been written already. */
+			WRITE_ONCE(*r->sptes[i], spte & ~PT_WRITABLE_MASK);
+			cvm->need_flush = true;
+		}
+	}
+}
+
+/* Whether some cached shadow page shadows the guest table at @gfn. */
+static bool cached_gfn_shadowed(struct cached_vm *cvm, gfn_t gfn)
+{
+	struct cached_sp *sp;
+
+	hash_for_each_possible(cvm->sp_hash, sp, hash, gfn)
+		if (sp->gfn == gfn && !sp->role.direct)
+			return true;
+	return false;
+}
+
+/* ---- dropping entries and pages ------------------------------------- */
+
+static void cached_parent_remove(struct cached_sp *sp, u64 *sptep)
+{
+	int i;
+
+	for (i = 0; i < sp->nr_parents; i++) {
+		if (sp->parents[i] == sptep) {
+			sp->parents[i] = sp->parents[--sp->nr_parents];
+			return;
+		}
+	}
+	WARN_ON_ONCE(1);
+}
+
+static int cached_parent_add(struct cached_sp *sp, u64 *sptep)
+{
+	if (sp->nr_parents == sp->max_parents) {
+		int max = sp->max_parents ? 2 * sp->max_parents : 2;
+		u64 **p = krealloc_array(sp->parents, max, sizeof(*p),
+					 GFP_KERNEL_ACCOUNT);
+
+		if (!p)
+			return -ENOMEM;
+		sp->parents = p;
+		sp->max_parents = max;
+	}
+	sp->parents[sp->nr_parents++] = sptep;
+	return 0;
+}
+
+/* Flush every vCPU's TLB, then release the pins of dropped leaves. */
+static void cached_flush_release(struct cached_vm *cvm)
+{
+	if (!cvm->teardown)
+		kvm_flush_remote_tlbs(cvm->kvm);
+	shadow_release_all(&cvm->release);
+}
+
+/* Clear entry @i of @sp: a leaf loses its pin, a link its child. */
+static void cached_drop_spte(struct cached_vm *cvm, struct cached_sp *sp, int i)
+{
+	u64 spte = sp->spt[i];
+
+	if (!spte_present(spte))
+		return;
+	WRITE_ONCE(sp->spt[i], 0);
+	cvm->need_flush = true;
+	if (sp->role.level == 1) {
+		cached_rmap_remove(cvm, sp->gfns[i], &sp->spt[i]);
+		if (shadow_release_full(&cvm->release))
+			cached_flush_release(cvm);
+		shadow_release_defer(&cvm->release, spte);
+		atomic64_dec(&cached_pinned_total);
+		cvm->stats.pinned--;
+	} else {
+		cached_parent_remove(cached_sp_of(spte), &sp->spt[i]);
+	}
+}
+
+static void cached_free_sp(struct cached_vm *cvm, struct cached_sp *sp)
+{
+	free_page((unsigned long)sp->spt);
+	free_page((unsigned long)sp->gfns);
+	kfree(sp->parents);
+	kfree(sp);
+	cvm->nr_pages--;
+	cvm->stats.shadow_pages--;
+	cvm->stats.shadow_zapped++;
+	atomic64_dec(&cached_pages_total);
+}
+
+/*
+ * Take @sp out of the cache: unlink it from its parents, drop its entries
+ * (its children stay cached, unlinked), and free it once the TLB flush is
+ * done, or once no vCPU has it as root any more.  A vCPU whose root goes
+ * reloads it before its next entry.
+ */
+static void cached_zap_sp(struct cached_vm *cvm, struct cached_sp *sp)
+{
+	int i;
+
+	while (sp->nr_parents) {
+		u64 *sptep = sp->parents[--sp->nr_parents];
+
+		WRITE_ONCE(*sptep, 0);
+	}
+	for (i = 0; i < PT64_ENT_PER_PAGE; i++)
+		cached_drop_spte(cvm, sp, i);
+	hash_del(&sp->hash);
+	sp->zapped = true;
+	cvm->need_flush = true;
+	if (sp->root_count) {
+		list_move_tail(&sp->lru, &cvm->zapped_roots);
+		kvm_make_all_vcpus_request(cvm->kvm, KVM_REQ_MMU_RELOAD);
+	} else {
+		list_move_tail(&sp->lru, &cvm->free_list);
+	}
+}
+
+static void cached_zap_gfn(struct cached_vm *cvm, gfn_t gfn)
+{
+	struct cached_sp *sp;
+	struct hlist_node *tmp;
+
+	hash_for_each_possible_safe(cvm->sp_hash, sp, tmp, hash, gfn)
+		if (sp->gfn == gfn && !sp->role.direct)
+			cached_zap_sp(cvm, sp);
+}
+
+static void cached_zap_all(struct cached_vm *cvm)
+{
+	struct cached_sp *sp, *tmp;
+
+	list_for_each_entry_safe(sp, tmp, &cvm->active, lru)
+		cached_zap_sp(cvm, sp);
+}
+
+/*
+ * Make the changes since the last commit safe: flush every vCPU's TLB
+ * (waiting for those in guest mode to leave it), then release the pins
+ * of dropped leaves and free the zapped pages.
+ */
+static void cached_commit(struct cached_vm *cvm)
+{
+	struct cached_sp *sp, *tmp;
+
+	if (cvm->need_flush)
+		cached_flush_release(cvm);
+	cvm->need_flush = false;
+	list_for_each_entry_safe(sp, tmp, &cvm->free_list, lru) {
+		list_del(&sp->lru);
+		cached_free_sp(cvm, sp);
+	}
+}
+
+/* ---- finding and making shadow pages -------------------------------- */
+
+/* Reclaim the least recently used page that no one uses right now. */
+static bool cached_reclaim_one(struct cached_vm *cvm)
+{
+	struct cached_sp *sp;
+
+	list_for_each_entry(sp, &cvm->active, lru) {
+		if (sp->root_count || sp->use_gen == cvm->gen)
+			continue;
+		cached_zap_sp(cvm, sp);
+		cvm->stats.reclaimed++;
+		return true;
+	}
+	return false;
+}
+
+static struct cached_sp *cached_alloc_sp(struct cached_vm *cvm, gfn_t gfn,
+					 union cached_role role)
+{
+	struct cached_sp *sp;
+
+	/* Zapped pages count until freed: the commit frees them. */
+	while (cvm->nr_pages >= cvm->max_pages) {
+		if (!cached_reclaim_one(cvm))
+			return NULL;
+		cached_commit(cvm);
+	}
+
+	sp = kzalloc(sizeof(*sp), GFP_KERNEL_ACCOUNT);
+	if (!sp)
+		return NULL;
+	sp->spt = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!sp->spt)
+		goto err_free_sp;
+	if (role.level == 1) {
+		sp->gfns = (gfn_t *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!sp->gfns)
+			goto err_free_spt;
+	}
+	set_page_private(virt_to_page(sp->spt), (unsigned long)sp);
+	sp->gfn = gfn;
+	sp->role = role;
+	sp->use_gen = cvm->gen;
+	hash_add(cvm->sp_hash, &sp->hash, gfn);
+	list_add_tail(&sp->lru, &cvm->active);
+	cvm->nr_pages++;
+	cvm->stats.shadow_pages++;
+	cvm->stats.shadow_created++;
+	atomic64_inc(&cached_pages_total);
+	if (!role.direct)
+		cached_write_protect(cvm, gfn);
+	return sp;
+
+err_free_spt:
+	free_page((unsigned long)sp->spt);
+err_free_sp:
+	kfree(sp);
+	return NULL;
+}
+
+static struct cached_sp *cached_get_sp(struct cached_vm *cvm, gfn_t gfn,
+				       union cached_role role, bool *created)
+{
+	struct cached_sp *sp;
+
+	hash_for_each_possible(cvm->sp_hash, sp, hash, gfn) {
+		if (sp->gfn == gfn && sp->role.word == role.word) {
+			list_move_tail(&sp->lru, &cvm->active);
+			sp->use_gen = cvm->gen;
+			return sp;
+		}
+	}
+	*created = true;
+	return cached_alloc_sp(cvm, gfn, role);
+}
+
+/* ---- roots ------------------------------------------------------------ */
+
+static void cached_put_root(struct cached_vm *cvm, struct cached_sp *sp)
+{
+	if (!sp)
+		return;
+	if (--sp->root_count || !sp->zapped)
+		return;
+	list_move_tail(&sp->lru, &cvm->free_list);
+}
+
+static void cached_release_roots(struct cached_vm *cvm, struct cached_vcpu *cv)
+{
+	int i;
+
+	cached_put_root(cvm, cv->root);
+	cv->root = NULL;
+	for (i = 0; i < 4; i++) {
+		cached_put_root(cvm, cv->pae_sp[i]);
+		cv->pae_sp[i] = NULL;
+		if (cv->pae_root)
+			cv->pae_root[i] = 0;
+	}
+	cv->root_valid = false;
+}
+
+/*
+ * The shadow page directory for PDPT entry @i of a non-long-mode guest:
+ * a guest PD (PAE: the one PDPTE @i names, if present; 32-bit: quadrant
+ * @i of the one PD), or 1 GiB of identity map with paging off.
+ */
+static int cached_pae_root_child(struct cached_vm *cvm, struct kvm_vcpu *vcpu,
+				 const struct guest_paging *pg, int i,
+				 struct cached_sp **spp)
+{
+	union cached_role role = cached_base_role(pg);
+	bool created = false;
+	gfn_t gfn;
+	u64 pdpte;
+
+	*spp = NULL;
+	role.level = 2;
+	role.access = PERM_ALL;
+	switch (pg->levels) {
+	case 0:
+		role.direct = 1;
+		gfn = (gfn_t)i << 18;
+		break;
+	case 2:
+		role.quadrant = i;
+		gfn = (pg->cr3 & 0xfffff000) >> PAGE_SHIFT;
+		break;
+	default:
+		/* A PDPTE the guest cannot read is not present. */
+		if (kvm_read_guest(vcpu->kvm, (pg->cr3 & 0xffffffe0) + 8 * i,
+				   &pdpte, 8) || !(pdpte & PT_PRESENT_MASK))
+			return 0;
+		gfn = (pdpte & SPTE_ADDR_MASK) >> PAGE_SHIFT;
+		break;
+	}
+	*spp = cached_get_sp(cvm, gfn, role, &created);
+	return *spp ? 0 : -ENOMEM;
+}
+
+/* ---- the ops ------------------------------------------------------------ */
+
+static int cached_vm_init(struct kvm *kvm)
+{
+	struct cached_vm *cvm;
+
+	cvm = kzalloc(sizeof(*cvm), GFP_KERNEL_ACCOUNT);
+	if (!cvm)
+		return -ENOMEM;
+	cvm->kvm = kvm;
+	mutex_init(&cvm->lock);
+	hash_init(cvm->sp_hash);
+	hash_init(cvm->rmap);
+	INIT_LIST_HEAD(&cvm->active);
+	INIT_LIST_HEAD(&cvm->zapped_roots);
+	INIT_LIST_HEAD(&cvm->free_list);
+	cvm->max_pages = max_t(unsigned int, READ_ONCE(cached_max_pages),
+			       CACHED_MIN_PAGES);
+	kvm->mmu = cvm;
+	return 0;
+}
+
+/* After every vCPU is gone: free everything. */
+static void cached_vm_destroy(struct kvm *kvm)
+{
+	struct cached_vm *cvm = to_cvm(kvm);
+	struct cached_sp *sp, *tmp;
+
+	if (!cvm)
+		return;
+	mutex_lock(&cvm->lock);
+	cvm->teardown = true;
+	cached_zap_all(cvm);
+	/* No vCPU is left to hold a root. */
+	list_for_each_entry_safe(sp, tmp, &cvm->zapped_roots, lru)
+		list_move_tail(&sp->lru, &cvm->free_list);
+	cached_commit(cvm);
+	mutex_unlock(&cvm->lock);
+	/* Our own accounting, not something a guest can get wrong. */
+	WARN_ON_ONCE(cvm->nr_pages || cvm->stats.pinned ||
+		     !hash_empty(cvm->rmap));
+	kfree(cvm);
+	kvm->mmu = NULL;
+}
+
+static int cached_vcpu_init(struct kvm_vcpu *vcpu)
+{
+	struct cached_vcpu *cv;
+
+	cv = kzalloc(sizeof(*cv), GFP_KERNEL_ACCOUNT);
+	if (!cv)
+		return -ENOMEM;
+	cv->vcpu = vcpu;
+	vcpu->mmu = cv;
+	return 0;
+}
+
+static void cached_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	struct cached_vm *cvm = to_cvm(vcpu->kvm);
+	struct cached_vcpu *cv = vcpu->mmu;
+
+	if (!cv)
+		return;
+	/* The VM's last reference went: no vCPU runs any more. */
+	mutex_lock(&cvm->lock);
+	cvm->teardown = true;
+	cached_release_roots(cvm, cv);
+	cached_commit(cvm);
+	mutex_unlock(&cvm->lock);
+	if (cv->pae_root)
+		free_page((unsigned long)cv->pae_root);
+	kfree(cv);
+	vcpu->mmu = NULL;
+}
+
+static int cached_load_root(struct kvm_vcpu *vcpu, hpa_t *root)
+{
+	struct cached_vm *cvm = to_cvm(vcpu->kvm);
+	struct cached_vcpu *cv = vcpu->mmu;
+	struct guest_paging pg;
+	bool created = false;
+	int i, r = 0;
+
+	mutex_lock(&cvm->lock);
+	if (cv->root_valid)
+		goto out;
+
+	cached_release_roots(cvm, cv);
+	guest_paging_init(&pg, vcpu);
+	if (pg.levels == 4) {
+		union cached_role role = cached_base_role(&pg);
+
+		role.level = 4;
+		role.access = PERM_ALL;
+		cv->root = cached_get_sp(cvm, (pg.cr3 & SPTE_ADDR_MASK) >> PAGE_SHIFT,
+					 role, &created);
+		if (!cv->root) {
+			r = -ENOMEM;
+			goto out;
+		}
+		cv->root->root_count++;
+		cv->root_level = 4;
+		cv->root_hpa = __pa(cv->root->spt);
+	} else {
+		if (!cv->pae_root) {
+			/* Legacy CR3 has 32 bits. */
+			cv->pae_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT |
+							      __GFP_DMA32);
+			if (!cv->pae_root) {
+				r = -ENOMEM;
+				goto out;
+			}
+		}
+		for (i = 0; i < 4; i++) {
+			struct cached_sp *sp;
+
+			r = cached_pae_root_child(cvm, vcpu, &pg, i, &sp);
+			if (r)
+				goto out;
+			if (!sp)
+				continue;
+			sp->root_count++;
+			cv->pae_sp[i] = sp;
+			cv->pae_root[i] = spte_make_pae_root_entry(__pa(sp->spt));
+		}
+		cv->root_level = 3;
+		cv->root_hpa = __pa(cv->pae_root);
+	}
+	cv->root_valid = true;
+	/* The hardware may hold translations of the root it ran before. */
+	kvm_vendor->flush_tlb(vcpu);
+out:
+	if (r)
+		cached_release_roots(cvm, cv);
+	*root = cv->root_hpa;
+	cached_commit(cvm);
+	mutex_unlock(&cvm->lock);
+	return r;
+}
+
+/* The rights of one guest entry at guest level @level. */
+static u32 cached_gpte_perm(const struct guest_paging *pg, u64 gpte, int level)
+{
+	u32 perm = PERM_ALL;
+
+	/* PAE PDPTEs have no R/W, U/S or NX. */
+	if (pg->levels == 3 && level == 3)
+		return perm;
+	if (!(gpte & PT_WRITABLE_MASK))
+		perm &= ~PERM_WRITE;
+	if (!(gpte & PT_USER_MASK))
+		perm &= ~PERM_USER;
+	if (pg->nxe && (gpte & PT64_NX_MASK))
+		perm &= ~PERM_EXEC;
+	return perm;
+}
+
+/*
+ * Which shadow page belongs at shadow level @level (below the root) on
+ * the path to @gva, given the guest's walk: its gfn and role.
+ */
+static gfn_t cached_child(const struct guest_paging *pg,
+			  const struct guest_walk *walk, gva_t gva, int level,
+			  union cached_role *role)
+{
+	int idx, i;
+	u32 access = PERM_ALL;
+
+	*role = cached_base_role(pg);
+	role->level = level;
+	if (!pg->levels || level < walk->leaf_level) {
+		/* A slice of the identity map or of a guest large page. */
+		role->direct = 1;
+		role->access = pg->levels ? walk->perm : PERM_ALL;
+		return (walk->gpa >> PAGE_SHIFT) & ~((1ULL << (9 * level)) - 1);
+	}
+	/* The guest table at guest level @level holds walk->ptes[idx]. */
+	idx = pg->levels - level;
+	for (i = 0; i < idx; i++)
+		access &= cached_gpte_perm(pg, walk->ptes[i].val, pg->levels - i);
+	role->access = access;
+	if (pg->levels == 2)
+		role->quadrant = level == 2 ? (gva >> 30) & 3 : (gva >> 21) & 1;
+	return walk->ptes[idx].gpa >> PAGE_SHIFT;
+}
+
+/*
+ * The shadow table at level 1 on the path to @gva, linking (and making)
+ * the shadow pages on the way.  *@created says whether a page was made,
+ * which may have write-protected a table of this very walk.
+ */
+static int cached_build_path(struct cached_vm *cvm, struct cached_vcpu *cv,
+			     const struct guest_paging *pg,
+			     const struct guest_walk *walk, gva_t gva,
+			     struct cached_sp **leaf_sp, bool *created)
+{
+	struct cached_sp *sp;
+	int level;
+
+	if (cv->root_level == 4) {
+		sp = cv->root;
+	} else {
+		sp = cv->pae_sp[(gva >> 30) & 3];
+		if (!sp)
+			return -ENOENT;
+	}
+	if (sp->zapped)
+		return -EAGAIN;
+	sp->use_gen = cvm->gen;
+	sp->write_count = 0;
+
+	for (level = sp->role.level; level > 1; level--) {
+		u64 *sptep = &sp->spt[cached_index(gva, level)];
+		union cached_role role;
+		struct cached_sp *child;
+		gfn_t gfn;
+
+		gfn = cached_child(pg, walk, gva, level - 1, &role);
+		if (spte_present(*sptep)) {
+			child = cached_sp_of(*sptep);
+			if (child->gfn == gfn && child->role.word == role.word) {
+				list_move_tail(&child->lru, &cvm->active);
+				child->use_gen = cvm->gen;
+				child->write_count = 0;
+				sp = child;
+				continue;
+			}
+			/* The guest entry now names another table. */
+			cached_drop_spte(cvm, sp, cached_index(gva, level));
+		}
+		child = cached_get_sp(cvm, gfn, role, created);
+		if (!child)
+			return -ENOMEM;
+		child->write_count = 0;
+		if (cached_parent_add(child, sptep))
+			return -ENOMEM;
+		WRITE_ONCE(*sptep, spte_make_table(__pa(child->spt)));
+		sp = child;
+	}
+	*leaf_sp = sp;
+	return 0;
+}
+
+/* Whether two walks of the same address read the same guest entries. */
+static bool cached_walk_same(const struct guest_walk *a,
+			     const struct guest_walk *b)
+{
+	const u64 ad = PT_ACCESSED_MASK | PT_DIRTY_MASK;
+	int i;
+
+	if (a->nr_ptes != b->nr_ptes)
+		return false;
+	for (i = 0; i < a->nr_ptes; i++)
+		if (a->ptes[i].gpa != b->ptes[i].gpa ||
+		    (a->ptes[i].val & ~ad) != (b->ptes[i].val & ~ad))
+			return false;
+	return true;
+}
+
+static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
+			       struct kvm_page_fault *fault)
+{
+	struct kvm_vcpu *vcpu = cv->vcpu;
+	struct kvm *kvm = vcpu->kvm;
+	u32 access = shadow_fault_access(fault->error_code);
+	bool write = access & KVM_ACC_WRITE;
+	bool created = false, slot_writable;
+	struct guest_walk walk, again;
+	struct guest_paging pg;
+	struct cached_sp *sp;
+	struct page *page;
+	unsigned long hva;
+	gva_t gva;
+	gfn_t gfn;
+	u64 *sptep, old;
+	u32 perm;
+	int r, i;
+
+	if (!cv->root_valid) {
+		cv->stats.pf_retry++;
+		return RET_PF_RETRY;
+	}
+	gva = cv->root_level == 4 ? fault->addr : (u32)fault->addr;
+
+	guest_paging_init(&pg, vcpu);
+	r = guest_walk(&pg, gva, access, &walk);
+	if (r < 0)
+		return r;
+	if (r == WALK_FAULT) {
+		fault->guest_error_code = walk.error_code;
+		cv->stats.pf_guest++;
+		return RET_PF_GUEST;
+	}
+
+	/* Not memory, or a write to read-only memory: emulate. */
+	gfn = walk.gpa >> PAGE_SHIFT;
+	if (!shadow_gpa_hva(kvm, walk.gpa, write, &hva, &slot_writable)) {
+		fault->gpa = walk.gpa;
+		cv->stats.pf_emulate++;
+		return RET_PF_EMULATE;
+	}
+
+	r = cached_build_path(cvm, cv, &pg, &walk, gva, &sp, &created);
+	if (r == -EAGAIN || r == -ENOENT) {
+		/*
+		 * The root went (reload it), or the PDPTE this address needs
+		 * was not present when the root was built: the hardware's
+		 * PDPTE register says not present.
+		 */
+		if (r == -ENOENT) {
+			fault->guest_error_code =
+				guest_pf_error_code(&pg, access, 0);
+			cv->stats.pf_guest++;
+			return RET_PF_GUEST;
+		}
+		cv->root_valid = false;
+		cv->stats.pf_retry++;
+		return RET_PF_RETRY;
+	}
+	if (r)
+		return r;
+
+	/*
+	 * A table of this walk that was just write-protected may have been
+	 * written before it was: if so, the links made from the old values
+	 * must not be used.  Fault again on the new tables.
+	 */
+	if (created) {
+		/* Every vCPU sees the protection before we look again. */
+		cached_commit(cvm);
+		r = guest_walk(&pg, gva, access, &again);
+		if (r < 0)
+			return r;
+		if (r != WALK_OK || !cached_walk_same(&walk, &again)) {
+			for (i = 0; i < walk.nr_ptes; i++)
+				cached_zap_gfn(cvm, walk.ptes[i].gpa >> PAGE_SHIFT);
+			cv->stats.pf_retry++;
+			return RET_PF_RETRY;
+		}
+	}
+
+	i = cached_index(gva, 1);
+	sptep = &sp->spt[i];
+
+	/* The hardware refused what the leaf allows (shadow.h). */
+	if (!created && shadow_refused_permitted(fault, *sptep, access)) {
+		if (!pg.levels)
+			return -EIO;
+		fault->guest_error_code =
+			guest_pf_error_code(&pg, access, PFERR_PRESENT_MASK);
+		cv->stats.pf_guest++;
+		return RET_PF_GUEST;
+	}
+
+	/* A write to a shadowed guest page table: emulate it, tracked. */
+	perm = spte_shadow_perm(walk.perm, walk.dirty, access, pg.wp, pg.smep);
+	if (cached_gfn_shadowed(cvm, gfn)) {
+		if (write) {
+			fault->gpa = walk.gpa;
+			fault->pt_write = true;
+			cv->stats.pf_emulate++;
+			return RET_PF_EMULATE;
+		}
+		perm &= ~PERM_WRITE;
+	}
+
+	while (cvm->stats.pinned >= CACHED_MAX_PINS) {
+		if (!cached_reclaim_one(cvm))
+			return -ENOMEM;
+	}
+	r = shadow_prepare_leaf(&pg, &walk, hva, slot_writable, write, &perm,
+				&page);
+	if (r == -EAGAIN) {
+		cv->stats.pf_retry++;
+		return RET_PF_RETRY;
+	}
+	if (r)
+		return r;
+
+	old = *sptep;
+	if (spte_present(old))
+		cached_drop_spte(cvm, sp, i);
+	r = cached_rmap_add(cvm, gfn, sptep);
+	if (r) {
+		unpin_user_page(page);
+		return r;
+	}
+	sp->gfns[i] = gfn;
+	WRITE_ONCE(*sptep, spte_make_leaf(page_to_pfn(page), perm));
+	cvm->stats.pinned++;
+	atomic64_inc(&cached_pinned_total);
+	cv->stats.pf_fixed++;
+	return RET_PF_FIXED;
+}
+
+static int cached_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
+{
+	struct cached_vm *cvm = to_cvm(vcpu->kvm);
+	int r;
+
+	fault->gpa = KVM_INVALID_GPA;
+	fault->guest_error_code = 0;
+	fault->pt_write = false;
+
+	mutex_lock(&cvm->lock);
+	cvm->gen++;
+	r = __cached_page_fault(cvm, vcpu->mmu, fault);
+	cached_commit(cvm);
+	mutex_unlock(&cvm->lock);
+	return r;
+}
+
+/*
+ * A CR3 write or paging-mode change: the next entry loads the root of
+ * the new tables, cached or not.  Nothing is dropped.
+ */
+static void cached_new_cr3(struct kvm_vcpu *vcpu)
+{
+	struct cached_vm *cvm = to_cvm(vcpu->kvm);
+	struct cached_vcpu *cv = vcpu->mmu;
+
+	mutex_lock(&cvm->lock);
+	cv->stats.new_cr3++;
+	cached_release_roots(cvm, cv);
+	cached_commit(cvm);
+	mutex_unlock(&cvm->lock);
+}
+
+/*
+ * INVLPG: the shadow already follows the guest's tables (every change to
+ * them was tracked), so only the hardware's TLB may be stale.
+ */
+static void cached_invlpg(struct kvm_vcpu *vcpu, gva_t gva)
+{
+	struct cached_vcpu *cv = vcpu->mmu;
+
+	cv->stats.invlpg++;
+	kvm_vendor->flush_tlb(vcpu);
+}
+
+/*
+ * The emulator wrote guest RAM at @gpa.  Drop the shadow entries of the
+ * guest entries written, in every shadow page of that table; a table
+ * written too often stops being shadowed.
+ */
+static void cached_track_write(struct kvm_vcpu *vcpu, gpa_t gpa,
+			       const void *val, int len)
+{
+	struct cached_vm *cvm = to_cvm(vcpu->kvm);
+	unsigned int off = offset_in_page(gpa);
+	gfn_t gfn = gpa >> PAGE_SHIFT;
+	struct cached_sp *sp;
+	struct hlist_node *tmp;
+
+	if (len <= 0)
+		return;
+	mutex_lock(&cvm->lock);
+	hash_for_each_possible_safe(cvm->sp_hash, sp, tmp, hash, gfn) {
+		unsigned int size, first, last, g;
+
+		if (sp->gfn != gfn || sp->role.direct)
+			continue;
+		if (++sp->write_count >= CACHED_FLOOD_WRITES) {
+			cached_zap_sp(cvm, sp);
+			cvm->stats.flooded++;
+			continue;
+		}
+		size = sp->role.glevels == 2 ? 4 : 8;
+		first = off / size;
+		last = min_t(unsigned int, off + len - 1, PAGE_SIZE - 1) / size;
+		for (g = first; g <= last; g++) {
+			if (size == 8) {
+				cached_drop_spte(cvm, sp, g);
+			} else if (sp->role.level == 1) {
+				/* 1024 guest PTEs, 512 a quadrant. */
+				if (g / 512 == sp->role.quadrant)
+					cached_drop_spte(cvm, sp, g % 512);
+			} else if (g / 256 == sp->role.quadrant) {
+				/* A guest PDE maps 4 MiB: two shadow entries. */
+				cached_drop_spte(cvm, sp, (g % 256) * 2);
+				cached_drop_spte(cvm, sp, (g % 256) * 2 + 1);
+			}
+		}
+		cvm->stats.pte_writes++;
+	}
+	cached_commit(cvm);
+	mutex_unlock(&cvm->lock);
+}
+
+/* The emulator could not do a write to a shadowed table: stop shadowing it. */
+static void cached_unprotect(struct kvm_vcpu *vcpu, gpa_t gpa)
+{
+	struct cached_vm *cvm = to_cvm(vcpu->kvm);
+
+	mutex_lock(&cvm->lock);
+	cached_zap_gfn(cvm, gpa >> PAGE_SHIFT);
+	cvm->stats.unprotected++;
+	cached_commit(cvm);
+	mutex_unlock(&cvm->lock);
+}
+
+/*
+ * A slot changed: the pages its leaves pinned may be no longer the guest's,
+ * and the gfns of shadowed tables may be another memory.  Start over.
+ */
+static void cached_slot_changed(struct kvm *kvm,
+				const struct kvm_memory_slot *slot)
+{
+	struct cached_vm *cvm = to_cvm(kvm);
+
+	mutex_lock(&cvm->lock);
+	cached_zap_all(cvm);
+	cached_commit(cvm);
+	mutex_unlock(&cvm->lock);
+}
+
+const struct kvm_mmu_ops kvm_mmu_cached = {
+	.name = "cached",
+	.vm_init = cached_vm_init,
+	.vm_destroy = cached_vm_destroy,
+	.vcpu_init = cached_vcpu_init,
+	.vcpu_destroy = cached_vcpu_destroy,
+	.load_root = cached_load_root,
+	.page_fault = cached_page_fault,
+	.new_cr3 = cached_new_cr3,
+	.invlpg = cached_invlpg,
+	.translate = guest_translate,
+	.track_write = cached_track_write,
+	.unprotect = cached_unprotect,
+	.slot_changed = cached_slot_changed,
+};
+
+u64 kvm_mmu_cached_pinned_total(void)
+{
+	return atomic64_read(&cached_pinned_total);
+}
+
+u64 kvm_mmu_cached_shadow_pages_total(void)
+{
+	return atomic64_read(&cached_pages_total);
+}

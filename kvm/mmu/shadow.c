@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pins of the VMM's pages behind shadow leaves (see shadow.h).
+ */
+#include <linux/bug.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+
+#include "kvm_host.h"
+#include "mmu/shadow.h"
+#include "mmu/spte.h"
+
+u32 shadow_fault_access(u32 error_code)
+{
+	u32 access = 0;
+
+	if (error_code & PFERR_WRITE_MASK)
+		access |= KVM_ACC_WRITE;
+	if (error_code & PFERR_USER_MASK)
+		access |= KVM_ACC_USER;
+	if (error_code & PFERR_FETCH_MASK)
+		access |= KVM_ACC_FETCH;
+	return access;
+}
+
+bool shadow_refused_permitted(const struct kvm_page_fault *fault, u64 spte,
+			      u32 access)
+{
+	return (fault->error_code & PFERR_PRESENT_MASK) &&
+	       !(fault->error_code & PFERR_RSVD_MASK) &&
+	       spte_present(spte) && spte_permits(spte, access);
+}
+
+bool shadow_gpa_hva(struct kvm *kvm, gpa_t gpa, bool write,
+		    unsigned long *hva, bool *slot_writable)
+{
+	gfn_t gfn = gpa >> PAGE_SHIFT;
+
+	*hva = kvm_gfn_to_hva(kvm, gfn, true);
+	*slot_writable = *hva != KVM_HVA_ERR;
+	if (*slot_writable)
+		return true;
+	if (write)
+		return false;
+	*hva = kvm_gfn_to_hva(kvm, gfn, false);
+	return *hva != KVM_HVA_ERR;
+}
+
+int shadow_prepare_leaf(const struct guest_paging *pg, struct guest_walk *walk,
+			unsigned long hva, bool slot_writable, bool write,
+			u32 *perm, struct page **page)
+{
+	bool pinned_write;
+	int r;
+
+	r = shadow_pin(hva, slot_writable, *perm & PERM_WRITE, page,
+		       &pinned_write);
+	if (r)
+		return r;
+	if (!pinned_write)
+		*perm &= ~PERM_WRITE;
+	r = guest_walk_set_ad(pg, walk, write);
+	if (r)
+		unpin_user_page(*page);
+	return r;
+}
+
+/* Beyond this refcount (pins from elsewhere), refuse to pin again. */
+#define SHADOW_PAGE_REF_LIMIT	(INT_MAX / 2)
+
+/*
+ * A writable slot's page is pinned for write even for a read-only SPTE:
+ * that breaks copy-on-write (the shared zero page, or a fork's) now, so
+ * the page the guest sees is the one in the VMM's page tables, and stays
+ * so while pinned, instead of a copy the VMM never sees.
+ *
+ * FOLL_LONGTERM: the pin lasts as long as the SPTE, which is up to the
+ * guest (a guest that never writes CR3 keeps it forever).
+ */
+int shadow_pin(unsigned long hva, bool slot_writable, bool need_write,
+	       struct page **page, bool *pinned_write)
+{
+	unsigned int flags = FOLL_LONGTERM;
+	int n;
+
+	*pinned_write = slot_writable;
+	n = pin_user_pages_fast(hva, 1, flags | (slot_writable ? FOLL_WRITE : 0),
+				page);
+	if (n == -EFAULT && slot_writable && !need_write) {
+		*pinned_write = false;
+		n = pin_user_pages_fast(hva, 1, flags, page);
+	}
+	if (n != 1)
+		return n < 0 ? n : -EFAULT;
+
+	if (folio_ref_count(page_folio(*page)) > SHADOW_PAGE_REF_LIMIT) {
+		unpin_user_page(*page);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * A page that was mapped writable may have been written by the guest:
+ * tell the VM about it before the pin goes.  Only struct pages are
+ * touched, never the VMM's mappings, so this is fine from any context.
+ */
+void shadow_unpin_leaf(u64 spte)
+{
+	struct page *page = pfn_to_page(spte_pfn(spte));
+
+	unpin_user_pages_dirty_lock(&page, 1, spte_writable(spte));
+}
+
+void shadow_release_defer(struct shadow_release *rel, u64 spte)
+{
+	if (WARN_ON_ONCE(shadow_release_full(rel))) {
+		/* A caller's bug; leaking the pin beats a use after free. */
+		return;
+	}
+	rel->sptes[rel->n++] = spte;
+}
+
+void shadow_release_all(struct shadow_release *rel)
+{
+	int i;
+
+	for (i = 0; i < rel->n; i++)
+		shadow_unpin_leaf(rel->sptes[i]);
+	rel->n = 0;
+}
