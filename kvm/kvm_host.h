@@ -174,7 +174,11 @@ struct kvm {
 	u64 identity_map_addr;
 
 	void *mmu;			/* the MMU strategy's per-VM state */
+	struct dentry *debugfs_dentry;	/* debugfs kvm/PID-FD */
 };
+
+/* debugfs kvm/, made before /dev/kvm exists (main.c). */
+extern struct dentry *kvm_debugfs_dir;
 
 /*
  * What a hardware virtualization backend provides.  Exactly one backend is

@@ -29,7 +29,7 @@ const struct kvm_vendor_ops *kvm_vendor;
  * /sys/kernel/debug/kvm/: what the module holds right now, over all VMs.
  * Tests read "pinned 0" after every VM is gone.
  */
-static struct dentry *kvm_debugfs_dir;
+struct dentry *kvm_debugfs_dir;
 
 static int kvm_debugfs_totals_show(struct seq_file *m, void *unused)
 {
@@ -165,22 +165,24 @@ static int __init kvm_init(void)
 	if (r)
 		goto err_vendor_unsetup;
 
+	/* Before /dev/kvm: each VM gets a directory in it. */
+	kvm_debugfs_dir = debugfs_create_dir("kvm", NULL);
+	debugfs_create_file("totals", 0444, kvm_debugfs_dir, NULL,
+			    &kvm_debugfs_totals_fops);
+
 	r = misc_register(&kvm_dev);
 	if (r) {
 		pr_err("cannot register /dev/kvm (misc minor %d, error %d)\n",
 		       KVM_MINOR, r);
-		goto err_disable_cpus;
+		goto err_remove_debugfs;
 	}
-
-	kvm_debugfs_dir = debugfs_create_dir("kvm", NULL);
-	debugfs_create_file("totals", 0444, kvm_debugfs_dir, NULL,
-			    &kvm_debugfs_totals_fops);
 
 	pr_info("%s enabled on all online CPUs, mmu=%s\n",
 		kvm_vendor->name, kvm_mmu_selected()->name);
 	return 0;
 
-err_disable_cpus:
+err_remove_debugfs:
+	debugfs_remove_recursive(kvm_debugfs_dir);
 	kvm_virt_exit();
 err_vendor_unsetup:
 	if (kvm_vendor->hardware_unsetup)

@@ -10,15 +10,42 @@
 #define pr_fmt(fmt) "kvm: " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/seq_file.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "kvm_host.h"
 #include "mmu/mmu.h"
+
+/*
+ * debugfs kvm/PID-FD/mmu: the VM's MMU strategy, then its counters as
+ * "name value" lines (the strategy's stats_show()).
+ */
+static int kvm_vm_mmu_show(struct seq_file *m, void *unused)
+{
+	struct kvm *kvm = m->private;
+
+	seq_printf(m, "strategy %s\n", kvm->mmu_ops->name);
+	if (kvm->mmu_ops->stats_show)
+		kvm->mmu_ops->stats_show(kvm, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kvm_vm_mmu);
+
+static void kvm_vm_debugfs_create(struct kvm *kvm, int fd)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%d-%d", task_pid_nr(current), fd);
+	kvm->debugfs_dentry = debugfs_create_dir(name, kvm_debugfs_dir);
+	debugfs_create_file("mmu", 0444, kvm->debugfs_dentry, kvm,
+			    &kvm_vm_mmu_fops);
+}
 
 void kvm_get(struct kvm *kvm)
 {
@@ -30,6 +57,9 @@ static void kvm_destroy(struct kref *kref)
 	struct kvm *kvm = container_of(kref, struct kvm, users);
 	struct mm_struct *mm = kvm->mm;
 	int i;
+
+	/* Waits for readers of the VM's files to finish. */
+	debugfs_remove_recursive(kvm->debugfs_dentry);
 
 	/* Every vCPU fd is closed: nothing runs any more. */
 	for (i = 0; i < kvm->nr_vcpus; i++)
@@ -226,6 +256,7 @@ static const struct file_operations kvm_vm_fops = {
 int kvm_dev_create_vm(unsigned long type)
 {
 	const struct kvm_mmu_ops *mmu_ops = kvm_mmu_selected();
+	struct file *file;
 	struct kvm *kvm;
 	int r, fd;
 
@@ -253,13 +284,26 @@ int kvm_dev_create_vm(unsigned long type)
 			goto err_drop_mm;
 	}
 
-	fd = anon_inode_getfd("kvm-vm", &kvm_vm_fops, kvm, O_RDWR | O_CLOEXEC);
+	/*
+	 * The debugfs directory is named after the fd, and must exist before
+	 * the fd does: once installed, the fd can be closed at any time.
+	 */
+	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		r = fd;
 		goto err_mmu_destroy;
 	}
+	file = anon_inode_getfile("kvm-vm", &kvm_vm_fops, kvm, O_RDWR);
+	if (IS_ERR(file)) {
+		r = PTR_ERR(file);
+		goto err_put_fd;
+	}
+	kvm_vm_debugfs_create(kvm, fd);
+	fd_install(fd, file);
 	return fd;
 
+err_put_fd:
+	put_unused_fd(fd);
 err_mmu_destroy:
 	if (mmu_ops->vm_destroy)
 		mmu_ops->vm_destroy(kvm);

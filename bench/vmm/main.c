@@ -42,6 +42,9 @@ static void usage(FILE *f)
 "  --lenient        ports/MMIO with no device: reads give all ones, writes\n"
 "                   are dropped (default: stop with status 107)\n"
 "  --stats          print exit counts on stderr at the end\n"
+"  --mmu-stats      print the VM's MMU counters on stderr at the end, as\n"
+"                   \"vmm: mmu NAME VALUE\" lines (our module's debugfs\n"
+"                   kvm/PID-FD/mmu)\n"
 "  --trace          print every exit on stderr\n"
 "\n"
 "Exit status: the guest's exit code (0..99, OUT to port 0xf4), 0 when every\n"
@@ -95,6 +98,28 @@ static void vm__print_stats(struct vm *vm)
  * threads may still be in KVM_RUN; the process exit ends them.  The lock
  * is never released, so nothing else gets printed after this.
  */
+/*
+ * Our module keeps the VM's MMU counters in debugfs kvm/PID-FD/mmu, as
+ * "name value" lines.  Copied to stderr, a line each.
+ */
+static void vm__print_mmu_stats(struct vm *vm)
+{
+	char path[128], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/mmu",
+		 (int)getpid(), vm->fd);
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "vmm: mmu: cannot read %s: %s (debugfs not mounted, or not our module)\n",
+			path, strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		fprintf(stderr, "vmm: mmu %s", line);
+	fclose(f);
+}
+
 void vm__exit(struct vm *vm, int status, const char *fmt, ...)
 {
 	char buf[1024];
@@ -118,6 +143,8 @@ void vm__exit(struct vm *vm, int status, const char *fmt, ...)
 		status = status ? status : VMM_EXIT_KVM;
 	if (vm && vm->opt.stats)
 		vm__print_stats(vm);
+	if (vm && vm->opt.mmu_stats)
+		vm__print_mmu_stats(vm);
 	_exit(status);
 }
 
@@ -145,7 +172,8 @@ static uint64_t parse_num(const char *opt, const char *s, uint64_t max)
 static void parse_options(struct options *o, int argc, char **argv)
 {
 	enum { O_MODE = 256, O_MEM, O_VCPUS, O_LOAD, O_ENTRY, O_SLOT, O_NOGB,
-	       O_TIMEOUT, O_MAXEXITS, O_HLT, O_LENIENT, O_STATS, O_TRACE };
+	       O_TIMEOUT, O_MAXEXITS, O_HLT, O_LENIENT, O_STATS, O_MMUSTATS,
+	       O_TRACE };
 	static const struct option longopts[] = {
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "mem", required_argument, NULL, O_MEM },
@@ -159,6 +187,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 		{ "on-hlt", required_argument, NULL, O_HLT },
 		{ "lenient", no_argument, NULL, O_LENIENT },
 		{ "stats", no_argument, NULL, O_STATS },
+		{ "mmu-stats", no_argument, NULL, O_MMUSTATS },
 		{ "trace", no_argument, NULL, O_TRACE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -242,6 +271,9 @@ static void parse_options(struct options *o, int argc, char **argv)
 			break;
 		case O_STATS:
 			o->stats = true;
+			break;
+		case O_MMUSTATS:
+			o->mmu_stats = true;
 			break;
 		case O_TRACE:
 			o->trace = true;

@@ -97,7 +97,7 @@ struct options {
 	uint64_t max_exits;	/* 0: none */
 	enum hlt_action on_hlt;
 	bool lenient;
-	bool stats, trace;
+	bool stats, mmu_stats, trace;
 	const char *image;
 };
 

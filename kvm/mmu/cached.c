@@ -62,6 +62,7 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <asm/msr-index.h>
@@ -1085,6 +1086,41 @@ static void cached_slot_changed(struct kvm *kvm,
 	mutex_unlock(&cvm->lock);
 }
 
+/*
+ * The VM's shadow pages and pins, the sums of its vCPUs' fault counters,
+ * the VM's own counters, then each vCPU's fault counters.
+ */
+static void cached_stats_show(struct kvm *kvm, struct seq_file *m)
+{
+	struct cached_vm *cvm = to_cvm(kvm);
+	int i, n = READ_ONCE(kvm->nr_vcpus);
+	struct kvm_mmu_stats sum = {};
+	char prefix[16];
+
+	smp_rmb();
+	for (i = 0; i < n; i++) {
+		struct cached_vcpu *cv = kvm->vcpus[i]->mmu;
+
+		shadow_add_stats(&sum, &cv->stats);
+	}
+	sum.shadow_pages = READ_ONCE(cvm->stats.shadow_pages);
+	sum.shadow_created = READ_ONCE(cvm->stats.shadow_created);
+	sum.shadow_zapped = READ_ONCE(cvm->stats.shadow_zapped);
+	sum.pinned = READ_ONCE(cvm->stats.pinned);
+	shadow_show_stats(m, "", &sum, SHADOW_STATS_PAGES | SHADOW_STATS_FAULTS);
+	seq_printf(m, "max_pages %lu\nreclaimed %llu\nflooded %llu\n"
+		   "pte_writes %llu\nunprotected %llu\n", cvm->max_pages,
+		   READ_ONCE(cvm->stats.reclaimed), READ_ONCE(cvm->stats.flooded),
+		   READ_ONCE(cvm->stats.pte_writes),
+		   READ_ONCE(cvm->stats.unprotected));
+	for (i = 0; i < n; i++) {
+		struct cached_vcpu *cv = kvm->vcpus[i]->mmu;
+
+		snprintf(prefix, sizeof(prefix), "vcpu%d.", i);
+		shadow_show_stats(m, prefix, &cv->stats, SHADOW_STATS_FAULTS);
+	}
+}
+
 const struct kvm_mmu_ops kvm_mmu_cached = {
 	.name = "cached",
 	.vm_init = cached_vm_init,
@@ -1099,6 +1135,7 @@ const struct kvm_mmu_ops kvm_mmu_cached = {
 	.track_write = cached_track_write,
 	.unprotect = cached_unprotect,
 	.slot_changed = cached_slot_changed,
+	.stats_show = cached_stats_show,
 };
 
 u64 kvm_mmu_cached_pinned_total(void)

@@ -67,6 +67,8 @@ enum {
 #define KVM_ACC_USER	BIT(1)
 #define KVM_ACC_FETCH	BIT(2)
 
+struct seq_file;
+
 struct kvm_mmu_ops {
 	const char *name;
 
@@ -119,6 +121,12 @@ struct kvm_mmu_ops {
 
 	/* A memory slot is going away or changing: drop what maps it. */
 	void (*slot_changed)(struct kvm *kvm, const struct kvm_memory_slot *slot);
+
+	/*
+	 * debugfs kvm/PID-FD/mmu: the VM's counters, "name value" a line
+	 * (racy snapshots: vCPUs may be running).
+	 */
+	void (*stats_show)(struct kvm *kvm, struct seq_file *m);
 };
 
 /* The strategy selected by the "mmu" module parameter right now. */

@@ -426,6 +426,27 @@ static gpa_t naive_translate(struct kvm_vcpu *vcpu, gva_t gva, u32 access,
 	return guest_translate(vcpu, gva, access, set_ad, error_code);
 }
 
+/* The sums over the VM's vCPUs, then each vCPU's counters. */
+static void naive_stats_show(struct kvm *kvm, struct seq_file *m)
+{
+	const unsigned int all = SHADOW_STATS_PAGES | SHADOW_STATS_FAULTS;
+	int i, n = READ_ONCE(kvm->nr_vcpus);
+	struct kvm_mmu_stats sum = {}, s;
+	char prefix[16];
+
+	smp_rmb();
+	for (i = 0; i < n; i++) {
+		kvm_mmu_naive_get_stats(kvm->vcpus[i], &s);
+		shadow_add_stats(&sum, &s);
+	}
+	shadow_show_stats(m, "", &sum, all);
+	for (i = 0; i < n; i++) {
+		kvm_mmu_naive_get_stats(kvm->vcpus[i], &s);
+		snprintf(prefix, sizeof(prefix), "vcpu%d.", i);
+		shadow_show_stats(m, prefix, &s, all);
+	}
+}
+
 /*
  * No vm_init/vm_destroy (no per-VM state) and no slot_changed: a slot
  * change is followed by KVM_REQ_MMU_RELOAD on every vCPU, whose
@@ -442,6 +463,7 @@ const struct kvm_mmu_ops kvm_mmu_naive = {
 	.new_cr3 = naive_new_cr3,
 	.invlpg = naive_invlpg,
 	.translate = naive_translate,
+	.stats_show = naive_stats_show,
 };
 
 void kvm_mmu_naive_get_stats(struct kvm_vcpu *vcpu, struct kvm_mmu_stats *stats)

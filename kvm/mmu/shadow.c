@@ -5,10 +5,57 @@
 #include <linux/bug.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/seq_file.h>
 
 #include "kvm_host.h"
 #include "mmu/shadow.h"
 #include "mmu/spte.h"
+
+#define SHADOW_STAT(name, group) \
+	{ #name, offsetof(struct kvm_mmu_stats, name), SHADOW_STATS_##group }
+
+static const struct {
+	const char *name;
+	size_t offset;
+	unsigned int group;
+} shadow_stat_names[] = {
+	SHADOW_STAT(shadow_pages, PAGES),
+	SHADOW_STAT(shadow_created, PAGES),
+	SHADOW_STAT(shadow_zapped, PAGES),
+	SHADOW_STAT(pinned, PAGES),
+	SHADOW_STAT(pf_fixed, FAULTS),
+	SHADOW_STAT(pf_guest, FAULTS),
+	SHADOW_STAT(pf_emulate, FAULTS),
+	SHADOW_STAT(pf_retry, FAULTS),
+	SHADOW_STAT(new_cr3, FAULTS),
+	SHADOW_STAT(invlpg, FAULTS),
+	SHADOW_STAT(root_drops, FAULTS),
+	SHADOW_STAT(overflows, FAULTS),
+};
+
+void shadow_show_stats(struct seq_file *m, const char *prefix,
+		       const struct kvm_mmu_stats *s, unsigned int which)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(shadow_stat_names); i++) {
+		if (!(shadow_stat_names[i].group & which))
+			continue;
+		seq_printf(m, "%s%s %llu\n", prefix, shadow_stat_names[i].name,
+			   *(const u64 *)((const char *)s +
+					  shadow_stat_names[i].offset));
+	}
+}
+
+void shadow_add_stats(struct kvm_mmu_stats *a, const struct kvm_mmu_stats *b)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(shadow_stat_names); i++)
+		*(u64 *)((char *)a + shadow_stat_names[i].offset) +=
+			READ_ONCE(*(const u64 *)((const char *)b +
+						 shadow_stat_names[i].offset));
+}
 
 u32 shadow_fault_access(u32 error_code)
 {

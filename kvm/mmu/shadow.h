@@ -13,6 +13,19 @@
 #include "mmu/mmu.h"
 #include "mmu/walk.h"
 
+struct seq_file;
+
+/*
+ * Print "name value" lines for stats_show(): each counter of @s whose
+ * name is marked in @which (SHADOW_STATS_*), prefixed with @prefix.
+ */
+#define SHADOW_STATS_PAGES	BIT(0)	/* shadow_pages ... pinned */
+#define SHADOW_STATS_FAULTS	BIT(1)	/* pf_* ... overflows */
+void shadow_show_stats(struct seq_file *m, const char *prefix,
+		       const struct kvm_mmu_stats *s, unsigned int which);
+/* Add @b's counters to @a. */
+void shadow_add_stats(struct kvm_mmu_stats *a, const struct kvm_mmu_stats *b);
+
 /* What the access that faulted was (KVM_ACC_*), from the error code. */
 u32 shadow_fault_access(u32 error_code);
 
