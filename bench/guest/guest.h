@@ -13,11 +13,6 @@
 #ifndef GUEST_H
 #define GUEST_H
 
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
 #define GUEST_MODE_REAL		1
 #define GUEST_MODE_PROT32	2
 #define GUEST_MODE_PAE		3
@@ -26,6 +21,29 @@
 #ifndef GUEST_MODE
 #error "build with -DGUEST_MODE=GUEST_MODE_..."
 #endif
+
+/*
+ * Ring 3 (user.c, user32.S, user64.S; also used from assembly): the first
+ * user_call() loads the runtime's own GDT, the VMM's descriptors 0x08-0x30
+ * copied (so the selectors in use keep their meaning), then ring 3 code
+ * and data and a TSS.  CPL 3 returns through INT USER_RET_VECTOR.
+ */
+#define GDT_USER_CODE32		0x38
+#define GDT_USER_DATA		0x40
+#define GDT_USER_CODE64		0x48
+#define GDT_TSS			0x50	/* two slots in long mode */
+#define GDT_ENTRIES		12
+#define SEL_USER_CODE32		(GDT_USER_CODE32 | 3)
+#define SEL_USER_DATA		(GDT_USER_DATA | 3)
+#define SEL_USER_CODE64		(GDT_USER_CODE64 | 3)
+#define USER_RET_VECTOR		0x80
+#define USER_STACK_SIZE		4096
+
+#ifndef __ASSEMBLER__
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 typedef unsigned long ulong;
 
@@ -133,6 +151,10 @@ static inline struct cpuid cpuid(uint32_t leaf, uint32_t subleaf)
 #define X86_CR0_PG	(1UL << 31)
 #define X86_CR4_PSE	(1UL << 4)
 #define X86_CR4_PAE	(1UL << 5)
+#define X86_CR4_PGE	(1UL << 7)
+#define X86_CR4_SMEP	(1UL << 20)
+#define X86_CR4_SMAP	(1UL << 21)
+#define X86_EFLAGS_AC	(1UL << 18)
 #define MSR_EFER	0xc0000080
 #define EFER_LME	(1ULL << 8)
 #define EFER_LMA	(1ULL << 10)
@@ -173,7 +195,8 @@ static inline void invlpg(ulong va)
 	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
-static inline uint16_t read_cs(void)
+/* Always inlined: code that runs at CPL 3 uses it (user.c). */
+static inline __attribute__((always_inline)) uint16_t read_cs(void)
 {
 	uint16_t cs;
 
@@ -238,7 +261,7 @@ struct exc_record {
 };
 extern volatile struct exc_record exc_last;	/* the last exception */
 extern volatile unsigned exc_count;		/* exceptions so far */
-extern volatile ulong exc_fixup;		/* resume here, once */
+extern volatile ulong exc_fixup;		/* resume here, once (user region) */
 
 #ifdef __x86_64__
 #define MOVP "movq"
@@ -253,8 +276,11 @@ extern volatile ulong exc_fixup;		/* resume here, once */
 /*
  * Accesses that may fault: 0 if it went through, 1 if it faulted (then
  * exc_last says how).  Any exception goes: the handler resumes after it.
+ * They work at CPL 3 too (exc_fixup is in the user region, below), so
+ * they are always inlined: out of line they would be kernel code.
  */
-static inline int probe_read32(const volatile void *p, uint32_t *val)
+static inline __attribute__((always_inline))
+int probe_read32(const volatile void *p, uint32_t *val)
 {
 	int fault = 0;
 	uint32_t v = 0;
@@ -270,7 +296,8 @@ static inline int probe_read32(const volatile void *p, uint32_t *val)
 	return fault;
 }
 
-static inline int probe_write32(volatile void *p, uint32_t val)
+static inline __attribute__((always_inline))
+int probe_write32(volatile void *p, uint32_t val)
 {
 	int fault = 0;
 
@@ -285,7 +312,8 @@ static inline int probe_write32(volatile void *p, uint32_t val)
 }
 
 /* Call code at p, which must be a RET (0xc3) if it runs. */
-static inline int probe_exec(const volatile void *p)
+static inline __attribute__((always_inline))
+int probe_exec(const volatile void *p)
 {
 	int fault = 0;
 
@@ -342,6 +370,47 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t len,
 uint64_t pt_get(struct pt *pt, uint64_t va, unsigned *shift);
 /* Change the flags of va's leaf entry: 0, or -1 if it is not mapped. */
 int pt_update(struct pt *pt, uint64_t va, uint64_t clear, uint64_t set);
+/*
+ * Change the entry on va's walk at the level whose entries map 1 << shift
+ * bytes (22 for a PT_32 directory entry, 21 for PAE and 4-level, ...):
+ * a directory entry as well as a leaf.  0, or -1 if the walk does not
+ * get there.  pt_map() creates directory entries with PTE_RW and PTE_US
+ * (PAE PDPTEs have neither), so the leaf alone decides until this
+ * changes one.
+ */
+int pt_update_level(struct pt *pt, uint64_t va, unsigned shift,
+		    uint64_t clear, uint64_t set);
+
+/* ---- ring 3 (user.c) ------------------------------------------------------- */
+/*
+ * The user region: whole pages of the image, [__user_start, __user_end),
+ * with the code and data that CPL 3 touches: code marked __user_text,
+ * data marked __user_data, the runtime's return path to ring 0 and user
+ * stack, and exc_fixup (so the probe helpers work at CPL 3).  A guest
+ * that calls user_call() maps these pages with PTE_US (and the rest of
+ * the image without it, if it wants supervisor-only memory); every level
+ * of the walk must allow user access.
+ *
+ * __user_text functions must not call kernel code: no printf, no check;
+ * port I/O faults at CPL 3 (IOPL 0), and so do CLI, HLT, MOV CR.  No
+ * string constants, no switch tables: .rodata is not in the region.
+ */
+#define __user_text	__attribute__((section(".user.text"), noipa))
+#define __user_data	__attribute__((section(".user.data")))
+extern char __user_start[], __user_end[];
+
+/*
+ * Run fn(arg) at CPL 3, on the runtime's user stack, with IF = 0, and
+ * return what it returns.  Exceptions at CPL 3 go to the usual handlers
+ * on this call's kernel stack (TSS.SP0); with exc_fixup they resume at
+ * CPL 3.  One vCPU only (the first that calls it: the TSS is busy after
+ * LTR); others exit the guest with EXIT_FAIL.
+ */
+ulong user_call(ulong (*fn)(ulong), ulong arg);
+
+/* Install an IDT gate and extend this vCPU's IDT limit over it (rt.c). */
+void idt_set_gate(unsigned vector, ulong handler, unsigned dpl);
 #endif /* GUEST_MODE != GUEST_MODE_REAL */
 
+#endif /* !__ASSEMBLER__ */
 #endif

@@ -173,3 +173,28 @@ int pt_update(struct pt *pt, uint64_t va, uint64_t clear, uint64_t set)
 	pte_write(l, table, idx, (e & ~clear) | set);
 	return 0;
 }
+
+int pt_update_level(struct pt *pt, uint64_t va, unsigned shift,
+		    uint64_t clear, uint64_t set)
+{
+	const struct pt_levels *l = &pt_levels[pt->fmt];
+	uint64_t table = pt->root, e;
+	int i;
+
+	for (i = 0; i < l->levels; i++) {
+		unsigned idx = (va >> l->shift[i]) & ((1U << l->bits[i]) - 1);
+
+		e = pte_read(l, table, idx);
+		if (!(e & PTE_P))
+			return -1;
+		if (l->shift[i] == shift) {
+			pte_write(l, table, idx, (e & ~clear) | set);
+			return 0;
+		}
+		/* A leaf above the level asked for. */
+		if ((e & PTE_PS) && (i > 0 || pt->fmt == PT_32))
+			return -1;
+		table = e & l->addr_mask;
+	}
+	return -1;
+}

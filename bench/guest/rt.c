@@ -43,7 +43,8 @@ static void rt_check_mode(void)
 #if GUEST_MODE != GUEST_MODE_REAL
 volatile struct exc_record exc_last;
 volatile unsigned exc_count;
-volatile ulong exc_fixup;
+/* In the user region: the probe helpers set it at CPL 3 too. */
+volatile ulong exc_fixup __user_data;
 
 /* What isr32.S/isr64.S push, lowest address first. */
 struct exc_frame {
@@ -100,32 +101,58 @@ struct idt_gate {
 };
 #endif
 
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+/*
+ * One IDT for every vCPU.  Room for all 256 vectors, but the limit covers
+ * only the exceptions until idt_set_gate() adds a gate above them (the
+ * return from ring 3, user.c): a vCPU that loads the IDT after that gets
+ * the longer limit too, the others keep theirs.
+ */
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+static unsigned idt_entries = 32;
 
-/* The same IDT for every vCPU: 32 interrupt gates, one per exception. */
-static void idt_setup(void)
+static void idt_gate(unsigned vector, ulong handler, unsigned dpl)
+{
+	struct idt_gate g;
+
+	memset(&g, 0, sizeof(g));
+	g.off0 = handler & 0xffff;
+	g.sel = read_cs();
+	g.type = 0x8e | (dpl << 5);	/* present, interrupt gate (IF = 0) */
+	g.off1 = (handler >> 16) & 0xffff;
+#ifdef __x86_64__
+	g.off2 = (uint64_t)handler >> 32;
+#endif
+	idt[vector] = g;
+}
+
+static void idt_load(void)
 {
 	struct {
 		uint16_t limit;
 		ulong base;
-	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (ulong)idt };
-	uint16_t cs = read_cs();
+	} __attribute__((packed)) idtr = {
+		idt_entries * sizeof(idt[0]) - 1, (ulong)idt
+	};
+
+	asm volatile("lidt %0" : : "m"(idtr));
+}
+
+/* 32 interrupt gates, one per exception, DPL 0: INT n from CPL 3 is #GP. */
+static void idt_setup(void)
+{
 	int i;
 
-	for (i = 0; i < 32; i++) {
-		struct idt_gate g;
+	for (i = 0; i < 32; i++)
+		idt_gate(i, isr_table[i], 0);
+	idt_load();
+}
 
-		memset(&g, 0, sizeof(g));
-		g.off0 = isr_table[i] & 0xffff;
-		g.sel = cs;
-		g.type = 0x8e;	/* present, DPL 0, interrupt gate */
-		g.off1 = (isr_table[i] >> 16) & 0xffff;
-#ifdef __x86_64__
-		g.off2 = isr_table[i] >> 32;
-#endif
-		idt[i] = g;
-	}
-	asm volatile("lidt %0" : : "m"(idtr));
+void idt_set_gate(unsigned vector, ulong handler, unsigned dpl)
+{
+	idt_gate(vector, handler, dpl);
+	if (vector >= idt_entries)
+		idt_entries = vector + 1;
+	idt_load();
 }
 #endif /* GUEST_MODE != GUEST_MODE_REAL */
 
