@@ -67,11 +67,7 @@
 #include <linux/string.h>
 #include <asm/msr-index.h>
 
-#include "kvm_host.h"
-#include "mmu/mmu.h"
-#include "mmu/shadow.h"
-#include "mmu/spte.h"
-#include "mmu/walk.h"
+#include "mmu/cached.h"
 
 /* The bound on shadow pages per VM, sampled at VM creation. */
 static unsigned int cached_max_pages = 4096;
@@ -90,100 +86,11 @@ MODULE_PARM_DESC(cached_max_pages,
  */
 #define CACHED_MAX_PINS		(1U << 18)
 
-/* Emulated writes to a table, with no fault through it, that unshadow it. */
-#define CACHED_FLOOD_WRITES	3
-
-#define CACHED_HASH_BITS	10
-#define CACHED_RMAP_BITS	12
-
-union cached_role {
-	u32 word;
-	struct {
-		u32 level:3;		/* shadow level, 1 (PT) to 4 (PML4) */
-		u32 glevels:3;		/* guest paging: 0 off, 2, 3 (PAE), 4 */
-		u32 quadrant:2;		/* the part of a 32-bit guest table */
-		u32 direct:1;		/* no guest table: paging off, large page */
-		u32 access:3;		/* PERM_* of the guest entries above */
-		u32 cr0_wp:1;
-		u32 smep:1;
-		u32 nxe:1;
-		u32 pse:1;
-	};
-};
-
-struct cached_sp {
-	gfn_t gfn;
-	union cached_role role;
-	u64 *spt;		/* the shadow table, 512 entries */
-	gfn_t *gfns;		/* level 1: the gfn each leaf maps */
-	struct hlist_node hash;	/* in cvm->sp_hash, by gfn */
-	struct list_head lru;	/* cvm->active, least recently used first */
-	u64 **parents;		/* the SPTEs that point to this page */
-	int nr_parents, max_parents;
-	int root_count;		/* vCPUs using it as (part of) a root */
-	bool zapped;		/* gone from the cache, freed when no root */
-	unsigned int write_count;	/* emulated writes since last used */
-	u64 use_gen;		/* cvm->gen of the last fault that used it */
-};
-
-/* The leaf SPTEs that map one gfn. */
-struct cached_rmap {
-	struct hlist_node node;
-	gfn_t gfn;
-	int n, max;
-	u64 **sptes;
-};
-
-struct cached_vm {
-	struct kvm *kvm;
-	struct mutex lock;
-	DECLARE_HASHTABLE(sp_hash, CACHED_HASH_BITS);
-	DECLARE_HASHTABLE(rmap, CACHED_RMAP_BITS);
-	struct list_head active;	/* cached pages, LRU order */
-	struct list_head zapped_roots;	/* zapped, still some vCPU's root */
-	unsigned long nr_pages;		/* pages allocated, zapped roots included */
-	unsigned long max_pages;
-	u64 gen;			/* page faults so far */
-
-	/* Released by cached_commit(), after the TLB flush. */
-	bool need_flush;
-	bool teardown;			/* no vCPU runs any more: no flush */
-	struct shadow_release release;
-	struct list_head free_list;	/* zapped pages to free */
-
-	struct kvm_mmu_vm_stats stats;
-};
-
-struct cached_vcpu {
-	struct kvm_vcpu *vcpu;
-	bool root_valid;		/* root_hpa is this mode's and current */
-	int root_level;			/* 4 or 3 (PAE) */
-	hpa_t root_hpa;
-	struct cached_sp *root;		/* root_level 4 */
-	u64 *pae_root;			/* root_level 3, below 4 GiB */
-	struct cached_sp *pae_sp[4];
-	struct kvm_mmu_stats stats;
-};
-
 static atomic64_t cached_pinned_total = ATOMIC64_INIT(0);
 static atomic64_t cached_pages_total = ATOMIC64_INIT(0);
 
-static struct cached_vm *to_cvm(struct kvm *kvm)
-{
-	return kvm->mmu;
-}
-
-static unsigned int cached_index(gva_t gva, int level)
-{
-	return (gva >> (PAGE_SHIFT + 9 * (level - 1))) &
-	       (PT64_ENT_PER_PAGE - 1);
-}
-
-/* The shadow page a present non-leaf SPTE points to. */
-static struct cached_sp *cached_sp_of(u64 spte)
-{
-	return (struct cached_sp *)page_private(virt_to_page(spte_table(spte)));
-}
+/* Emulated writes to a table, with no fault through it, that unshadow it. */
+#define CACHED_FLOOD_WRITES	3
 
 /* ---- the role of the current mode ------------------------------------- */
 
@@ -281,8 +188,7 @@ static void cached_write_protect(struct cached_vm *cvm, gfn_t gfn)
 	}
 }
 
-/* Whether some cached shadow page shadows the guest table at @gfn. */
-static bool cached_gfn_shadowed(struct cached_vm *cvm, gfn_t gfn)
+bool cached_gfn_shadowed(struct cached_vm *cvm, gfn_t gfn)
 {
 	struct cached_sp *sp;
 
@@ -699,6 +605,8 @@ static int cached_load_root(struct kvm_vcpu *vcpu, hpa_t *root)
 		cv->root_hpa = __pa(cv->pae_root);
 	}
 	cv->root_valid = true;
+	if (READ_ONCE(cached_audit))
+		cached_audit_root(cvm, cv);
 	/* The hardware may hold translations of the root it ran before. */
 	kvm_vendor->flush_tlb(vcpu);
 out:
@@ -914,8 +822,17 @@ static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 	i = cached_index(gva, 1);
 	sptep = &sp->spt[i];
 
-	/* The hardware refused what the leaf allows (shadow.h). */
+	/*
+	 * The hardware refused what the leaf allows.  Either this vCPU ran
+	 * on a stale TLB entry that another vCPU's change (with a flush
+	 * request, still pending here) replaced: enter again, after the
+	 * flush.  Or the guest's own SMEP or SMAP refused it (shadow.h).
+	 */
 	if (!created && shadow_refused_permitted(fault, *sptep, access)) {
+		if (test_bit(KVM_REQ_TLB_FLUSH, &vcpu->requests)) {
+			cv->stats.pf_retry++;
+			return RET_PF_RETRY;
+		}
 		if (!pg.levels)
 			return -EIO;
 		fault->guest_error_code =
@@ -1113,6 +1030,7 @@ static void cached_stats_show(struct kvm *kvm, struct seq_file *m)
 		   READ_ONCE(cvm->stats.reclaimed), READ_ONCE(cvm->stats.flooded),
 		   READ_ONCE(cvm->stats.pte_writes),
 		   READ_ONCE(cvm->stats.unprotected));
+	seq_printf(m, "audit_errors %llu\n", READ_ONCE(cvm->audit_errors));
 	for (i = 0; i < n; i++) {
 		struct cached_vcpu *cv = kvm->vcpus[i]->mmu;
 
