@@ -5,6 +5,8 @@
 #                   KDIR=/lib/modules/$(uname -r)/build on a real host
 #   make test       host unit tests, then the lab tests on svm and vmx
 #   make demo       boot the lab, load kvm.ko, show its parameters
+#   make mmu-soak SEED=123 OPS=1000000
+#                   a long run of the MMU reference checker (tests/unit/mmu/)
 #   make clean
 
 SUITES ?= host svm vmx
@@ -47,6 +49,12 @@ demo: module
 		echo "== modinfo -p kvm/kvm.ko"; modinfo -p kvm/kvm.ko; \
 		echo "== /sys/module/kvm/parameters"; grep -H . /sys/module/kvm/parameters/*; \
 		echo "== kernel log"; dmesg | grep -E "kvm:"'
+
+# The MMU strategies against the reference checker, for long (VCPUS,
+# STRATEGY, AVOID too: tests/unit/mmu/README.md); no kernel needed.
+.PHONY: mmu-soak
+mmu-soak:
+	$(MAKE) -C tests/unit/mmu soak
 
 # Without KDIR, so that cleaning never downloads a kernel.
 clean:

@@ -99,7 +99,10 @@ static void user_setup(void)
 		       cs, ss, ds);
 		exit(EXIT_FAIL);
 	}
-	/* The descriptors in use (the VMM's, at 0x1000), as they are. */
+	/*
+	 * The descriptors in use (the VMM's, at 0x1000), as they are: read
+	 * through the current tables, which must map them VA == PA.
+	 */
 	asm volatile("sgdt %0" : "=m"(old));
 	n = (size_t)old.limit + 1;
 	if (n > GDT_USER_CODE32)

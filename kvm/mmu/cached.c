@@ -8,7 +8,7 @@
  * shadow level, the guest's paging mode, the part of a 32-bit guest table
  * it covers (quadrant), the rights granted by the guest entries above it,
  * and the control bits that change how the guest's entries read (CR0.WP,
- * CR4.SMEP/PSE, EFER.NXE).  A guest large page is shadowed by "direct"
+ * CR4.SMEP/SMAP/PSE, EFER.NXE).  A guest large page is shadowed by "direct"
  * pages, which shadow no guest table: their gfn is the first frame they
  * map.
  *
@@ -101,6 +101,7 @@ static union cached_role cached_base_role(const struct guest_paging *pg)
 	role.glevels = pg->levels;
 	role.cr0_wp = pg->wp;
 	role.smep = pg->smep;
+	role.smap = pg->smap;
 	role.nxe = pg->nxe;
 	role.pse = pg->pse;
 	return role;
@@ -464,9 +465,14 @@ static int cached_pae_root_child(struct cached_vm *cvm, struct kvm_vcpu *vcpu,
 		gfn = (pg->cr3 & 0xfffff000) >> PAGE_SHIFT;
 		break;
 	default:
-		/* A PDPTE the guest cannot read is not present. */
+		/*
+		 * A PDPTE the guest cannot read is not present.  One with a
+		 * reserved bit maps nothing: the walker gives the guest its
+		 * reserved-bit fault.
+		 */
 		if (kvm_read_guest(vcpu->kvm, (pg->cr3 & 0xffffffe0) + 8 * i,
-				   &pdpte, 8) || !(pdpte & PT_PRESENT_MASK))
+				   &pdpte, 8) || !(pdpte & PT_PRESENT_MASK) ||
+		    guest_pdpte_reserved(pg, pdpte))
 			return 0;
 		gfn = (pdpte & SPTE_ADDR_MASK) >> PAGE_SHIFT;
 		break;
@@ -641,7 +647,7 @@ static u32 cached_gpte_perm(const struct guest_paging *pg, u64 gpte, int level)
  */
 static gfn_t cached_child(const struct guest_paging *pg,
 			  const struct guest_walk *walk, gva_t gva, int level,
-			  union cached_role *role)
+			  bool dirty, union cached_role *role)
 {
 	int idx, i;
 	u32 access = PERM_ALL;
@@ -652,6 +658,13 @@ static gfn_t cached_child(const struct guest_paging *pg,
 		/* A slice of the identity map or of a guest large page. */
 		role->direct = 1;
 		role->access = pg->levels ? walk->perm : PERM_ALL;
+		/*
+		 * Its leaves are writable only while the large page is
+		 * dirty, and a guest write that cleans it is tracked in the
+		 * directory above, not here: a clean page needs other
+		 * shadow pages than a dirty one.
+		 */
+		role->dirty = dirty;
 		return (walk->gpa >> PAGE_SHIFT) & ~((1ULL << (9 * level)) - 1);
 	}
 	/* The guest table at guest level @level holds walk->ptes[idx]. */
@@ -667,12 +680,15 @@ static gfn_t cached_child(const struct guest_paging *pg,
 /*
  * The shadow table at level 1 on the path to @gva, linking (and making)
  * the shadow pages on the way.  *@created says whether a page was made,
- * which may have write-protected a table of this very walk.
+ * which may have write-protected a table of this very walk; *@linked,
+ * whether an entry on the way changed, so that the hardware did not
+ * fault on the path it finds now.
  */
 static int cached_build_path(struct cached_vm *cvm, struct cached_vcpu *cv,
 			     const struct guest_paging *pg,
 			     const struct guest_walk *walk, gva_t gva,
-			     struct cached_sp **leaf_sp, bool *created)
+			     bool write, struct cached_sp **leaf_sp,
+			     bool *created, bool *linked)
 {
 	struct cached_sp *sp;
 	int level;
@@ -695,7 +711,8 @@ static int cached_build_path(struct cached_vm *cvm, struct cached_vcpu *cv,
 		struct cached_sp *child;
 		gfn_t gfn;
 
-		gfn = cached_child(pg, walk, gva, level - 1, &role);
+		gfn = cached_child(pg, walk, gva, level - 1,
+				   walk->dirty || write, &role);
 		if (spte_present(*sptep)) {
 			child = cached_sp_of(*sptep);
 			if (child->gfn == gfn && child->role.word == role.word) {
@@ -715,6 +732,7 @@ static int cached_build_path(struct cached_vm *cvm, struct cached_vcpu *cv,
 		if (cached_parent_add(child, sptep))
 			return -ENOMEM;
 		WRITE_ONCE(*sptep, spte_make_table(__pa(child->spt)));
+		*linked = true;
 		sp = child;
 	}
 	*leaf_sp = sp;
@@ -744,7 +762,7 @@ static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 	struct kvm *kvm = vcpu->kvm;
 	u32 access = shadow_fault_access(fault->error_code);
 	bool write = access & KVM_ACC_WRITE;
-	bool created = false, slot_writable;
+	bool created = false, linked = false, slot_writable;
 	struct guest_walk walk, again;
 	struct guest_paging pg;
 	struct cached_sp *sp;
@@ -772,15 +790,17 @@ static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 		return RET_PF_GUEST;
 	}
 
-	/* Not memory, or a write to read-only memory: emulate. */
+	/* Not memory, a write to read-only memory, or (shadow.h): emulate. */
 	gfn = walk.gpa >> PAGE_SHIFT;
-	if (!shadow_gpa_hva(kvm, walk.gpa, write, &hva, &slot_writable)) {
+	if (!shadow_gpa_hva(kvm, walk.gpa, write, &hva, &slot_writable) ||
+	    shadow_write_needs_emulation(&pg, &walk, access)) {
 		fault->gpa = walk.gpa;
 		cv->stats.pf_emulate++;
 		return RET_PF_EMULATE;
 	}
 
-	r = cached_build_path(cvm, cv, &pg, &walk, gva, &sp, &created);
+	r = cached_build_path(cvm, cv, &pg, &walk, gva, write, &sp, &created,
+			      &linked);
 	if (r == -EAGAIN || r == -ENOENT) {
 		/*
 		 * The root went (reload it), or the PDPTE this address needs
@@ -828,7 +848,7 @@ static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 	 * request, still pending here) replaced: enter again, after the
 	 * flush.  Or the guest's own SMEP or SMAP refused it (shadow.h).
 	 */
-	if (!created && shadow_refused_permitted(fault, *sptep, access)) {
+	if (!linked && shadow_refused_permitted(fault, *sptep, access)) {
 		if (test_bit(KVM_REQ_TLB_FLUSH, &vcpu->requests)) {
 			cv->stats.pf_retry++;
 			return RET_PF_RETRY;
@@ -916,15 +936,16 @@ static void cached_new_cr3(struct kvm_vcpu *vcpu)
 }
 
 /*
- * INVLPG: the shadow already follows the guest's tables (every change to
- * them was tracked), so only the hardware's TLB may be stale.
+ * INVLPG: nothing to do.  The shadow already follows the guest's tables
+ * (every change to them was tracked), and every tracked change that took
+ * a right away flushed every vCPU's TLB, so no TLB holds a translation
+ * the guest's tables no longer give.
  */
 static void cached_invlpg(struct kvm_vcpu *vcpu, gva_t gva)
 {
 	struct cached_vcpu *cv = vcpu->mmu;
 
 	cv->stats.invlpg++;
-	kvm_vendor->flush_tlb(vcpu);
 }
 
 /*

@@ -27,9 +27,13 @@ union cached_role {
 		u32 glevels:3;		/* guest paging: 0 off, 2, 3 (PAE), 4 */
 		u32 quadrant:2;		/* the part of a 32-bit guest table */
 		u32 direct:1;		/* no guest table: paging off, large page */
+		u32 dirty:1;		/* direct: the guest large page's D bit
+					 * (after the access that made it) */
 		u32 access:3;		/* PERM_* of the guest entries above */
 		u32 cr0_wp:1;
 		u32 smep:1;
+		u32 smap:1;		/* a CR0.WP=0 supervisor leaf is only
+					 * made without SMAP (shadow.h) */
 		u32 nxe:1;
 		u32 pse:1;
 	};

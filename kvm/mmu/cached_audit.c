@@ -25,11 +25,13 @@ MODULE_PARM_DESC(cached_audit,
 		 "(slow; for testing)");
 
 static void cached_audit_report(struct cached_vm *cvm, struct cached_vcpu *cv,
-				gva_t gva, u64 spte, const char *what)
+				struct cached_sp *sp, gva_t gva, u64 spte,
+				const char *what)
 {
 	cvm->audit_errors++;
-	pr_err_ratelimited("audit: vCPU %d CR3 %#llx gva %#llx spte %#llx: %s\n",
-			   cv->vcpu->vcpu_id, cv->vcpu->cr3, gva, spte, what);
+	pr_err_ratelimited("audit: vCPU %d CR3 %#llx gva %#llx spte %#llx (shadow page gfn %#llx role %#x): %s\n",
+			   cv->vcpu->vcpu_id, cv->vcpu->cr3, gva, spte,
+			   sp->gfn, sp->role.word, what);
 }
 
 /* Whether the VMM's page at @hva is the one @spte maps. */
@@ -64,33 +66,41 @@ static void cached_audit_leaf(struct cached_vm *cvm, struct cached_vcpu *cv,
 	/* The least the leaf lets through; a user page, by the user. */
 	if (guest_walk(pg, gva, (perm & PERM_USER) ? KVM_ACC_USER : 0,
 		       &walk) != WALK_OK) {
-		cached_audit_report(cvm, cv, gva, spte,
+		cached_audit_report(cvm, cv, sp, gva, spte,
 				    "the guest's tables do not map it");
 		return;
 	}
 	gfn = walk.gpa >> PAGE_SHIFT;
 	if (gfn != sp->gfns[i])
-		cached_audit_report(cvm, cv, gva, spte,
+		cached_audit_report(cvm, cv, sp, gva, spte,
 				    "the guest's tables map another gfn");
 	if ((perm & PERM_EXEC) && !(walk.perm & PERM_EXEC))
-		cached_audit_report(cvm, cv, gva, spte,
+		cached_audit_report(cvm, cv, sp, gva, spte,
 				    "executable, the guest's mapping is not");
 	if (perm & PERM_WRITE) {
-		if (!walk.dirty)
-			cached_audit_report(cvm, cv, gva, spte,
+		/*
+		 * A guest leaf in read-only memory cannot take its D bit
+		 * (walk.c drops the write, as ROM would): then the leaf is
+		 * writable with D clear, like a TLB entry after the write.
+		 */
+		if (!walk.dirty && walk.nr_ptes &&
+		    kvm_gfn_to_hva(cv->vcpu->kvm,
+				   walk.ptes[walk.nr_ptes - 1].gpa >> PAGE_SHIFT,
+				   true) != KVM_HVA_ERR)
+			cached_audit_report(cvm, cv, sp, gva, spte,
 					    "writable, the guest's D bit is clear");
 		if (!(walk.perm & PERM_WRITE) && (pg->wp || (perm & PERM_USER)))
-			cached_audit_report(cvm, cv, gva, spte,
+			cached_audit_report(cvm, cv, sp, gva, spte,
 					    "writable, the guest's mapping is not");
 		if (cached_gfn_shadowed(cvm, gfn))
-			cached_audit_report(cvm, cv, gva, spte,
+			cached_audit_report(cvm, cv, sp, gva, spte,
 					    "writable, but a shadowed page table");
 	}
 	hva = kvm_gfn_to_hva(cv->vcpu->kvm, gfn, false);
 	if (hva == KVM_HVA_ERR)
-		cached_audit_report(cvm, cv, gva, spte, "the gfn is no memory");
+		cached_audit_report(cvm, cv, sp, gva, spte, "the gfn is no memory");
 	else if (!cached_audit_same_page(hva, spte))
-		cached_audit_report(cvm, cv, gva, spte,
+		cached_audit_report(cvm, cv, sp, gva, spte,
 				    "not the page the slot has at that gfn");
 }
 

@@ -314,8 +314,9 @@ static int naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		return RET_PF_GUEST;
 	}
 
-	/* Not memory, or a write to read-only memory: emulate. */
-	if (!shadow_gpa_hva(kvm, walk.gpa, write, &hva, &slot_writable)) {
+	/* Not memory, a write to read-only memory, or (shadow.h): emulate. */
+	if (!shadow_gpa_hva(kvm, walk.gpa, write, &hva, &slot_writable) ||
+	    shadow_write_needs_emulation(&pg, &walk, access)) {
 		fault->gpa = walk.gpa;
 		nv->stats.pf_emulate++;
 		return RET_PF_EMULATE;

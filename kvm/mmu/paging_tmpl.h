@@ -169,8 +169,7 @@ static int FNAME(walk)(const struct guest_paging *pg, gva_t gva, u32 access,
 			return r;
 		if (!(pte & PT_PRESENT_MASK))
 			return walk_fault(pg, walk, access, 0);
-		if (pte & (rsvd_bits(pg->maxphyaddr, 63) | rsvd_bits(5, 8) |
-			   rsvd_bits(1, 2)))
+		if (guest_pdpte_reserved(pg, pte))
 			return walk_fault(pg, walk, access,
 					  PFERR_PRESENT_MASK | PFERR_RSVD_MASK);
 		table = pte & PT_BASE_ADDR_MASK;

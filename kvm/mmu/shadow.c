@@ -78,6 +78,14 @@ bool shadow_refused_permitted(const struct kvm_page_fault *fault, u64 spte,
 	       spte_present(spte) && spte_permits(spte, access);
 }
 
+bool shadow_write_needs_emulation(const struct guest_paging *pg,
+				  const struct guest_walk *walk, u32 access)
+{
+	return (access & KVM_ACC_WRITE) && !(access & KVM_ACC_USER) &&
+	       !pg->wp && pg->smap && (walk->perm & PERM_USER) &&
+	       !(walk->perm & PERM_WRITE);
+}
+
 bool shadow_gpa_hva(struct kvm *kvm, gpa_t gpa, bool write,
 		    unsigned long *hva, bool *slot_writable)
 {

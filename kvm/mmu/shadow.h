@@ -42,6 +42,16 @@ bool shadow_refused_permitted(const struct kvm_page_fault *fault, u64 spte,
 			      u32 access);
 
 /*
+ * A supervisor write to a read-only user page with CR0.WP clear and
+ * CR4.SMAP set: the guest allows it (with RFLAGS.AC), but no shadow entry
+ * can say so.  spte_shadow_perm() would make the page a writable
+ * supervisor page, which SMAP no longer guards.  The emulator does the
+ * write instead.
+ */
+bool shadow_write_needs_emulation(const struct guest_paging *pg,
+				  const struct guest_walk *walk, u32 access);
+
+/*
  * The VMM's address of guest-physical @gpa for an access: false if it is
  * no memory, or a write to read-only memory, which the emulator must do
  * (it walks again and sets A/D then).  *@slot_writable: the slot allows

@@ -72,6 +72,12 @@ static bool guest_has_gbpages(const struct guest_paging *pg)
 	return e && (e->edx & BIT(26));
 }
 
+bool guest_pdpte_reserved(const struct guest_paging *pg, u64 pdpte)
+{
+	return pdpte & (rsvd_bits(pg->maxphyaddr, 63) | rsvd_bits(5, 8) |
+			rsvd_bits(1, 2));
+}
+
 u32 guest_pf_error_code(const struct guest_paging *pg, u32 access, u32 pf_bits)
 {
 	u32 ec = pf_bits;

@@ -76,6 +76,12 @@ int guest_walk(const struct guest_paging *pg, gva_t gva, u32 access,
 int guest_walk_set_ad(const struct guest_paging *pg, struct guest_walk *walk,
 		      bool write);
 
+/*
+ * Whether a present PAE PDPTE has a reserved bit set: everything but P,
+ * PWT, PCD, the address and the ignored bits 11:9 is reserved.
+ */
+bool guest_pdpte_reserved(const struct guest_paging *pg, u64 pdpte);
+
 /* The #PF error code the guest gets for @access, plus @pf_bits (P, RSVD). */
 u32 guest_pf_error_code(const struct guest_paging *pg, u32 access, u32 pf_bits);
 

@@ -1,0 +1,300 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""
+Mutation check of the MMU reference checker: build mmucheck against copies
+of kvm/mmu/ that each carry one planted bug in a strategy's sources, and
+check that the fixed seeds catch every one.  A bug that survives is a hole
+in the checker (or an equivalent mutant, which does not belong here).
+
+    python3 mutants.py OUTDIR [--seeds "1:1 2:2 ..."] [--ops N] [--jobs J]
+                              [--only NAME] [--avoid LIST]
+
+Seeds are SEED:VCPUS pairs, tried in order until one fails.  Each mutant
+is (name, file in kvm/mmu/, text, replacement), or (name, file, [(text,
+replacement), ...]); a mutant whose text is not in the file exactly once
+is reported as stale: update it.
+
+Prints "PASS: mmu: mutant NAME caught (...)" or "FAIL: mmu: mutant NAME
+...", one line per mutant; exit status 1 if any was not caught.
+"""
+import argparse
+import concurrent.futures
+import os
+import shutil
+import subprocess
+import sys
+import threading
+
+MUTANTS = [
+    # -- naive.c ---------------------------------------------------------
+    ("naive: INVLPG drops nothing", "naive.c",
+     "\tnv->stats.invlpg++;\n\tif (!table)\n\t\treturn;",
+     "\tnv->stats.invlpg++;\n\tif (table)\n\t\treturn;"),
+    ("naive: new_cr3 drops nothing", "naive.c",
+     "\tnv->stats.new_cr3++;\n\tnaive_zap_all(nv, true);",
+     "\tnv->stats.new_cr3++;"),
+    ("naive: no TLB flush after replacing a leaf", "naive.c",
+     "\t\tnaive_release_leaf(nv, old);\n\t\tkvm_vendor->flush_tlb(vcpu);",
+     "\t\tnaive_release_leaf(nv, old);"),
+    # The flush of a new root and the one of naive_zap_all() cover for
+    # each other: only both gone is a bug.
+    ("naive: no TLB flush when the shadow is dropped", "naive.c", [
+        ("\t\tnv->root_level = level;\n\t\tkvm_vendor->flush_tlb(vcpu);",
+         "\t\tnv->root_level = level;"),
+        ("\tif (flush)\n\t\tkvm_vendor->flush_tlb(nv->vcpu);", "")]),
+    ("naive: no TLB flush after INVLPG dropped something", "naive.c",
+     "\tif (dropped)\n\t\tkvm_vendor->flush_tlb(vcpu);",
+     ""),
+    ("naive: INVLPG ignores SPLIT (large guest pages)", "naive.c",
+     "\t\tif (spte & SPTE_SPLIT) {",
+     "\t\tif (0) {"),
+    ("naive: INVLPG forgets the other half of a 4 MiB page", "naive.c",
+     "\t\tif (level == 2 && (table[i ^ 1] & SPTE_SPLIT_4M)) {",
+     "\t\tif (0) {"),
+    ("naive: large guest pages not marked SPLIT", "naive.c",
+     "\t\tif (level == walk->leaf_level && !pae_root)",
+     "\t\tif (0)"),
+    ("naive: a dropped leaf keeps its pin", "naive.c",
+     "\tshadow_unpin_leaf(spte);\n\tnv->stats.pinned--;",
+     "\tnv->stats.pinned--;"),
+    # -- spte.c ----------------------------------------------------------
+    ("spte: D bits not done (spte_shadow_perm ignores guest_dirty)", "spte.c",
+     "\tif (!guest_dirty && !write)\n\t\tperm &= ~PERM_WRITE;\n",
+     ""),
+    ("spte: the CR0.WP=0 rule missing", "spte.c",
+     "\tif (write && !(access & KVM_ACC_USER) && !(perm & PERM_WRITE) &&\n"
+     "\t    !cr0_wp) {",
+     "\tif (0) {"),
+    ("spte: CR0.WP=0 leaves the page user-accessible", "spte.c",
+     "\t\tperm |= PERM_WRITE;\n\t\tperm &= ~PERM_USER;",
+     "\t\tperm |= PERM_WRITE;"),
+    ("spte: CR0.WP=0 with SMEP leaves the page executable", "spte.c",
+     "\t\tif (cr4_smep && (perm & PERM_USER))\n\t\t\tperm &= ~PERM_EXEC;\n",
+     ""),
+    ("spte: U/S not copied to the leaf", "spte.c",
+     "\tif (perm & PERM_USER)\n\t\tspte |= PT_USER_MASK;",
+     "\tspte |= PT_USER_MASK;"),
+    ("spte: NX not copied to the leaf", "spte.c",
+     "\tif (!(perm & PERM_EXEC))\n\t\tspte |= PT64_NX_MASK;",
+     ""),
+    # -- shadow.c --------------------------------------------------------
+    ("shadow: reads of ROM emulated", "shadow.c",
+     "\tif (write)\n\t\treturn false;\n\t*hva = kvm_gfn_to_hva(kvm, gfn, false);",
+     "\treturn false;\n\t*hva = kvm_gfn_to_hva(kvm, gfn, false);"),
+    ("shadow: A/D not set when a leaf goes in", "shadow.c",
+     "\tr = guest_walk_set_ad(pg, walk, write);",
+     "\tr = 0;"),
+    # -- walk.c, paging_tmpl.h ------------------------------------------
+    ("walk: SMAP ignores RFLAGS.AC", "walk.c",
+     "\tif (!(vcpu->rflags & X86_EFLAGS_AC))\n\t\treturn true;\n",
+     ""),
+    ("walk: SMAP ignores CPL 3", "walk.c",
+     "\treturn kvm_vendor->get_cpl(vcpu) == 3;",
+     "\treturn false;"),
+    ("walk: CR0.WP ignored", "walk.c",
+     "if ((access & KVM_ACC_WRITE) && !(perm & PERM_WRITE) && pg->wp)",
+     "if ((access & KVM_ACC_WRITE) && !(perm & PERM_WRITE) && 0)"),
+    ("walk: user fetch ignores U/S", "walk.c",
+     "\t\tif (user)\n\t\t\treturn !(perm & PERM_USER);",
+     "\t\tif (user)\n\t\t\treturn false;"),
+    ("walk: I/D bit without NX or SMEP", "walk.c",
+     "if ((access & KVM_ACC_FETCH) && (pg->nxe || pg->smep))",
+     "if (access & KVM_ACC_FETCH)"),
+    ("walk: A bit not set", "walk.c",
+     "u64 new = old | PT_ACCESSED_MASK;",
+     "u64 new = old;"),
+    ("walk: D bit set on reads", "walk.c",
+     "\t\tif (leaf && write)\n\t\t\tnew |= PT_DIRTY_MASK;",
+     "\t\tif (leaf)\n\t\t\tnew |= PT_DIRTY_MASK;"),
+    ("walk: NX without EFER.NXE not reserved", "paging_tmpl.h",
+     "\tif (!pg->nxe)\n\t\tmask |= PT64_NX_MASK;",
+     ""),
+    ("walk: PS in a PML4E accepted", "paging_tmpl.h",
+     "\tcase 4:\n\t\treturn mask | PT_PAGE_SIZE_MASK;",
+     "\tcase 4:\n\t\treturn mask;"),
+    ("walk: 1 GiB pages without CPUID", "paging_tmpl.h",
+     "\t\tif (!guest_has_gbpages(pg))\n\t\t\treturn mask | PT_PAGE_SIZE_MASK;\n",
+     ""),
+    ("walk: 2 MiB page reserved bits unchecked", "paging_tmpl.h",
+     "return large ? mask | rsvd_bits(13, 20) : mask;",
+     "return mask;"),
+    ("walk: PSE-36 address bits ignored", "paging_tmpl.h",
+     "\t\t       (((u64)pte & GENMASK_ULL(20, 13)) << 19) |\n",
+     ""),
+    ("walk: PS honoured without CR4.PSE", "paging_tmpl.h",
+     "\treturn pg->pse;",
+     "\treturn true;"),
+    ("walk: PAE PDPTE reserved bits unchecked", "walk.c",
+     "\treturn pdpte & (rsvd_bits(pg->maxphyaddr, 63) | rsvd_bits(5, 8) |\n"
+     "\t\t\trsvd_bits(1, 2));",
+     "\treturn false;"),
+    # -- cached.c (checked with --strategy cached) -------------------------
+    # Not here: the new walk after a fault made a shadow page (it guards
+    # against a write by another vCPU running at the same time, and the
+    # checker runs one operation at a time).
+    ("cached: shadowed tables not write-protected", "cached.c",
+     "\tif (!role.direct)\n\t\tcached_write_protect(cvm, gfn);\n", ""),
+    ("cached: new leaves of shadowed tables writable", "cached.c",
+     "\t\t\treturn RET_PF_EMULATE;\n\t\t}\n\t\tperm &= ~PERM_WRITE;",
+     "\t\t\treturn RET_PF_EMULATE;\n\t\t}"),
+    ("cached: a tracked write drops nothing", "cached.c",
+     "\t\tfor (g = first; g <= last; g++) {",
+     "\t\tfor (g = first; g < first; g++) {"),
+    ("cached: no remote TLB flush", "cached.c",
+     "\t\tkvm_flush_remote_tlbs(cvm->kvm);", ""),
+    ("cached: the role ignores the rights above", "cached.c",
+     "\trole->access = access;", "\trole->access = PERM_ALL;"),
+    ("cached: the role ignores the 32-bit quadrant", "cached.c",
+     "\t\trole->quadrant = level == 2 ? (gva >> 30) & 3 : (gva >> 21) & 1;",
+     "\t\trole->quadrant = 0;"),
+]
+
+print_lock = threading.Lock()
+
+
+def say(line):
+    with print_lock:
+        print(line, flush=True)
+
+
+def run_mutant(top, work, mutant, seeds, ops, avoid, binary_make):
+    if len(mutant) == 4:
+        name, fname, old, new = mutant
+        edits = [(old, new)]
+    else:
+        name, fname, edits = mutant
+    src_path = os.path.join(top, "kvm", "mmu", fname)
+    src = open(src_path).read()
+    mutated = src
+    for old, new in edits:
+        n = mutated.count(old)
+        if n != 1:
+            return "FAIL: mmu: mutant %s is stale: its text is in %s %d times" % (
+                name, fname, n)
+        mutated = mutated.replace(old, new)
+    dst = os.path.join(work, "kvm", "mmu", fname)
+    open(dst, "w").write(mutated)
+    try:
+        r = subprocess.run(binary_make, capture_output=True, text=True)
+        if r.returncode:
+            err = [l for l in (r.stdout + r.stderr).splitlines()
+                   if "error" in l.lower()][:1]
+            return "FAIL: mmu: mutant %s is stale: does not build%s" % (
+                name, (": " + err[0]) if err else "")
+        exe = os.path.join(work, "out", "mmucheck")
+        strategy = "cached" if name.startswith("cached") else "naive"
+        for seed, vcpus in seeds:
+            cmd = ["timeout", "120", exe, "--strategy", strategy, "--seed",
+                   str(seed), "--ops", str(ops), "--vcpus", str(vcpus)]
+            if avoid:
+                cmd += ["--avoid", avoid]
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode != 0:
+                why = [l for l in r.stdout.splitlines()
+                       if l.startswith("FAIL: ")][:1]
+                why = why[0].split(": ", 3)[-1] if why else None
+                if not why:
+                    # A crash: the sanitizers say what on stderr.
+                    why = [l for l in r.stderr.splitlines()
+                           if "ERROR" in l or "runtime error" in l][:1]
+                    why = "exit status %d%s" % (
+                        r.returncode, (": " + why[0].strip()) if why else "")
+                return "PASS: mmu: mutant %s caught (seed %d, %d vCPUs: %s)" % (
+                    name, seed, vcpus, why)
+        return "FAIL: mmu: mutant %s survived %d runs" % (name, len(seeds))
+    finally:
+        open(dst, "w").write(src)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--seeds", default="1:1 2:2 3:1 4:2 5:1 6:2")
+    ap.add_argument("--ops", type=int, default=20000)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--only", default=None)
+    ap.add_argument("--avoid", default="",
+                    help="known bugs to stay out of (mmucheck --avoid)")
+    ap.add_argument("--skip-baseline", action="store_true",
+                    help="the unmutated strategies are known to pass")
+    args = ap.parse_args()
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    top = os.path.abspath(os.path.join(here, "..", "..", ".."))
+    seeds = [tuple(int(x) for x in s.split(":")) for s in args.seeds.split()]
+    mutants = [m for m in MUTANTS if not args.only or args.only in m[0]]
+
+    # One copy of kvm/mmu/ and one build directory per job: make rebuilds
+    # only the mutated file and relinks.  The checker's own objects do not
+    # change with the strategies' sources: they come from OUTDIR's build.
+    jobs = max(1, min(args.jobs, len(mutants)))
+    out = os.path.abspath(args.out)
+    works = []
+    for j in range(jobs):
+        work = os.path.join(out, "mutants", str(j))
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(os.path.join(top, "kvm", "mmu"),
+                        os.path.join(work, "kvm", "mmu"),
+                        ignore=shutil.ignore_patterns("*.o", ".*.cmd"))
+        if os.path.isdir(os.path.join(out, "h")):
+            shutil.copytree(os.path.join(out, "h"),
+                            os.path.join(work, "out", "h"))
+        works.append(work)
+
+    def make_cmd(work):
+        return ["make", "-s", "-C", here, "O=" + os.path.join(work, "out"),
+                "MMU=" + os.path.join(work, "kvm", "mmu"),
+                "STRATEGIES=naive cached",
+                "KEXTRA=-Wno-error", os.path.join(work, "out", "mmucheck")]
+
+    builds = [subprocess.Popen(make_cmd(w), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+              for w in works]
+    for b in builds:
+        log = b.communicate()[0]
+        if b.returncode:
+            print("FAIL: mmu: mutants: the unmutated copy does not build")
+            print(log)
+            return 1
+
+    # A mutant is caught only if the seeds pass without it.
+    if not args.skip_baseline:
+        exe = os.path.join(works[0], "out", "mmucheck")
+        for seed, vcpus in seeds:
+            cmd = [exe, "--strategy", "naive", "--seed", str(seed), "--ops",
+                   str(args.ops), "--vcpus", str(vcpus)]
+            if args.avoid:
+                cmd += ["--avoid", args.avoid]
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode:
+                print("FAIL: mmu: mutants: the unmutated strategies fail seed %d, %d vCPUs" %
+                      (seed, vcpus))
+                print(r.stdout)
+                return 1
+
+    free = list(works)
+    free_lock = threading.Lock()
+    results = {}
+
+    def task(m):
+        with free_lock:
+            work = free.pop()
+        try:
+            line = run_mutant(top, work, m, seeds, args.ops, args.avoid,
+                              make_cmd(work))
+        finally:
+            with free_lock:
+                free.append(work)
+        say(line)
+        return line
+
+    with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
+        for m, line in zip(mutants, ex.map(task, mutants)):
+            results[m[0]] = line
+    bad = sum(1 for l in results.values() if not l.startswith("PASS"))
+    say("mmu: %d mutants, %d not caught" % (len(mutants), bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

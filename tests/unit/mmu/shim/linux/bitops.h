@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef MMUCHECK_SHIM_LINUX_BITOPS_H
+#define MMUCHECK_SHIM_LINUX_BITOPS_H
+
+#include <linux/bits.h>
+#include <linux/types.h>
+
+static inline void set_bit(long nr, volatile unsigned long *addr)
+{
+	addr[nr / BITS_PER_LONG] |= BIT(nr % BITS_PER_LONG);
+}
+
+static inline void clear_bit(long nr, volatile unsigned long *addr)
+{
+	addr[nr / BITS_PER_LONG] &= ~BIT(nr % BITS_PER_LONG);
+}
+
+static inline bool test_bit(long nr, const volatile unsigned long *addr)
+{
+	return addr[nr / BITS_PER_LONG] & BIT(nr % BITS_PER_LONG);
+}
+
+static inline bool test_and_set_bit(long nr, volatile unsigned long *addr)
+{
+	bool old = test_bit(nr, addr);
+
+	set_bit(nr, addr);
+	return old;
+}
+
+static inline bool test_and_clear_bit(long nr, volatile unsigned long *addr)
+{
+	bool old = test_bit(nr, addr);
+
+	clear_bit(nr, addr);
+	return old;
+}
+
+/* Sign-extend @value from bit @index (include/linux/bitops.h). */
+static inline s64 sign_extend64(u64 value, int index)
+{
+	int shift = 63 - index;
+
+	return (s64)(value << shift) >> shift;
+}
+
+#define __set_bit		set_bit
+#define __clear_bit		clear_bit
+#define __test_and_set_bit	test_and_set_bit
+#define __test_and_clear_bit	test_and_clear_bit
+
+#endif
