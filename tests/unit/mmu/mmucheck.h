@@ -3,8 +3,8 @@
  * The MMU reference checker (see README.md): the shadow-paging strategies'
  * real sources run in userspace on simulated guest memory (shim.c), under
  * a simulated MMU (hw.c), and every access they serve is compared with an
- * independent model of x86 paging (model.c); main.c drives random
- * sequences of guest operations.
+ * independent model of x86 paging (model.c); main.c, guest.c and check.c
+ * (driver.h) drive random sequences of guest operations and check them.
  */
 #ifndef MMUCHECK_H
 #define MMUCHECK_H
