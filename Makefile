@@ -3,6 +3,10 @@
 #   make            build kvm/kvm.ko against Debian's current amd64 kernel
 #                   (fetched into .cache/ by lab/kernel), or against
 #                   KDIR=/lib/modules/$(uname -r)/build on a real host
+#   make results    the main job: the benchmark matrix in the lab (naive,
+#                   cached, upstream KVM without NPT; every workload), its
+#                   traces and counters, the analysis, tables and plots
+#                   (bench/run; BENCH_ARGS='--reps 3 ...' passes options)
 #   make test       host unit tests, then the lab tests on svm and vmx
 #   make demo       boot the lab, load kvm.ko, show its parameters
 #   make mmu-soak SEED=123 OPS=1000000
@@ -11,7 +15,7 @@
 
 SUITES ?= host svm vmx
 
-.PHONY: all setup module tools bench test demo clean
+.PHONY: all setup module tools bench test demo results clean
 
 all: module
 
@@ -43,6 +47,9 @@ bench:
 
 test: module tools bench
 	tests/run $(SUITES)
+
+results: module bench
+	bench/run $(BENCH_ARGS)
 
 demo: module
 	lab/run --params mmu=cached -- sh -c '\
