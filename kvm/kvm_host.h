@@ -69,6 +69,12 @@ enum kvm_reg {
 	NR_VCPU_REGS
 };
 
+/*
+ * Exits counted by hardware exit reason, per vCPU (debugfs kvm/PID-FD/exits):
+ * the backend maps each reason to one of these slots (kvm_vendor_ops).
+ */
+#define KVM_EXIT_SLOTS		176
+
 /* A pending guest exception (reflected #PF, #GP from an MSR, #UD, ...). */
 struct kvm_queued_exception {
 	bool pending;
@@ -155,6 +161,13 @@ struct kvm_vcpu {
 		u64 mmio_exits;
 		u64 page_faults;
 	} stat;
+	/*
+	 * Hardware exits by reason (see KVM_EXIT_SLOTS), counted where
+	 * kvm:kvm_exit fires.  Written by the vCPU's thread only.
+	 */
+	u64 exit_counts[KVM_EXIT_SLOTS];
+	/* Why the MMU's new_cr3() runs now (KVM_MMU_FLUSH_*), for kvmmmu:mmu_flush. */
+	u8 mmu_flush_cause;
 };
 
 struct kvm {
@@ -235,6 +248,11 @@ struct kvm_vendor_ops {
 	/* Vendor-owned MSRs (SYSENTER, STAR, ...): 0 ok, 1 not ours. */
 	int (*get_msr)(struct kvm_vcpu *vcpu, u32 index, u64 *data);
 	int (*set_msr)(struct kvm_vcpu *vcpu, u32 index, u64 data);
+	/*
+	 * The name of the exit reason counted in slot @slot of
+	 * vcpu->exit_counts, without spaces; NULL for a slot no reason uses.
+	 */
+	const char *(*exit_slot_name)(unsigned int slot, char *buf, size_t size);
 };
 
 extern const struct kvm_vendor_ops *kvm_vendor;

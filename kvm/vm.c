@@ -37,6 +37,45 @@ static int kvm_vm_mmu_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(kvm_vm_mmu);
 
+/*
+ * debugfs kvm/PID-FD/exits: hardware exits by reason, the reasons that
+ * occurred only: "vcpuN.REASON COUNT" for each vCPU, then the VM's totals
+ * "REASON COUNT" (racy snapshots: vCPUs may be running).
+ */
+static int kvm_vm_exits_show(struct seq_file *m, void *unused)
+{
+	struct kvm *kvm = m->private;
+	int i, n = READ_ONCE(kvm->nr_vcpus);
+	unsigned int slot;
+	const char *name;
+	char buf[32];
+
+	if (!kvm_vendor->exit_slot_name)
+		return 0;
+	smp_rmb();
+	for (i = 0; i < n; i++) {
+		for (slot = 0; slot < KVM_EXIT_SLOTS; slot++) {
+			u64 c = READ_ONCE(kvm->vcpus[i]->exit_counts[slot]);
+
+			name = kvm_vendor->exit_slot_name(slot, buf, sizeof(buf));
+			if (c && name)
+				seq_printf(m, "vcpu%d.%s %llu\n",
+					   kvm->vcpus[i]->vcpu_id, name, c);
+		}
+	}
+	for (slot = 0; slot < KVM_EXIT_SLOTS; slot++) {
+		u64 sum = 0;
+
+		for (i = 0; i < n; i++)
+			sum += READ_ONCE(kvm->vcpus[i]->exit_counts[slot]);
+		name = kvm_vendor->exit_slot_name(slot, buf, sizeof(buf));
+		if (sum && name)
+			seq_printf(m, "%s %llu\n", name, sum);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kvm_vm_exits);
+
 static void kvm_vm_debugfs_create(struct kvm *kvm, int fd)
 {
 	char name[32];
@@ -45,6 +84,8 @@ static void kvm_vm_debugfs_create(struct kvm *kvm, int fd)
 	kvm->debugfs_dentry = debugfs_create_dir(name, kvm_debugfs_dir);
 	debugfs_create_file("mmu", 0444, kvm->debugfs_dentry, kvm,
 			    &kvm_vm_mmu_fops);
+	debugfs_create_file("exits", 0444, kvm->debugfs_dentry, kvm,
+			    &kvm_vm_exits_fops);
 }
 
 void kvm_get(struct kvm *kvm)

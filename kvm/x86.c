@@ -20,6 +20,7 @@
 
 #include "kvm_host.h"
 #include "mmu/mmu.h"
+#include "kvm_trace.h"
 
 /* ---- exceptions --------------------------------------------------------- */
 
@@ -111,6 +112,7 @@ static bool kvm_guest_has(struct kvm_vcpu *vcpu, u32 function, int reg, u32 bit)
 static void kvm_paging_changed(struct kvm_vcpu *vcpu)
 {
 	kvm_vendor->update_cr(vcpu);
+	vcpu->mmu_flush_cause = KVM_MMU_FLUSH_FULL;
 	vcpu->kvm->mmu_ops->new_cr3(vcpu);
 }
 
@@ -151,6 +153,7 @@ int kvm_set_cr3(struct kvm_vcpu *vcpu, u64 cr3)
 	if (kvm_is_long_mode(vcpu) && (cr3 >> boot_cpu_data.x86_phys_bits))
 		return 1;
 	vcpu->cr3 = cr3;
+	vcpu->mmu_flush_cause = KVM_MMU_FLUSH_CR3;
 	vcpu->kvm->mmu_ops->new_cr3(vcpu);
 	return 0;
 }
@@ -282,9 +285,11 @@ int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu)
 	u64 data;
 
 	if (kvm_get_msr(vcpu, index, &data, false)) {
+		trace_kvm_msr(0, index, 0, true);
 		kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
 		return 1;
 	}
+	trace_kvm_msr(0, index, data, false);
 	vcpu->regs[VCPU_REGS_RAX] = (u32)data;
 	vcpu->regs[VCPU_REGS_RDX] = data >> 32;
 	kvm_skip_instruction(vcpu, 2);
@@ -298,9 +303,11 @@ int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu)
 		   (vcpu->regs[VCPU_REGS_RDX] << 32);
 
 	if (kvm_set_msr(vcpu, index, data, false)) {
+		trace_kvm_msr(1, index, data, true);
 		kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
 		return 1;
 	}
+	trace_kvm_msr(1, index, data, false);
 	kvm_skip_instruction(vcpu, 2);
 	return 1;
 }
@@ -318,6 +325,9 @@ int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
 	vcpu->regs[VCPU_REGS_RBX] = e ? e->ebx : 0;
 	vcpu->regs[VCPU_REGS_RCX] = e ? e->ecx : 0;
 	vcpu->regs[VCPU_REGS_RDX] = e ? e->edx : 0;
+	trace_kvm_cpuid(function, index, vcpu->regs[VCPU_REGS_RAX],
+			vcpu->regs[VCPU_REGS_RBX], vcpu->regs[VCPU_REGS_RCX],
+			vcpu->regs[VCPU_REGS_RDX]);
 	kvm_skip_instruction(vcpu, 2);
 	return 1;
 }
@@ -521,8 +531,13 @@ int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
 	if (!string) {
 		if (in) {
 			vcpu->pending_io = KVM_IO_PIO_IN;
+			/* The value is userspace's to give: traced as 0. */
+			trace_kvm_pio(0, port, size, 1, 0);
 		} else {
 			memcpy(data, &vcpu->regs[VCPU_REGS_RAX], size);
+			trace_kvm_pio(1, port, size, 1,
+				      (u32)vcpu->regs[VCPU_REGS_RAX] &
+				      (u32)(BIT_ULL(size * 8) - 1));
 			vcpu->rip = next_rip;
 		}
 		return 0;
@@ -558,6 +573,7 @@ int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
 
 	if (in) {
 		vcpu->pending_io = KVM_IO_PIO_STRING;
+		trace_kvm_pio(0, port, size, count, 0);
 		return 0;
 	}
 	r = kvm_linear_copy(vcpu, vcpu->pio.gva, data, count * size,
@@ -566,6 +582,12 @@ int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
 		return r < 0 ? r : 1;	/* 1: the guest's #PF is queued */
 	if (down)
 		kvm_pio_reverse(data, count, size);
+	if (trace_kvm_pio_enabled()) {
+		u32 val = 0;
+
+		memcpy(&val, data, size);
+		trace_kvm_pio(1, port, size, count, val);
+	}
 	kvm_pio_string_advance(vcpu);
 	return 0;
 }
@@ -772,6 +794,15 @@ static void kvm_mmio_exit(struct kvm_vcpu *vcpu, bool write)
 	if (write)
 		memcpy(run->mmio.data, vcpu->mmio.data, vcpu->mmio.len);
 	vcpu->stat.mmio_exits++;
+	if (trace_kvm_mmio_enabled()) {
+		u64 val = 0;
+
+		if (write)
+			memcpy(&val, vcpu->mmio.data, min_t(u32, vcpu->mmio.len, 8));
+		trace_kvm_mmio(write ? KVM_TRACE_MMIO_WRITE :
+			       KVM_TRACE_MMIO_READ_UNSATISFIED,
+			       vcpu->mmio.len, vcpu->mmio.gpa, val);
+	}
 }
 
 /* ---- completing an exit on the next KVM_RUN --------------------------- */
@@ -812,6 +843,13 @@ static int kvm_complete_userspace_io(struct kvm_vcpu *vcpu)
 	case KVM_IO_MMIO:
 		memcpy(vcpu->mmio.data, run->mmio.data, vcpu->mmio.len);
 		vcpu->mmio.read_done = true;
+		if (trace_kvm_mmio_enabled()) {
+			u64 val = 0;
+
+			memcpy(&val, vcpu->mmio.data, min_t(u32, vcpu->mmio.len, 8));
+			trace_kvm_mmio(KVM_TRACE_MMIO_READ, vcpu->mmio.len,
+				       vcpu->mmio.gpa, val);
+		}
 		return kvm_emulate_instruction(vcpu);
 	}
 	return 1;
@@ -821,8 +859,10 @@ static int kvm_complete_userspace_io(struct kvm_vcpu *vcpu)
 
 static void kvm_handle_requests(struct kvm_vcpu *vcpu)
 {
-	if (test_and_clear_bit(KVM_REQ_MMU_RELOAD, &vcpu->requests))
+	if (test_and_clear_bit(KVM_REQ_MMU_RELOAD, &vcpu->requests)) {
+		vcpu->mmu_flush_cause = KVM_MMU_FLUSH_FULL;
 		vcpu->kvm->mmu_ops->new_cr3(vcpu);
+	}
 	if (test_and_clear_bit(KVM_REQ_TLB_FLUSH, &vcpu->requests))
 		kvm_vendor->flush_tlb(vcpu);
 }
@@ -878,5 +918,6 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 	WRITE_ONCE(vcpu->cpu, -1);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 	kvm_post_run(vcpu);
+	trace_kvm_userspace_exit(run->exit_reason, r < 0 ? r : 0);
 	return r < 0 ? r : 0;
 }

@@ -44,7 +44,8 @@ static void usage(FILE *f)
 "  --stats          print exit counts on stderr at the end\n"
 "  --mmu-stats      print the VM's MMU counters on stderr at the end, as\n"
 "                   \"vmm: mmu NAME VALUE\" lines (our module's debugfs\n"
-"                   kvm/PID-FD/mmu)\n"
+"                   kvm/PID-FD/mmu), and its exits by reason as\n"
+"                   \"vmm: exits NAME COUNT\" lines (kvm/PID-FD/exits)\n"
 "  --trace          print every exit on stderr\n"
 "\n"
 "Exit status: the guest's exit code (0..99, OUT to port 0xf4), 0 when every\n"
@@ -100,7 +101,8 @@ static void vm__print_stats(struct vm *vm)
  */
 /*
  * Our module keeps the VM's MMU counters in debugfs kvm/PID-FD/mmu, as
- * "name value" lines.  Copied to stderr, a line each.
+ * "name value" lines, and its exits by reason in kvm/PID-FD/exits.
+ * Copied to stderr, a line each ("vmm: mmu ...", "vmm: exits ...").
  */
 static void vm__print_mmu_stats(struct vm *vm)
 {
@@ -117,6 +119,16 @@ static void vm__print_mmu_stats(struct vm *vm)
 	}
 	while (fgets(line, sizeof(line), f))
 		fprintf(stderr, "vmm: mmu %s", line);
+	fclose(f);
+
+	/* And its exits by hardware reason, kvm/PID-FD/exits. */
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/exits",
+		 (int)getpid(), vm->fd);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		fprintf(stderr, "vmm: exits %s", line);
 	fclose(f);
 }
 

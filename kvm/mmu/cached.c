@@ -68,6 +68,7 @@
 #include <asm/msr-index.h>
 
 #include "mmu/cached.h"
+#include "mmu/mmutrace.h"
 
 /* The bound on shadow pages per VM, sampled at VM creation. */
 static unsigned int cached_max_pages = 4096;
@@ -277,9 +278,13 @@ static void cached_free_sp(struct cached_vm *cvm, struct cached_sp *sp)
  * done, or once no vCPU has it as root any more.  A vCPU whose root goes
  * reloads it before its next entry.
  */
-static void cached_zap_sp(struct cached_vm *cvm, struct cached_sp *sp)
+static void __cached_zap_sp(struct cached_vm *cvm, struct cached_sp *sp,
+			    unsigned int op)
 {
 	int i;
+
+	trace_mmu_sp(op, sp->gfn, sp->role.word, sp->role.level,
+		     sp->role.direct);
 
 	while (sp->nr_parents) {
 		u64 *sptep = sp->parents[--sp->nr_parents];
@@ -299,14 +304,24 @@ static void cached_zap_sp(struct cached_vm *cvm, struct cached_sp *sp)
 	}
 }
 
-static void cached_zap_gfn(struct cached_vm *cvm, gfn_t gfn)
+static void cached_zap_sp(struct cached_vm *cvm, struct cached_sp *sp)
+{
+	__cached_zap_sp(cvm, sp, KVM_MMU_SP_ZAP);
+}
+
+static void cached_zap_gfn_op(struct cached_vm *cvm, gfn_t gfn, unsigned int op)
 {
 	struct cached_sp *sp;
 	struct hlist_node *tmp;
 
 	hash_for_each_possible_safe(cvm->sp_hash, sp, tmp, hash, gfn)
 		if (sp->gfn == gfn && !sp->role.direct)
-			cached_zap_sp(cvm, sp);
+			__cached_zap_sp(cvm, sp, op);
+}
+
+static void cached_zap_gfn(struct cached_vm *cvm, gfn_t gfn)
+{
+	cached_zap_gfn_op(cvm, gfn, KVM_MMU_SP_ZAP);
 }
 
 static void cached_zap_all(struct cached_vm *cvm)
@@ -325,6 +340,8 @@ static void cached_zap_all(struct cached_vm *cvm)
 static void cached_commit(struct cached_vm *cvm)
 {
 	struct cached_sp *sp, *tmp;
+	bool flushed = cvm->need_flush;
+	u64 zapped = cvm->stats.shadow_zapped;
 
 	if (cvm->need_flush)
 		cached_flush_release(cvm);
@@ -333,6 +350,9 @@ static void cached_commit(struct cached_vm *cvm)
 		list_del(&sp->lru);
 		cached_free_sp(cvm, sp);
 	}
+	if (flushed && !cvm->teardown)
+		trace_mmu_flush(-1, KVM_MMU_FLUSH_REMOTE,
+				cvm->stats.shadow_zapped - zapped);
 }
 
 /* ---- finding and making shadow pages -------------------------------- */
@@ -345,7 +365,7 @@ static bool cached_reclaim_one(struct cached_vm *cvm)
 	list_for_each_entry(sp, &cvm->active, lru) {
 		if (sp->root_count || sp->use_gen == cvm->gen)
 			continue;
-		cached_zap_sp(cvm, sp);
+		__cached_zap_sp(cvm, sp, KVM_MMU_SP_RECLAIM);
 		cvm->stats.reclaimed++;
 		return true;
 	}
@@ -385,6 +405,7 @@ static struct cached_sp *cached_alloc_sp(struct cached_vm *cvm, gfn_t gfn,
 	cvm->stats.shadow_pages++;
 	cvm->stats.shadow_created++;
 	atomic64_inc(&cached_pages_total);
+	trace_mmu_sp(KVM_MMU_SP_CREATE, gfn, role.word, role.level, role.direct);
 	if (!role.direct)
 		cached_write_protect(cvm, gfn);
 	return sp;
@@ -905,6 +926,7 @@ static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 static int cached_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
 	struct cached_vm *cvm = to_cvm(vcpu->kvm);
+	u64 created = 0;
 	int r;
 
 	fault->gpa = KVM_INVALID_GPA;
@@ -913,7 +935,12 @@ static int cached_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault
 
 	mutex_lock(&cvm->lock);
 	cvm->gen++;
+	if (trace_mmu_fault_enabled())
+		created = cvm->stats.shadow_created;
 	r = __cached_page_fault(cvm, vcpu->mmu, fault);
+	if (r >= 0)
+		trace_mmu_fault(vcpu->vcpu_id, fault->addr, fault->error_code,
+				r, cvm->stats.shadow_created - created);
 	cached_commit(cvm);
 	mutex_unlock(&cvm->lock);
 	return r;
@@ -930,6 +957,7 @@ static void cached_new_cr3(struct kvm_vcpu *vcpu)
 
 	mutex_lock(&cvm->lock);
 	cv->stats.new_cr3++;
+	trace_mmu_flush(vcpu->vcpu_id, mmu_trace_new_cr3_cause(vcpu), 0);
 	cached_release_roots(cvm, cv);
 	cached_commit(cvm);
 	mutex_unlock(&cvm->lock);
@@ -946,6 +974,7 @@ static void cached_invlpg(struct kvm_vcpu *vcpu, gva_t gva)
 	struct cached_vcpu *cv = vcpu->mmu;
 
 	cv->stats.invlpg++;
+	trace_mmu_flush(vcpu->vcpu_id, KVM_MMU_FLUSH_INVLPG, 0);
 }
 
 /*
@@ -971,7 +1000,7 @@ static void cached_track_write(struct kvm_vcpu *vcpu, gpa_t gpa,
 		if (sp->gfn != gfn || sp->role.direct)
 			continue;
 		if (++sp->write_count >= CACHED_FLOOD_WRITES) {
-			cached_zap_sp(cvm, sp);
+			__cached_zap_sp(cvm, sp, KVM_MMU_SP_FLOOD);
 			cvm->stats.flooded++;
 			continue;
 		}
@@ -992,6 +1021,7 @@ static void cached_track_write(struct kvm_vcpu *vcpu, gpa_t gpa,
 			}
 		}
 		cvm->stats.pte_writes++;
+		trace_mmu_pte_write(gpa, len);
 	}
 	cached_commit(cvm);
 	mutex_unlock(&cvm->lock);
@@ -1003,7 +1033,7 @@ static void cached_unprotect(struct kvm_vcpu *vcpu, gpa_t gpa)
 	struct cached_vm *cvm = to_cvm(vcpu->kvm);
 
 	mutex_lock(&cvm->lock);
-	cached_zap_gfn(cvm, gpa >> PAGE_SHIFT);
+	cached_zap_gfn_op(cvm, gpa >> PAGE_SHIFT, KVM_MMU_SP_UNPROTECT);
 	cvm->stats.unprotected++;
 	cached_commit(cvm);
 	mutex_unlock(&cvm->lock);

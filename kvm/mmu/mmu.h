@@ -59,6 +59,19 @@ enum {
 	RET_PF_EMULATE,
 };
 
+/* What kvmmmu:mmu_flush says dropped mappings (trace/mmu_trace.h). */
+#define KVM_MMU_FLUSH_CR3	0	/* a CR3 write */
+#define KVM_MMU_FLUSH_INVLPG	1
+#define KVM_MMU_FLUSH_FULL	2	/* mode change, reload request, a bound */
+#define KVM_MMU_FLUSH_REMOTE	3	/* every vCPU's TLB */
+
+/* What kvmmmu:mmu_sp says happened to a shadow page. */
+#define KVM_MMU_SP_CREATE	0
+#define KVM_MMU_SP_ZAP		1
+#define KVM_MMU_SP_RECLAIM	2	/* zapped to stay within a bound */
+#define KVM_MMU_SP_FLOOD	3	/* zapped: its table was written too often */
+#define KVM_MMU_SP_UNPROTECT	4	/* zapped: the emulator failed */
+
 /*
  * Access flags for translate(): what the access is, for permission
  * checks and A/D bits.

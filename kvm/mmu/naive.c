@@ -43,6 +43,7 @@
 #include "mmu/shadow.h"
 #include "mmu/spte.h"
 #include "mmu/walk.h"
+#include "mmu/mmutrace.h"
 
 /*
  * Bounds per vCPU.  4096 shadow pages are 16 MiB of tables.  Pins are
@@ -60,6 +61,8 @@ struct naive_vcpu {
 	u64 *root;		/* NULL until load_root() builds one */
 	int root_level;		/* 4: 4-level, 3: PAE */
 	struct kvm_mmu_stats stats;
+	/* What kvmmmu:mmu_flush says the next naive_zap_all() is for. */
+	unsigned int zap_cause;
 };
 
 /* Over every naive vCPU of every VM, for leak checks after teardown. */
@@ -151,6 +154,8 @@ static void naive_zap_entry(struct naive_vcpu *nv, u64 *sptep, int level)
  */
 static void naive_zap_all(struct naive_vcpu *nv, bool flush)
 {
+	u64 zapped = nv->stats.shadow_zapped;
+
 	if (!nv->root)
 		return;
 	naive_zap_table(nv, nv->root, nv->root_level);
@@ -158,6 +163,9 @@ static void naive_zap_all(struct naive_vcpu *nv, bool flush)
 	nv->stats.root_drops++;
 	if (flush)
 		kvm_vendor->flush_tlb(nv->vcpu);
+	if (flush)
+		trace_mmu_flush(nv->vcpu->vcpu_id, nv->zap_cause,
+				nv->stats.shadow_zapped - zapped);
 }
 
 /* ---- walking the shadow --------------------------------------------- */
@@ -223,6 +231,7 @@ static int naive_vcpu_init(struct kvm_vcpu *vcpu)
 	if (!nv)
 		return -ENOMEM;
 	nv->vcpu = vcpu;
+	nv->zap_cause = KVM_MMU_FLUSH_FULL;
 	vcpu->mmu = nv;
 	return 0;
 }
@@ -261,7 +270,7 @@ static int naive_load_root(struct kvm_vcpu *vcpu, hpa_t *root)
 	return 0;
 }
 
-static int naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
+static int __naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
 	struct naive_vcpu *nv = vcpu->mmu;
 	struct kvm *kvm = vcpu->kvm;
@@ -362,12 +371,30 @@ static int naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 	return RET_PF_FIXED;
 }
 
+/* kvmmmu:mmu_fault for each fault the pf_* counters count. */
+static int naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
+{
+	struct naive_vcpu *nv = vcpu->mmu;
+	u64 created = 0;
+	int r;
+
+	if (trace_mmu_fault_enabled())
+		created = nv->stats.shadow_created;
+	r = __naive_page_fault(vcpu, fault);
+	if (r >= 0)
+		trace_mmu_fault(vcpu->vcpu_id, fault->addr, fault->error_code,
+				r, nv->stats.shadow_created - created);
+	return r;
+}
+
 static void naive_new_cr3(struct kvm_vcpu *vcpu)
 {
 	struct naive_vcpu *nv = vcpu->mmu;
 
+	nv->zap_cause = mmu_trace_new_cr3_cause(vcpu);
 	nv->stats.new_cr3++;
 	naive_zap_all(nv, true);
+	nv->zap_cause = KVM_MMU_FLUSH_FULL;
 }
 
 /*
@@ -380,6 +407,7 @@ static void naive_new_cr3(struct kvm_vcpu *vcpu)
 static void naive_invlpg(struct kvm_vcpu *vcpu, gva_t gva)
 {
 	struct naive_vcpu *nv = vcpu->mmu;
+	u64 zapped = nv->stats.shadow_zapped;
 	u64 *table = nv->root;
 	bool dropped = false;
 	int level;
@@ -419,6 +447,9 @@ static void naive_invlpg(struct kvm_vcpu *vcpu, gva_t gva)
 	}
 	if (dropped)
 		kvm_vendor->flush_tlb(vcpu);
+	if (dropped)
+		trace_mmu_flush(vcpu->vcpu_id, KVM_MMU_FLUSH_INVLPG,
+				nv->stats.shadow_zapped - zapped);
 }
 
 static gpa_t naive_translate(struct kvm_vcpu *vcpu, gva_t gva, u32 access,

@@ -17,6 +17,8 @@
 
 #include "svm.h"
 #include "mmu/mmu.h"
+#include "kvm_trace.h"
+#include "mmu_trace.h"
 
 static int svm_exit_ud(struct vcpu_svm *svm)
 {
@@ -148,6 +150,8 @@ static int svm_exit_pf(struct vcpu_svm *svm)
 	int r;
 
 	vcpu->stat.page_faults++;
+	trace_kvm_page_fault(vcpu->vcpu_id, vcpu->rip, fault.addr,
+			     fault.error_code);
 	down_read(&vcpu->kvm->slots_lock);
 	r = vcpu->kvm->mmu_ops->page_fault(vcpu, &fault);
 	up_read(&vcpu->kvm->slots_lock);
@@ -308,6 +312,7 @@ static int svm_exit_cr(struct vcpu_svm *svm)
 				return 1;
 			}
 			vcpu->regs[d.gpr] = val & mask;
+			trace_kvm_cr(0, d.cr, val & mask);
 			break;
 		}
 		val = vcpu->regs[d.gpr] & mask;
@@ -330,6 +335,15 @@ static int svm_exit_cr(struct vcpu_svm *svm)
 	if (fault) {
 		kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
 		return 1;
+	}
+	if (trace_kvm_cr_enabled() && d.write) {
+		switch (d.cr) {
+		case 0: val = vcpu->cr0; break;
+		case 3: val = vcpu->cr3; break;
+		case 4: val = vcpu->cr4; break;
+		default: val = vcpu->cr8; break;
+		}
+		trace_kvm_cr(1, d.cr, val);
 	}
 	kvm_skip_instruction(vcpu, len);
 	return 1;
@@ -383,6 +397,12 @@ int svm_handle_exit(struct vcpu_svm *svm)
 	struct kvm_vcpu *vcpu = &svm->vcpu;
 	u32 code = c->exit_code;
 
+	/* The counters of debugfs exits count exactly what this traces. */
+	trace_kvm_exit(vcpu->vcpu_id, KVM_ISA_SVM, code, vcpu->rip,
+		       c->exit_info_1, c->exit_info_2, c->exit_int_info,
+		       c->exit_int_info_err);
+	vcpu->exit_counts[svm_exit_slot(code)]++;
+
 	if (code == (u32)SVM_EXIT_ERR) {
 		/* VMRUN refused the VMCB: a state userspace set is invalid. */
 		pr_info_ratelimited("vCPU %d: VMRUN failed (invalid guest state: CR0 %#llx CR4 %#llx EFER %#llx)\n",
@@ -400,4 +420,50 @@ int svm_handle_exit(struct vcpu_svm *svm)
 	pr_debug_ratelimited("vCPU %d: unexpected #VMEXIT %#x\n", vcpu->vcpu_id, code);
 	kvm_exit_unknown(vcpu, code);
 	return 0;
+}
+
+/* The names upstream prints for SVM exit codes, as perf kvm stat does. */
+static const struct {
+	u32 code;
+	const char *name;
+} svm_exit_names[] = {
+	SVM_EXIT_REASONS
+};
+
+const char *svm_exit_slot_name(unsigned int slot, char *buf, size_t size)
+{
+	static const u32 high[] = {
+		SVM_EXIT_NPF, SVM_EXIT_AVIC_INCOMPLETE_IPI,
+		SVM_EXIT_AVIC_UNACCELERATED_ACCESS, SVM_EXIT_VMGEXIT,
+		(u32)SVM_EXIT_ERR,
+	};
+	const char *name = NULL;
+	u32 code;
+	size_t i;
+	char *p;
+
+	if (slot == SVM_EXIT_SLOT_OTHER)
+		return "other";
+	if (slot < SVM_EXIT_SLOT_HIGH)
+		code = slot;
+	else if (slot - SVM_EXIT_SLOT_HIGH < ARRAY_SIZE(high))
+		code = high[slot - SVM_EXIT_SLOT_HIGH];
+	else
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(svm_exit_names); i++) {
+		if (svm_exit_names[i].code == code) {
+			name = svm_exit_names[i].name;
+			break;
+		}
+	}
+	if (!name) {
+		snprintf(buf, size, "exit_%#x", code);
+		return buf;
+	}
+	/* "PF excp" reads as one word: PF_excp. */
+	strscpy(buf, name, size);
+	for (p = buf; *p; p++)
+		if (*p == ' ')
+			*p = '_';
+	return buf;
 }

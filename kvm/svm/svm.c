@@ -38,6 +38,7 @@
 
 #include "svm.h"
 #include "mmu/mmu.h"
+#include "kvm_trace.h"
 
 /* Bitmaps with every bit set: every port and every MSR access exits. */
 #define SVM_IOPM_ORDER	2	/* 12 KiB used */
@@ -453,6 +454,8 @@ static void svm_inject_events(struct vcpu_svm *svm)
 			c->event_inj |= SVM_EVTINJ_VALID_ERR;
 			c->event_inj_err = e->error_code;
 		}
+		trace_kvm_inj_exception(e->vector, e->has_error_code,
+					e->error_code);
 		e->pending = false;
 		return;
 	}
@@ -460,6 +463,7 @@ static void svm_inject_events(struct vcpu_svm *svm)
 	    !svm_get_interrupt_shadow(vcpu)) {
 		c->event_inj = vcpu->pending_irq | SVM_EVTINJ_TYPE_INTR |
 			       SVM_EVTINJ_VALID;
+		trace_kvm_inj_virq(vcpu->pending_irq);
 		vcpu->pending_irq = -1;
 	}
 	/* Otherwise ask for an exit when the guest can take one. */
@@ -535,6 +539,7 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	s->rip = vcpu->rip;
 	s->rflags = vcpu->rflags;
 	svm->vmcb->control.clean = 0;
+	trace_kvm_entry(vcpu->vcpu_id, vcpu->rip);
 
 	/*
 	 * Guest mode is like user mode for RCU: a quiescent state.  Without
@@ -588,6 +593,7 @@ static const struct kvm_vendor_ops svm_vendor_ops = {
 	.get_interrupt_shadow = svm_get_interrupt_shadow,
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
+	.exit_slot_name = svm_exit_slot_name,
 };
 
 const struct kvm_vendor_ops *svm_probe(void)
