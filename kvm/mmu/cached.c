@@ -727,7 +727,7 @@ static int cached_build_path(struct cached_vm *cvm, struct cached_vcpu *cv,
 	sp->write_count = 0;
 
 	for (level = sp->role.level; level > 1; level--) {
-		u64 *sptep = &sp->spt[cached_index(gva, level)];
+		u64 *sptep = &sp->spt[spte_index(gva, level)];
 		union cached_role role;
 		struct cached_sp *child;
 		gfn_t gfn;
@@ -744,7 +744,7 @@ static int cached_build_path(struct cached_vm *cvm, struct cached_vcpu *cv,
 				continue;
 			}
 			/* The guest entry now names another table. */
-			cached_drop_spte(cvm, sp, cached_index(gva, level));
+			cached_drop_spte(cvm, sp, spte_index(gva, level));
 		}
 		child = cached_get_sp(cvm, gfn, role, created);
 		if (!child)
@@ -860,7 +860,7 @@ static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 		}
 	}
 
-	i = cached_index(gva, 1);
+	i = spte_index(gva, 1);
 	sptep = &sp->spt[i];
 
 	/*

@@ -99,12 +99,6 @@ static inline struct cached_vm *to_cvm(struct kvm *kvm)
 	return kvm->mmu;
 }
 
-static inline unsigned int cached_index(gva_t gva, int level)
-{
-	return (gva >> (PAGE_SHIFT + 9 * (level - 1))) &
-	       (PT64_ENT_PER_PAGE - 1);
-}
-
 /* The shadow page a present non-leaf SPTE points to. */
 static inline struct cached_sp *cached_sp_of(u64 spte)
 {

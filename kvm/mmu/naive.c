@@ -80,12 +80,6 @@ static gva_t naive_gva(const struct naive_vcpu *nv, gva_t gva)
 	return nv->root_level == 4 ? gva : (u32)gva;
 }
 
-static unsigned int naive_index(gva_t gva, int level)
-{
-	return (gva >> (PAGE_SHIFT + 9 * (level - 1))) &
-	       (PT64_ENT_PER_PAGE - 1);
-}
-
 /* ---- shadow pages and pins ------------------------------------------ */
 
 static u64 *naive_alloc_table(struct naive_vcpu *nv, bool below_4g)
@@ -177,13 +171,13 @@ static u64 *naive_lookup_leaf(struct naive_vcpu *nv, gva_t gva)
 	int level;
 
 	for (level = nv->root_level; level > 1; level--) {
-		u64 spte = table[naive_index(gva, level)];
+		u64 spte = table[spte_index(gva, level)];
 
 		if (!spte_present(spte))
 			return NULL;
 		table = spte_table(spte);
 	}
-	return &table[naive_index(gva, 1)];
+	return &table[spte_index(gva, 1)];
 }
 
 /*
@@ -198,7 +192,7 @@ static u64 *naive_build_path(struct naive_vcpu *nv, gva_t gva,
 	int level;
 
 	for (level = nv->root_level; level > 1; level--) {
-		u64 *sptep = &table[naive_index(gva, level)];
+		u64 *sptep = &table[spte_index(gva, level)];
 		bool pae_root = nv->root_level == 3 && level == 3;
 
 		if (!spte_present(*sptep)) {
@@ -218,7 +212,7 @@ static u64 *naive_build_path(struct naive_vcpu *nv, gva_t gva,
 			WRITE_ONCE(*sptep, spte_mark_split(*sptep, walk->pse_4m));
 		table = spte_table(*sptep);
 	}
-	return &table[naive_index(gva, 1)];
+	return &table[spte_index(gva, 1)];
 }
 
 /* ---- the ops -------------------------------------------------------- */
@@ -418,7 +412,7 @@ static void naive_invlpg(struct kvm_vcpu *vcpu, gva_t gva)
 	gva = naive_gva(nv, gva);
 
 	for (level = nv->root_level; level >= 1; level--) {
-		unsigned int i = naive_index(gva, level);
+		unsigned int i = spte_index(gva, level);
 		u64 spte = table[i];
 
 		/*

@@ -82,6 +82,13 @@ static inline u64 *spte_table(u64 spte)
 	return __va(spte & SPTE_ADDR_MASK);
 }
 
+/* The index of @gva's entry in a 512-entry shadow table at @level. */
+static inline unsigned int spte_index(u64 gva, int level)
+{
+	return (gva >> (PAGE_SHIFT + 9 * (level - 1))) &
+	       (PT64_ENT_PER_PAGE - 1);
+}
+
 u64 spte_make_leaf(unsigned long pfn, u32 perm);
 u64 spte_make_table(phys_addr_t table);
 u64 spte_make_pae_root_entry(phys_addr_t table);
