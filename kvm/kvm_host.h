@@ -306,6 +306,7 @@ int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
 int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu);
 int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu);
 int kvm_emulate_halt(struct kvm_vcpu *vcpu);
+int kvm_emulate_hypercall(struct kvm_vcpu *vcpu, int len);
 int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
 		    bool string, bool rep, int addr_size, int seg, u64 next_rip);
 int kvm_emulate_instruction(struct kvm_vcpu *vcpu);

@@ -10,6 +10,7 @@
  */
 #define pr_fmt(fmt) "kvm: " fmt
 
+#include <linux/kvm_para.h>
 #include <linux/pid.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
@@ -338,6 +339,37 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 	kvm_skip_instruction(vcpu, 1);
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
+}
+
+/*
+ * VMMCALL/VMCALL, upstream's hypercall ABI: the number in RAX, arguments
+ * in RBX, RCX, RDX and RSI, the result in RAX; 32-bit outside 64-bit
+ * mode.  We implement no hypercall, so every number gets -KVM_ENOSYS, as
+ * upstream answers an unknown one, and CPL > 0 gets -KVM_EPERM.  The
+ * round trip is what the bench's hypercall loop measures.
+ */
+int kvm_emulate_hypercall(struct kvm_vcpu *vcpu, int len)
+{
+	struct kvm_segment cs;
+	unsigned long nr = vcpu->regs[VCPU_REGS_RAX];
+	unsigned long ret;
+	bool op64;
+
+	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
+	op64 = kvm_is_long_mode(vcpu) && cs.l;
+	if (!op64)
+		nr = (u32)nr;
+	trace_kvm_hypercall(nr, vcpu->regs[VCPU_REGS_RBX],
+			    vcpu->regs[VCPU_REGS_RCX],
+			    vcpu->regs[VCPU_REGS_RDX],
+			    vcpu->regs[VCPU_REGS_RSI]);
+	if (kvm_vendor->get_cpl(vcpu))
+		ret = -KVM_EPERM;
+	else
+		ret = -KVM_ENOSYS;
+	vcpu->regs[VCPU_REGS_RAX] = op64 ? ret : (u32)ret;
+	kvm_skip_instruction(vcpu, len);
+	return 1;
 }
 
 int kvm_exit_internal_error(struct kvm_vcpu *vcpu, u32 suberror,
@@ -794,15 +826,10 @@ static void kvm_mmio_exit(struct kvm_vcpu *vcpu, bool write)
 	if (write)
 		memcpy(run->mmio.data, vcpu->mmio.data, vcpu->mmio.len);
 	vcpu->stat.mmio_exits++;
-	if (trace_kvm_mmio_enabled()) {
-		u64 val = 0;
-
-		if (write)
-			memcpy(&val, vcpu->mmio.data, min_t(u32, vcpu->mmio.len, 8));
-		trace_kvm_mmio(write ? KVM_TRACE_MMIO_WRITE :
-			       KVM_TRACE_MMIO_READ_UNSATISFIED,
-			       vcpu->mmio.len, vcpu->mmio.gpa, val);
-	}
+	trace_kvm_mmio(write ? KVM_TRACE_MMIO_WRITE :
+		       KVM_TRACE_MMIO_READ_UNSATISFIED,
+		       vcpu->mmio.len, vcpu->mmio.gpa,
+		       write ? vcpu->mmio.data : NULL);
 }
 
 /* ---- completing an exit on the next KVM_RUN --------------------------- */
@@ -843,13 +870,8 @@ static int kvm_complete_userspace_io(struct kvm_vcpu *vcpu)
 	case KVM_IO_MMIO:
 		memcpy(vcpu->mmio.data, run->mmio.data, vcpu->mmio.len);
 		vcpu->mmio.read_done = true;
-		if (trace_kvm_mmio_enabled()) {
-			u64 val = 0;
-
-			memcpy(&val, vcpu->mmio.data, min_t(u32, vcpu->mmio.len, 8));
-			trace_kvm_mmio(KVM_TRACE_MMIO_READ, vcpu->mmio.len,
-				       vcpu->mmio.gpa, val);
-		}
+		trace_kvm_mmio(KVM_TRACE_MMIO_READ, vcpu->mmio.len,
+			       vcpu->mmio.gpa, vcpu->mmio.data);
 		return kvm_emulate_instruction(vcpu);
 	}
 	return 1;

@@ -112,8 +112,13 @@ TRACE_EVENT(kvm_pio,
 		  __entry->count, __entry->val)
 );
 
+/*
+ * An MMIO access going to userspace, or its read data coming back.  The
+ * prototype is upstream's exactly (val points to len bytes, or is NULL):
+ * probes written for upstream, such as LTTng's, attach by name alone.
+ */
 TRACE_EVENT(kvm_mmio,
-	TP_PROTO(u32 type, u32 len, u64 gpa, u64 val),
+	TP_PROTO(int type, int len, u64 gpa, void *val),
 	TP_ARGS(type, len, gpa, val),
 
 	TP_STRUCT__entry(
@@ -127,7 +132,10 @@ TRACE_EVENT(kvm_mmio,
 		__entry->type = type;
 		__entry->len = len;
 		__entry->gpa = gpa;
-		__entry->val = val;
+		__entry->val = 0;
+		if (val)
+			memcpy(&__entry->val, val,
+			       min_t(u32, sizeof(__entry->val), len));
 	),
 
 	TP_printk("mmio %s len %u gpa 0x%llx val 0x%llx",
@@ -181,6 +189,33 @@ TRACE_EVENT(kvm_msr,
 	TP_printk("msr_%s %x = 0x%llx%s", __entry->write ? "write" : "read",
 		  __entry->ecx, __entry->data,
 		  __entry->exception ? " (#GP)" : "")
+);
+
+/* VMMCALL/VMCALL: the hypercall number and its first four arguments. */
+TRACE_EVENT(kvm_hypercall,
+	TP_PROTO(unsigned long nr, unsigned long a0, unsigned long a1,
+		 unsigned long a2, unsigned long a3),
+	TP_ARGS(nr, a0, a1, a2, a3),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	nr)
+		__field(unsigned long,	a0)
+		__field(unsigned long,	a1)
+		__field(unsigned long,	a2)
+		__field(unsigned long,	a3)
+	),
+
+	TP_fast_assign(
+		__entry->nr = nr;
+		__entry->a0 = a0;
+		__entry->a1 = a1;
+		__entry->a2 = a2;
+		__entry->a3 = a3;
+	),
+
+	TP_printk("nr 0x%lx a0 0x%lx a1 0x%lx a2 0x%lx a3 0x%lx",
+		  __entry->nr, __entry->a0, __entry->a1, __entry->a2,
+		  __entry->a3)
 );
 
 TRACE_EVENT(kvm_cpuid,

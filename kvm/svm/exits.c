@@ -49,6 +49,12 @@ static int svm_exit_hlt(struct vcpu_svm *svm)
 	return kvm_emulate_halt(&svm->vcpu);
 }
 
+/* VMMCALL is three bytes: 0f 01 d9. */
+static int svm_exit_vmmcall(struct vcpu_svm *svm)
+{
+	return kvm_emulate_hypercall(&svm->vcpu, 3);
+}
+
 static int svm_exit_msr(struct vcpu_svm *svm)
 {
 	if (svm->vmcb->control.exit_info_1)
@@ -379,7 +385,7 @@ static const svm_exit_handler_t svm_exit_handlers[] = {
 	[SVM_EXIT_MSR]				= svm_exit_msr,
 	[SVM_EXIT_SHUTDOWN]			= svm_exit_shutdown,
 	[SVM_EXIT_VMRUN]			= svm_exit_ud,
-	[SVM_EXIT_VMMCALL]			= svm_exit_ud,
+	[SVM_EXIT_VMMCALL]			= svm_exit_vmmcall,
 	[SVM_EXIT_VMLOAD]			= svm_exit_ud,
 	[SVM_EXIT_VMSAVE]			= svm_exit_ud,
 	[SVM_EXIT_STGI]				= svm_exit_ud,

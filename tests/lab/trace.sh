@@ -35,7 +35,7 @@ show() { sed 's/^/    | /' "$1"; }
 
 # ---- the events and their fields ------------------------------------
 for e in kvm/kvm_entry kvm/kvm_exit kvm/kvm_pio kvm/kvm_mmio kvm/kvm_cr \
-	 kvm/kvm_msr kvm/kvm_cpuid kvm/kvm_inj_exception kvm/kvm_inj_virq \
+	 kvm/kvm_msr kvm/kvm_cpuid kvm/kvm_hypercall kvm/kvm_inj_exception kvm/kvm_inj_virq \
 	 kvm/kvm_userspace_exit kvm/kvm_page_fault kvmmmu/mmu_fault \
 	 kvmmmu/mmu_flush kvmmmu/mmu_sp kvmmmu/mmu_pte_write; do
 	if [ -r $T/events/$e/format ]; then
@@ -62,6 +62,7 @@ has_field kvm/kvm_pio "unsigned int" port
 has_field kvm/kvm_pio "unsigned int" rw
 has_field kvm/kvm_mmio u64 gpa
 has_field kvm/kvm_mmio u32 type
+has_field kvm/kvm_hypercall "unsigned long" nr
 has_field kvmmmu/mmu_fault int outcome
 
 # ---- perf kvm stat -------------------------------------------------------
@@ -96,6 +97,12 @@ if command -v perf > /dev/null 2>&1; then
 	perf_line cr3-switch vmexit 'PF excp'
 	perf_line cr3-switch vmexit write_cr3
 	perf_line cr3-switch vmexit io
+	# A bench workload: the exit-cost loops (PIO, MMIO, CPUID, VMMCALL).
+	perf_stat exits bench/workloads/exits.bin
+	perf_line exits vmexit io
+	perf_line exits vmexit cpuid
+	perf_line exits vmexit hypercall
+	perf_line exits vmexit 'PF excp'
 else
 	fail "perf kvm stat: no perf"
 fi
@@ -169,6 +176,7 @@ counters() {
 }
 counters counters-cr3-switch --mem 64 $G/cr3-switch.bin
 counters counters-mmio $G/mmio.bin
+counters counters-exits bench/workloads/exits.bin
 
 # ---- every event fires --------------------------------------------------
 # fired NAME EVENT...: each EVENT appears in $tmp/NAME.trace.
@@ -190,6 +198,8 @@ trace_run all-pio "kvm:* kvmmmu:*" $G/pio.bin
 fired all-pio kvm_pio
 trace_run all-cpuid "kvm:* kvmmmu:*" $G/cpuid.bin
 fired all-cpuid kvm_cpuid
+trace_run all-exits "kvm:* kvmmmu:*" bench/workloads/exits.bin
+fired all-exits kvm_hypercall kvm_pio kvm_mmio kvm_cpuid
 trace_run all-perm "kvm:* kvmmmu:*" $G/perm.bin
 fired all-perm kvm_inj_exception
 
