@@ -4,7 +4,8 @@ Exit reasons are hardware exit codes.  Their names come from Linux's uapi
 headers <asm/svm.h> (SVM_EXIT_REASONS) and <asm/vmx.h> (VMX_EXIT_REASONS),
 parsed at run time when the headers are on this machine, else from the
 built-in tables below (generated from Debian 12's linux-libc-dev 6.1
-headers by this module's parse_reasons()).
+headers by this module's parse_reasons()).  The KVM_RUN exit reasons of
+userspace (KVM_EXIT_*) come from <linux/kvm.h> the same way.
 """
 
 import ast
@@ -18,6 +19,12 @@ FLUSH_CAUSE = {0: "CR3", 1: "INVLPG", 2: "FULL", 3: "REMOTE"}
 SP_OP = {0: "CREATE", 1: "ZAP", 2: "RECLAIM", 3: "FLOOD", 4: "UNPROTECT"}
 # mmu_sp ops that remove a live shadow page.
 SP_REMOVE = frozenset(("ZAP", "RECLAIM", "FLOOD", "UNPROTECT"))
+
+
+def enum_name(table, v, what):
+    """The name of value V in TABLE ({int: name}), else "WHAT V"."""
+    return table.get(v, "%s %s" % (what, v))
+
 
 HEADER_DIRS = (
     "/usr/include/x86_64-linux-gnu/asm",
@@ -309,7 +316,62 @@ VMX_FALLBACK = {
     75: 'NOTIFY',
 }
 
+# Generated from /usr/include/linux/kvm.h (linux-libc-dev 6.1) by
+# parse_kvm_exits().
+KVM_EXIT_FALLBACK = {
+    0: 'KVM_EXIT_UNKNOWN', 1: 'KVM_EXIT_EXCEPTION', 2: 'KVM_EXIT_IO',
+    3: 'KVM_EXIT_HYPERCALL', 4: 'KVM_EXIT_DEBUG', 5: 'KVM_EXIT_HLT',
+    6: 'KVM_EXIT_MMIO', 7: 'KVM_EXIT_IRQ_WINDOW_OPEN', 8: 'KVM_EXIT_SHUTDOWN',
+    9: 'KVM_EXIT_FAIL_ENTRY', 10: 'KVM_EXIT_INTR', 11: 'KVM_EXIT_SET_TPR',
+    12: 'KVM_EXIT_TPR_ACCESS', 13: 'KVM_EXIT_S390_SIEIC',
+    14: 'KVM_EXIT_S390_RESET', 15: 'KVM_EXIT_DCR', 16: 'KVM_EXIT_NMI',
+    17: 'KVM_EXIT_INTERNAL_ERROR', 18: 'KVM_EXIT_OSI',
+    19: 'KVM_EXIT_PAPR_HCALL', 20: 'KVM_EXIT_S390_UCONTROL',
+    21: 'KVM_EXIT_WATCHDOG', 22: 'KVM_EXIT_S390_TSCH', 23: 'KVM_EXIT_EPR',
+    24: 'KVM_EXIT_SYSTEM_EVENT', 25: 'KVM_EXIT_S390_STSI',
+    26: 'KVM_EXIT_IOAPIC_EOI', 27: 'KVM_EXIT_HYPERV', 28: 'KVM_EXIT_ARM_NISV',
+    29: 'KVM_EXIT_X86_RDMSR', 30: 'KVM_EXIT_X86_WRMSR',
+    31: 'KVM_EXIT_DIRTY_RING_FULL', 32: 'KVM_EXIT_AP_RESET_HOLD',
+    33: 'KVM_EXIT_X86_BUS_LOCK', 34: 'KVM_EXIT_XEN', 35: 'KVM_EXIT_RISCV_SBI',
+    36: 'KVM_EXIT_RISCV_CSR', 37: 'KVM_EXIT_NOTIFY',
+}
+KVM_HEADER = "/usr/include/linux/kvm.h"
+
+
+def parse_kvm_exits(text):
+    """{code: 'KVM_EXIT_NAME'} of <linux/kvm.h>: the run of KVM_EXIT_*
+    #defines that starts at KVM_EXIT_UNKNOWN (the header also has
+    KVM_EXIT_IO_IN, KVM_EXIT_HYPERV_*, ...: other enumerations)."""
+    out = {}
+    for line in text.splitlines():
+        m = _DEFINE.match(line)
+        if not m:
+            continue
+        if m.group(1) == "KVM_EXIT_UNKNOWN" or (
+                out and m.group(1).startswith("KVM_EXIT_")):
+            v = _eval(m.group(2), {})
+            if v is not None:
+                out.setdefault(v, m.group(1))
+        elif out:
+            break
+    return out
+
+
 _tables = {}
+
+
+def kvm_exit_name(code):
+    """The name of a KVM_RUN exit reason (kvm_run.exit_reason, the
+    kvmbench:exit field): 'KVM_EXIT_IO', or 'KVM_EXIT 99' if unknown."""
+    if "KVM" not in _tables:
+        try:
+            with open(KVM_HEADER, encoding="utf-8", errors="replace") as f:
+                t = parse_kvm_exits(f.read())
+        except OSError:
+            t = {}
+        _tables["KVM"] = (t, KVM_HEADER) if t else (KVM_EXIT_FALLBACK,
+                                                    "built-in")
+    return enum_name(_tables["KVM"][0], code, "KVM_EXIT")
 
 
 def table(isa):

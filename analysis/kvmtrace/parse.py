@@ -14,12 +14,17 @@ a "CPU:N" / "CPU N:" prefix; a "system:" prefix on the event name
 trace-cmd format of the upstream kvm_exit/kvm_entry events ("vcpu 0
 reason npf rip 0x..." / "vcpu 0, rip 0x...") is read too.
 
+LTTng CTF (a run's ctf/): parse_ctf(), through babeltrace2's bt2.
+
 A run directory: see load_run() and analysis/README.md.
 """
 
+import functools
+import glob
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 
 _EVENT = re.compile(
@@ -139,38 +144,106 @@ def parse_file(path):
 
 
 # ---- LTTng CTF through babeltrace2's Python bindings (optional) ----------
-def have_bt2():
+# Debian's python3-bt2 installs bt2 for /usr/bin/python3 only; another
+# Python of the same major.minor (a pyenv one) can load it from there.
+BT2_FALLBACK_DIR = "/usr/lib/python3/dist-packages"
+
+
+@functools.lru_cache(maxsize=None)
+def _load_bt2():
+    """(the bt2 module or None, why not).  When `import bt2` fails, retries
+    once with BT2_FALLBACK_DIR on sys.path, if the bt2 there was built for
+    this Python's major.minor."""
     try:
-        import bt2  # noqa: F401
-    except ImportError:
-        return False
-    return True
+        import bt2
+        return bt2, ""
+    except ImportError as e:
+        why = "import bt2: %s" % e
+    major, minor = sys.version_info[:2]
+    if not glob.glob(os.path.join(BT2_FALLBACK_DIR, "bt2",
+                                  "_native_bt.cpython-%d%d-*" % (major,
+                                                                 minor))):
+        return None, "%s; no bt2 for Python %d.%d in %s" % (
+            why, major, minor, BT2_FALLBACK_DIR)
+    if BT2_FALLBACK_DIR not in sys.path:
+        sys.path.append(BT2_FALLBACK_DIR)
+    try:
+        import bt2
+        return bt2, ""
+    except ImportError as e:
+        return None, "%s; from %s: %s" % (why, BT2_FALLBACK_DIR, e)
+
+
+def import_bt2():
+    """The bt2 module, or None (bt2_error() says why)."""
+    return _load_bt2()[0]
+
+
+def have_bt2():
+    return import_bt2() is not None
+
+
+def bt2_error():
+    """Why bt2 cannot be imported ("" if it can)."""
+    return _load_bt2()[1]
+
+
+def _ctf_fields(bt2, struct):
+    """{name: value} of a CTF structure field: integers (enumerations and
+    booleans too) as int, reals as float, the rest as str."""
+    out = {}
+    if struct is None:
+        return out
+    for k in struct.keys():
+        v = struct[k]
+        if isinstance(v, (bt2._IntegerFieldConst, bt2._BoolFieldConst)):
+            out[str(k)] = int(v)
+        elif isinstance(v, bt2._RealFieldConst):
+            out[str(k)] = float(v)
+        else:
+            out[str(k)] = str(v)
+    return out
+
+
+# Event context fields that name the thread (trace-cmd's pid column).
+_CTF_TID = ("tid", "vtid", "pid", "vpid")
 
 
 def parse_ctf(path):
-    """Trace of the CTF trace(s) under PATH, read with bt2.  Event names
-    lose an LTTng "system:" prefix; fields are the payload's, as strings."""
-    import bt2
+    """Trace of every CTF trace under PATH (LTTng writes kernel/ and
+    ust/...), read with bt2.  Fields are the payload's, integers as int
+    (LTTng has no symbolic values: exit_reason, outcome, cause, op arrive
+    as numbers, as in `trace-cmd report -R`).  Kernel event names lose a
+    "system:" prefix; userspace (LTTng-UST) ones keep their provider
+    ("kvmbench:exit").  pid is the event context's tid (else vtid, pid,
+    vpid), comm its procname, cpu the packet's cpu_id.  Timestamps are
+    seconds from the whole second before the first event."""
+    bt2 = import_bt2()
+    if bt2 is None:
+        raise ImportError(bt2_error())
     t = Trace(source=path)
+    base = None
     for msg in bt2.TraceCollectionMessageIterator(path):
         if type(msg) is not bt2._EventMessageConst:
             continue
         ev = msg.event
-        fields = {}
-        payload = ev.payload_field
-        if payload is not None:
-            for k in payload.keys():
-                fields[str(k)] = str(payload[k])
-        cpu = 0
-        try:
-            cpu = int(ev.packet.context_field["cpu_id"])
-        except Exception:
-            pass
         ns = msg.default_clock_snapshot.ns_from_origin
-        name = ev.name.split(":")[-1]
-        pid = to_int(fields.get("pid"), 0) or 0
-        t.events.append(Event(ts=ns / 1e9, name=name, cpu=cpu, pid=pid,
-                              comm="", fields=fields))
+        if base is None:
+            base = ns - ns % 1000000000
+        ctx = _ctf_fields(bt2, ev.common_context_field)
+        fields = _ctf_fields(bt2, ev.payload_field)
+        cpu = 0
+        if ev.packet is not None and ev.packet.context_field is not None:
+            cpu = int(ev.packet.context_field.get("cpu_id", 0))
+        env = ev.stream.trace.environment
+        ust = "domain" in env and str(env["domain"]) == "ust"
+        pid = next((ctx[k] for k in _CTF_TID if k in ctx),
+                   to_int(fields.get("pid"), 0))
+        t.events.append(Event(ts=(ns - base) / 1e9,
+                              name=ev.name if ust else ev.name.split(":")[-1],
+                              cpu=cpu, pid=pid,
+                              comm=str(ctx.get("procname", "")),
+                              fields=fields))
         t.lines += 1
     t.events.sort(key=lambda e: e.ts)
     return t
@@ -257,7 +330,8 @@ def load_run(path):
     else:
         trace = Trace(source="")
         warnings.append("no trace.txt%s" % (
-            "" if not os.path.isdir(cpath) else " and no bt2 for ctf/"))
+            "" if not os.path.isdir(cpath) else
+            " and ctf/ cannot be read: %s" % bt2_error()))
     rep = _read_lines(os.path.join(path, "vmm.out"))
     stats = _read_lines(os.path.join(path, "mmu_stats.txt"))
     return Run(path=path, name=name, meta=meta, trace=trace,

@@ -191,6 +191,17 @@ def make_all(groups, outdir):
                 [(g.strategy, stats.cdf_points(g.fault_latencies()))
                  for g in gs], logx=True, columns=("latency_us", "cdf"))
 
+        # userspace exit handling, where the runs have kvmbench:exit events
+        if any(r.ust_exits for g in gs for r in g.runs):
+            p.lines("ust_handle_latency_cdf_" + sfx,
+                    "Userspace exit handling latency (kvmbench:exit): %s" % wl,
+                    "handling latency, KVM_RUN return to the next KVM_RUN "
+                    "(µs, log scale)",
+                    "fraction of userspace exits (CDF)",
+                    [(g.strategy, stats.cdf_points(
+                        g.ust_latencies("handle_us"))) for g in gs],
+                    logx=True, columns=("latency_us", "cdf"))
+
         reps = [(g.strategy, _first_rep(g)) for g in gs]
         note = "" if all(g.n == 1 for g in gs) else " (first run of each)"
         p.lines("mmu_faults_over_time_" + sfx,

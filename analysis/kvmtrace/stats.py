@@ -14,6 +14,9 @@ Definitions (analysis/README.md repeats them):
   default, statistics.quantiles(method="inclusive")).
 - shadow pages live: +1 for each mmu_sp CREATE, -1 for each ZAP, RECLAIM,
   FLOOD or UNPROTECT, from 0 at the start of the trace.
+- userspace exit handling (LTTng-UST kvmbench:exit, one per exit the VMM
+  handles): handle_ns, from KVM_RUN's return to the next KVM_RUN, and
+  run_ns, the KVM_RUN that returned the exit; by KVM_EXIT_* reason.
 - time of a run: the guest's elapsed TSC cycles (vmm.out "tsc=N", else
   "WORKLOAD.tsc=N", else a single "*.tsc=N") when every run of the workload
   has it, else the trace's span (first to last event, seconds).
@@ -93,6 +96,18 @@ class Exit:
 
 
 @dataclass
+class UstExit:
+    """A kvmbench:exit event: an exit the VMM handled in userspace."""
+    vcpu: int
+    reason: str        # KVM_EXIT_*
+    run_us: float      # the KVM_RUN ioctl that returned it
+    handle_us: float   # from its return to the next KVM_RUN
+
+
+UST_EXIT = "kvmbench:exit"
+
+
+@dataclass
 class RunStats:
     name: str
     strategy: str
@@ -112,6 +127,7 @@ class RunStats:
     flush_times: list = field(default_factory=list)
     sp_live: list = field(default_factory=list)        # [(s, live)]
     sp_live_peak: int = 0
+    ust_exits: list = field(default_factory=list)      # of UstExit
     t0: float = None
     span_s: float = None
     tsc: int = None
@@ -141,8 +157,13 @@ def _run_isa(run):
     return {"svm": "SVM", "vmx": "VMX", "amd": "SVM", "intel": "VMX"}.get(m)
 
 
-def _name(table, v, what):
-    return table.get(v, "%s %s" % (what, v))
+def _enum(ev, key, table):
+    """Field KEY of EV named by TABLE: a number (CTF, `trace-cmd report
+    -R`) or already one of the names (ftrace's symbolic print)."""
+    v = ev.fields.get(key)
+    if isinstance(v, str) and v in table.values():
+        return v
+    return names.enum_name(table, ev.int(key), key)
 
 
 def tsc_of(run):
@@ -197,19 +218,19 @@ def analyze_run(run):
             else:
                 x.t_entry = ev.ts
         elif ev.name == "mmu_fault":
-            o = _name(names.FAULT_OUTCOME, ev.int("outcome"), "outcome")
+            o = _enum(ev, "outcome", names.FAULT_OUTCOME)
             st.fault_outcomes[o] += 1
             st.fault_times.append(rel)
             x = pending.get(_vcpu_key(ev))
             if x is not None:
                 x.outcome = o
         elif ev.name == "mmu_flush":
-            c = _name(names.FLUSH_CAUSE, ev.int("cause"), "cause")
+            c = _enum(ev, "cause", names.FLUSH_CAUSE)
             st.flush_causes[c] += 1
             st.flush_zapped[c] += ev.int("zapped", 0) or 0
             st.flush_times.append(rel)
         elif ev.name == "mmu_sp":
-            op = _name(names.SP_OP, ev.int("op"), "op")
+            op = _enum(ev, "op", names.SP_OP)
             st.sp_ops[op] += 1
             if op == "CREATE":
                 live += 1
@@ -219,6 +240,12 @@ def analyze_run(run):
                 continue
             st.sp_live.append((rel, live))
             st.sp_live_peak = max(st.sp_live_peak, live)
+        elif ev.name == UST_EXIT:
+            st.ust_exits.append(UstExit(
+                vcpu=ev.int("vcpu"),
+                reason=names.kvm_exit_name(ev.int("exit_reason")),
+                run_us=(ev.int("run_ns") or 0) / 1e3,
+                handle_us=(ev.int("handle_ns") or 0) / 1e3))
     # Exits still pending at the end of the trace have no latency.
     st.unmatched_exits += len(pending)
     st.tsc = tsc_of(run)
@@ -254,6 +281,12 @@ class Group:
         for r in self.runs:
             out.extend(r.fault_latencies(outcome))
         return out
+
+    def ust_latencies(self, attr, reason=None):
+        """ATTR ('handle_us' or 'run_us') of the runs' kvmbench:exit
+        events (of REASON only, if given)."""
+        return [getattr(u, attr) for r in self.runs for u in r.ust_exits
+                if reason in (None, u.reason)]
 
     def all_latencies(self):
         out = []

@@ -3,6 +3,7 @@
 import csv
 import io
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 
 from . import names, stats
@@ -154,6 +155,32 @@ def fault_latency(groups):
     return t
 
 
+def ust_exit_latency(groups):
+    pcts = (50, 90, 99)
+    t = Table("ust_exit_latency", "Userspace exit handling (LTTng-UST "
+              "kvmbench:exit) by KVM_EXIT reason, microseconds",
+              ["workload", "strategy", "reason", "count"] +
+              ["%s_p%d_us" % (a, p) for a in ("handle", "run") for p in pcts],
+              note="handle: from KVM_RUN's return to the next KVM_RUN (the "
+                   "VMM's handling); run: the KVM_RUN call that returned "
+                   "the exit.  (all): every exit.")
+
+    def row(g, reason):
+        handle = sorted(g.ust_latencies("handle_us", reason))
+        run = sorted(g.ust_latencies("run_us", reason))
+        return ([g.workload, g.strategy, reason or "(all)", len(handle)] +
+                [stats.percentile(handle, p) for p in pcts] +
+                [stats.percentile(run, p) for p in pcts])
+
+    for g in groups.values():
+        by = Counter(u.reason for r in g.runs for u in r.ust_exits)
+        if by:
+            t.rows.append(row(g, None))
+            t.rows += [row(g, k) for k, _ in sorted(
+                by.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return t
+
+
 def _enum_rows(groups, attr, enum, extra=None):
     rows = []
     for g in groups.values():
@@ -222,7 +249,11 @@ def time_per_workload(groups):
 
 
 def build(all_stats, groups):
-    return [runs_table(all_stats), exits_by_reason(groups),
-            exit_latency(groups), fault_latency(groups),
-            faults_by_outcome(groups), flushes_by_cause(groups),
-            shadow_pages(groups), time_per_workload(groups)]
+    """Every table; ust_exit_latency only when a run has kvmbench:exit
+    events."""
+    out = [runs_table(all_stats), exits_by_reason(groups),
+           exit_latency(groups), fault_latency(groups),
+           faults_by_outcome(groups), flushes_by_cause(groups),
+           shadow_pages(groups), time_per_workload(groups)]
+    ust = ust_exit_latency(groups)
+    return out + [ust] if ust.rows else out

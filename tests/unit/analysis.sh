@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Unit tests of analysis/ (the trace parser, statistics, tables and gnuplot
-# scripts): python3 -m unittest discover -s analysis/tests, on the recorded
-# synthetic results of analysis/tests/data/.  Standard library only;
-# plots are rendered only where gnuplot is installed (else a SKIP line).
+# scripts): python3 -m unittest discover -s analysis/tests, on the runs
+# recorded in the lab in analysis/tests/data/recorded/ and the LTTng-UST
+# trace in analysis/tests/data/ctf-ust/.  Standard library, and
+# babeltrace2's bindings for CTF; plots are rendered only where gnuplot
+# is installed (else a SKIP line).
 #
 # One line per test: "PASS: analysis: ...", "FAIL: analysis: ..." or
 # "SKIP: analysis: ...".  Exits non-zero if anything failed.
