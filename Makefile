@@ -4,10 +4,13 @@
 #                   (fetched into .cache/ by lab/kernel), or against
 #                   KDIR=/lib/modules/$(uname -r)/build on a real host
 #   make results    the main job: the benchmark matrix in the lab (naive,
-#                   cached, upstream KVM without NPT; every workload), its
-#                   traces and counters, the analysis, tables and plots
+#                   cached, upstream KVM with and without NPT; every
+#                   workload), its traces and counters, the analysis,
+#                   tables and plots
 #                   (bench/run; BENCH_ARGS='--reps 3 ...' passes options)
 #   make test       host unit tests, then the lab tests on svm and vmx
+#   make lttng      LTTng-modules (Debian's lttng-modules-dkms source) and
+#                   our probes (trace/lttng/) for the lab's kernel
 #   make demo       boot the lab, load kvm.ko, show its parameters
 #   make mmu-soak SEED=123 OPS=1000000
 #                   a long run of the MMU reference checker (tests/unit/mmu/)
@@ -15,7 +18,7 @@
 
 SUITES ?= host svm vmx
 
-.PHONY: all setup module tools bench test demo results clean
+.PHONY: all setup module tools bench test demo results lttng clean
 
 all: module
 
@@ -51,6 +54,9 @@ test: module tools bench
 results: module bench
 	bench/run $(BENCH_ARGS)
 
+lttng: setup
+	trace/lttng/build
+
 demo: module
 	lab/run --params mmu=cached -- sh -c '\
 		echo "== modinfo -p kvm/kvm.ko"; modinfo -p kvm/kvm.ko; \
@@ -65,7 +71,7 @@ mmu-soak:
 
 # Without KDIR, so that cleaning never downloads a kernel.
 clean:
-	find kvm tests/lab/hvhog \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+	find kvm tests/lab/hvhog trace/lttng \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
 		-o -name '*.mod.c' -o -name '.*.cmd' -o -name modules.order \
 		-o -name Module.symvers \) -delete
 	rm -rf tests/lab/bin

@@ -344,6 +344,7 @@ static enum action vcpu__run(struct vcpu *vcpu)
 	uint32_t i;
 
 	for (;;) {
+		ust__before_kvm_run(vcpu);
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -352,6 +353,7 @@ static enum action vcpu__run(struct vcpu *vcpu)
 				 vcpu->id, strerror(errno), errno);
 			return ACT_EXIT;
 		}
+		ust__after_kvm_run(vcpu);
 		vcpu->exits++;
 		total = __atomic_add_fetch(&vm->total_exits, 1, __ATOMIC_RELAXED);
 		if (vm->opt.trace)
@@ -448,8 +450,12 @@ static enum action vcpu__run(struct vcpu *vcpu)
 void *vcpu__thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
+	enum action act;
 
-	if (vcpu__run(vcpu) == ACT_EXIT)
+	ust__run_start(vcpu);
+	act = vcpu__run(vcpu);
+	ust__run_end(vcpu, act);
+	if (act == ACT_EXIT)
 		vm__exit(vcpu->vm, vcpu->exit_status, NULL);
 	vcpu__stop(vcpu);
 	return NULL;

@@ -162,4 +162,23 @@ void console__flush(struct vm *vm);
 uint8_t pio_rom_byte(unsigned port);
 uint8_t mmio_rom_byte(unsigned offset);
 
+/*
+ * ust.c: LTTng-UST tracepoints (provider "kvmbench", bench/README.md), in
+ * vmm/vmm-lttng only; in vmm/vmm these hooks are empty.
+ */
+#ifdef VMM_LTTNG_UST
+void ust__run_start(struct vcpu *vcpu);
+void ust__before_kvm_run(struct vcpu *vcpu);
+void ust__after_kvm_run(struct vcpu *vcpu);
+void ust__run_end(struct vcpu *vcpu, enum action act);
+#else
+#define UST_UNUSED __attribute__((unused))
+static inline void ust__run_start(struct vcpu *vcpu UST_UNUSED) { }
+static inline void ust__before_kvm_run(struct vcpu *vcpu UST_UNUSED) { }
+static inline void ust__after_kvm_run(struct vcpu *vcpu UST_UNUSED) { }
+static inline void ust__run_end(struct vcpu *vcpu UST_UNUSED,
+				enum action act UST_UNUSED) { }
+#undef UST_UNUSED
+#endif
+
 #endif

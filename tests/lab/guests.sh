@@ -25,13 +25,10 @@ G=tests/lab/guests
 TIMEOUT=${GUEST_TIMEOUT:-120}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/guests.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
 only="$*"
 
-pass() { echo "PASS: guest $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: guest $1"; failed=$((failed + 1)); }
-show() { sed 's/^/    | /' "$1"; }
+suite=guest
+. tests/lab/lib.sh
 
 # wanted NAME: is NAME among the checks asked for?
 wanted() {
@@ -298,5 +295,4 @@ if wanted vmm; then
 	expect_line vmm-wrong-mode "rt: this guest is built for prot32 mode, but CR0=0x80010033 CR4=0x620: run it with --mode prot32"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -23,12 +23,9 @@ G=tests/lab/guests
 T=/sys/kernel/tracing
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/trace.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
 
-pass() { echo "PASS: trace $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: trace $1"; failed=$((failed + 1)); }
-show() { sed 's/^/    | /' "$1"; }
+suite=trace
+. tests/lab/lib.sh
 
 [ -d $T/events ] || mount -t tracefs tracefs $T 2>/dev/null
 [ -d /sys/kernel/debug/kvm ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
@@ -138,20 +135,6 @@ trace_run() {
 	fi
 }
 
-# compare NAME WHAT GOT WANT: two "NAME COUNT" lists, sorted.
-compare() {
-	sort "$3" > "$3.s"
-	sort "$4" > "$4.s"
-	if [ -s "$3.s" ] && cmp -s "$3.s" "$4.s"; then
-		pass "$1: $2 agree ($(wc -l < "$3.s") lines)"
-	else
-		fail "$1: $2 differ (trace, then counters)"
-		show "$3.s"
-		echo "    --"
-		show "$4.s"
-	fi
-}
-
 counters() {
 	name=$1
 	shift
@@ -203,5 +186,4 @@ fired all-exits kvm_hypercall kvm_pio kvm_mmio kvm_cpuid
 trace_run all-perm "kvm:* kvmmmu:*" $G/perm.bin
 fired all-perm kvm_inj_exception
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary
