@@ -112,7 +112,10 @@ trace_run() {
 	shift 2
 	echo 0 > $T/tracing_on
 	echo > $T/set_event
-	echo 32768 > $T/buffer_size_kb
+	# 8 MiB a CPU holds the biggest run (exits.bin, every event: about
+	# 3 MiB) and allocates quickly: 32 MiB a CPU once left the lab's
+	# kernel allocating for minutes, in a soft lockup.
+	echo 8192 > $T/buffer_size_kb
 	echo > $T/trace
 	for e in $events; do
 		echo "$e" >> $T/set_event
