@@ -22,12 +22,14 @@ TRACE_DEFINE_ENUM(RET_PF_EMULATE);
 
 /*
  * A shadow page fault, handled: its outcome (what the pf_* counters
- * count) and the shadow pages it created.
+ * count) and the shadow pages it created.  An EMULATE is a write to a
+ * write-protected guest page table (pt_write) or an MMIO access (a gpa
+ * with no memory, or read-only memory written).
  */
 TRACE_EVENT(mmu_fault,
 	TP_PROTO(unsigned int vcpu_id, u64 gva, u32 error_code, int outcome,
-		 unsigned int created),
-	TP_ARGS(vcpu_id, gva, error_code, outcome, created),
+		 unsigned int created, bool pt_write),
+	TP_ARGS(vcpu_id, gva, error_code, outcome, created, pt_write),
 
 	TP_STRUCT__entry(
 		__field(unsigned int,	vcpu_id)
@@ -35,6 +37,7 @@ TRACE_EVENT(mmu_fault,
 		__field(u32,		error_code)
 		__field(int,		outcome)
 		__field(unsigned int,	created)
+		__field(bool,		pt_write)
 	),
 
 	TP_fast_assign(
@@ -43,16 +46,19 @@ TRACE_EVENT(mmu_fault,
 		__entry->error_code = error_code;
 		__entry->outcome = outcome;
 		__entry->created = created;
+		__entry->pt_write = pt_write;
 	),
 
-	TP_printk("vcpu %u gva 0x%llx error_code 0x%x %s created %u",
+	TP_printk("vcpu %u gva 0x%llx error_code 0x%x %s created %u%s",
 		  __entry->vcpu_id, __entry->gva, __entry->error_code,
 		  __print_symbolic(__entry->outcome,
 			{ RET_PF_FIXED, "FIXED" },
 			{ RET_PF_RETRY, "RETRY" },
 			{ RET_PF_GUEST, "GUEST" },
 			{ RET_PF_EMULATE, "EMULATE" }),
-		  __entry->created)
+		  __entry->created,
+		  __entry->outcome != RET_PF_EMULATE ? "" :
+		  __entry->pt_write ? " page-table write" : " mmio")
 );
 
 /*

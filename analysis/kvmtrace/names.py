@@ -15,6 +15,9 @@ import re
 # ---- the MMU tracepoints' enumerations (trace/ defines them) -------------
 ISA = {1: "VMX", 2: "SVM"}
 FAULT_OUTCOME = {0: "FIXED", 1: "RETRY", 2: "GUEST", 3: "EMULATE"}
+# An EMULATE's pt_write: MMIO (no memory, or read-only memory written) or
+# a write to a write-protected guest page table.
+EMULATE_KIND = {0: "MMIO", 1: "PT_WRITE"}
 FLUSH_CAUSE = {0: "CR3", 1: "INVLPG", 2: "FULL", 3: "REMOTE"}
 SP_OP = {0: "CREATE", 1: "ZAP", 2: "RECLAIM", 3: "FLOOD", 4: "UNPROTECT"}
 # mmu_sp ops that remove a live shadow page.

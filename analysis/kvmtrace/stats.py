@@ -119,6 +119,7 @@ class RunStats:
     entries_without_exit: int = 0
     exits_by_reason: Counter = field(default_factory=Counter)
     fault_outcomes: Counter = field(default_factory=Counter)
+    emulate_kinds: Counter = field(default_factory=Counter)  # EMULATE's
     flush_causes: Counter = field(default_factory=Counter)
     flush_zapped: Counter = field(default_factory=Counter)
     sp_ops: Counter = field(default_factory=Counter)
@@ -220,6 +221,9 @@ def analyze_run(run):
         elif ev.name == "mmu_fault":
             o = _enum(ev, "outcome", names.FAULT_OUTCOME)
             st.fault_outcomes[o] += 1
+            if o == "EMULATE" and "pt_write" in ev.fields:
+                st.emulate_kinds[_enum(ev, "pt_write",
+                                       names.EMULATE_KIND)] += 1
             st.fault_times.append(rel)
             x = pending.get(_vcpu_key(ev))
             if x is not None:

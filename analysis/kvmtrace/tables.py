@@ -204,6 +204,19 @@ def faults_by_outcome(groups):
     return t
 
 
+def emulated_faults(groups):
+    """EMULATE outcomes split by mmu_fault's pt_write (traces that have
+    it): MMIO against emulated writes to shadowed guest page tables."""
+    t = Table("emulated_faults", "Shadow-MMU faults sent to emulation "
+              "(mmu_fault EMULATE): MMIO or a guest page-table write",
+              ["workload", "strategy", "runs", "kind", "faults",
+               "per_run", "share_pct"])
+    t.rows = _enum_rows({k: g for k, g in groups.items()
+                         if g.total("emulate_kinds")},
+                        "emulate_kinds", names.EMULATE_KIND)
+    return t
+
+
 def flushes_by_cause(groups):
     t = Table("flushes_by_cause", "Shadow-MMU flushes (mmu_flush) by cause",
               ["workload", "strategy", "runs", "cause", "flushes",
@@ -255,5 +268,5 @@ def build(all_stats, groups):
            exit_latency(groups), fault_latency(groups),
            faults_by_outcome(groups), flushes_by_cause(groups),
            shadow_pages(groups), time_per_workload(groups)]
-    ust = ust_exit_latency(groups)
-    return out + [ust] if ust.rows else out
+    optional = [emulated_faults(groups), ust_exit_latency(groups)]
+    return out + [t for t in optional if t.rows]

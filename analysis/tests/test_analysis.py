@@ -253,6 +253,21 @@ class TestStats(unittest.TestCase):
         self.assertEqual(dict(st.flush_causes), {"REMOTE": 1})
         self.assertEqual(dict(st.sp_ops), {"UNPROTECT": 1})
 
+    def test_emulate_kinds(self):
+        # Synthetic: the recorded trace predates mmu_fault's pt_write.
+        lines = ["v-1 [000] 1.0: mmu_fault: vcpu_id=0 outcome=%s pt_write=%s"
+                 % o for o in (("3", "1"), ("3", "0"), ("3", "1"),
+                               ("0", "0"))] + [
+                 "v-1 [000] 1.0: mmu_fault: vcpu_id=0 outcome=3"]
+        run = parse.Run("x", "x", {"workload": "w", "strategy": "cached"},
+                        parse.parse_lines(lines), {}, {})
+        st = stats.analyze_run(run)
+        self.assertEqual(dict(st.fault_outcomes), {"EMULATE": 4, "FIXED": 1})
+        self.assertEqual(dict(st.emulate_kinds), {"PT_WRITE": 2, "MMIO": 1})
+        t = tables.emulated_faults(stats.group_runs([st]))
+        self.assertEqual([r[3:5] for r in t.rows],
+                         [["MMIO", 1], ["PT_WRITE", 2]])
+
 
 # ---- the recorded trace ----------------------------------------------------
 class RecordedCase(unittest.TestCase):

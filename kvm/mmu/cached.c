@@ -940,7 +940,8 @@ static int cached_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault
 	r = __cached_page_fault(cvm, vcpu->mmu, fault);
 	if (r >= 0)
 		trace_mmu_fault(vcpu->vcpu_id, fault->addr, fault->error_code,
-				r, cvm->stats.shadow_created - created);
+				r, cvm->stats.shadow_created - created,
+				r == RET_PF_EMULATE && fault->pt_write);
 	cached_commit(cvm);
 	mutex_unlock(&cvm->lock);
 	return r;

@@ -19,7 +19,7 @@ static inline unsigned int mmu_trace_new_cr3_cause(struct kvm_vcpu *vcpu)
 static inline bool trace_mmu_fault_enabled(void) { return false; }
 static inline void trace_mmu_fault(unsigned int vcpu_id, u64 gva,
 				   u32 error_code, int outcome,
-				   unsigned int created) { }
+				   unsigned int created, bool pt_write) { }
 static inline bool trace_mmu_flush_enabled(void) { return false; }
 static inline void trace_mmu_flush(int vcpu_id, unsigned int cause,
 				   unsigned int zapped) { }

@@ -377,7 +377,8 @@ static int naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 	r = __naive_page_fault(vcpu, fault);
 	if (r >= 0)
 		trace_mmu_fault(vcpu->vcpu_id, fault->addr, fault->error_code,
-				r, nv->stats.shadow_created - created);
+				r, nv->stats.shadow_created - created,
+				r == RET_PF_EMULATE && fault->pt_write);
 	return r;
 }
 

@@ -61,6 +61,7 @@ has_field kvm/kvm_mmio u64 gpa
 has_field kvm/kvm_mmio u32 type
 has_field kvm/kvm_hypercall "unsigned long" nr
 has_field kvmmmu/mmu_fault int outcome
+has_field kvmmmu/mmu_fault bool pt_write
 
 # ---- perf kvm stat -------------------------------------------------------
 if command -v perf > /dev/null 2>&1; then

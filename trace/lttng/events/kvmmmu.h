@@ -16,14 +16,15 @@
 
 LTTNG_TRACEPOINT_EVENT(mmu_fault,
 	TP_PROTO(unsigned int vcpu_id, u64 gva, u32 error_code, int outcome,
-		 unsigned int created),
-	TP_ARGS(vcpu_id, gva, error_code, outcome, created),
+		 unsigned int created, bool pt_write),
+	TP_ARGS(vcpu_id, gva, error_code, outcome, created, pt_write),
 	TP_FIELDS(
 		ctf_integer(unsigned int, vcpu_id, vcpu_id)
 		ctf_integer_hex(u64, gva, gva)
 		ctf_integer_hex(u32, error_code, error_code)
 		ctf_integer(int, outcome, outcome)
 		ctf_integer(unsigned int, created, created)
+		ctf_integer(u8, pt_write, pt_write)
 	)
 )
 
