@@ -12,16 +12,17 @@ set ylabel "fraction of exits (CDF)"
 set key outside right top title "strategy" box
 set grid ytics
 set datafile missing "?"
-set logscale x
 set yrange [0:1.02]
 set grid xtics
 set offsets 0, 0, graph 0.05, 0
 plot "exit_latency_cdf_compute.dat" index 0 using 1:2 with steps lw 2 title "naive", \
      "exit_latency_cdf_compute.dat" index 1 using 1:2 with steps lw 2 title "cached", \
-     "exit_latency_cdf_compute.dat" index 2 using 1:2 with steps lw 2 title "upstream-npt0"
+     "exit_latency_cdf_compute.dat" index 2 using 1:2 with steps lw 2 title "upstream-npt0", \
+     "exit_latency_cdf_compute.dat" index 3 using 1:2 with steps lw 2 title "upstream-npt1"
 set terminal svg size 960,600 noenhanced dynamic font "sans,11"
 set output "exit_latency_cdf_compute.svg"
 plot "exit_latency_cdf_compute.dat" index 0 using 1:2 with steps lw 2 title "naive", \
      "exit_latency_cdf_compute.dat" index 1 using 1:2 with steps lw 2 title "cached", \
-     "exit_latency_cdf_compute.dat" index 2 using 1:2 with steps lw 2 title "upstream-npt0"
+     "exit_latency_cdf_compute.dat" index 2 using 1:2 with steps lw 2 title "upstream-npt0", \
+     "exit_latency_cdf_compute.dat" index 3 using 1:2 with steps lw 2 title "upstream-npt1"
 set output

@@ -18,8 +18,8 @@ set style fill solid 0.85 border -1
 set boxwidth 0.9
 set yrange [0:27105.1]
 set xtics rotate by -30 left nomirror
-plot for [i=2:4] "exits_by_reason_demand.dat" using i:xtic(1) title columnheader(i)
+plot for [i=2:5] "exits_by_reason_demand.dat" using i:xtic(1) title columnheader(i)
 set terminal svg size 960,600 noenhanced dynamic font "sans,11"
 set output "exits_by_reason_demand.svg"
-plot for [i=2:4] "exits_by_reason_demand.dat" using i:xtic(1) title columnheader(i)
+plot for [i=2:5] "exits_by_reason_demand.dat" using i:xtic(1) title columnheader(i)
 set output

@@ -16,10 +16,10 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
-set yrange [0:4560.6]
+set yrange [0:4591.95]
 set xtics rotate by -30 left nomirror
-plot for [i=2:4] "exits_by_reason_exits.dat" using i:xtic(1) title columnheader(i)
+plot for [i=2:5] "exits_by_reason_exits.dat" using i:xtic(1) title columnheader(i)
 set terminal svg size 960,600 noenhanced dynamic font "sans,11"
 set output "exits_by_reason_exits.svg"
-plot for [i=2:4] "exits_by_reason_exits.dat" using i:xtic(1) title columnheader(i)
+plot for [i=2:5] "exits_by_reason_exits.dat" using i:xtic(1) title columnheader(i)
 set output

@@ -18,10 +18,12 @@ set grid xtics
 set offsets 0, 0, graph 0.05, 0
 plot "fault_latency_cdf_compute.dat" index 0 using 1:2 with steps lw 2 title "naive", \
      "fault_latency_cdf_compute.dat" index 1 using 1:2 with steps lw 2 title "cached", \
-     "fault_latency_cdf_compute.dat" index 2 using 1:2 with steps lw 2 title "upstream-npt0"
+     "fault_latency_cdf_compute.dat" index 2 using 1:2 with steps lw 2 title "upstream-npt0", \
+     "fault_latency_cdf_compute.dat" index 3 using 1:2 with steps lw 2 title "upstream-npt1"
 set terminal svg size 960,600 noenhanced dynamic font "sans,11"
 set output "fault_latency_cdf_compute.svg"
 plot "fault_latency_cdf_compute.dat" index 0 using 1:2 with steps lw 2 title "naive", \
      "fault_latency_cdf_compute.dat" index 1 using 1:2 with steps lw 2 title "cached", \
-     "fault_latency_cdf_compute.dat" index 2 using 1:2 with steps lw 2 title "upstream-npt0"
+     "fault_latency_cdf_compute.dat" index 2 using 1:2 with steps lw 2 title "upstream-npt0", \
+     "fault_latency_cdf_compute.dat" index 3 using 1:2 with steps lw 2 title "upstream-npt1"
 set output

@@ -16,11 +16,11 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
-set yrange [0:3.70033]
+set yrange [0:3.43391]
 set xtics rotate by -30 left nomirror
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dashtype 2 lw 1.5
-plot for [i=2:4] "time_per_workload.dat" using i:xtic(1) title columnheader(i)
+plot for [i=2:5] "time_per_workload.dat" using i:xtic(1) title columnheader(i)
 set terminal svg size 960,600 noenhanced dynamic font "sans,11"
 set output "time_per_workload.svg"
-plot for [i=2:4] "time_per_workload.dat" using i:xtic(1) title columnheader(i)
+plot for [i=2:5] "time_per_workload.dat" using i:xtic(1) title columnheader(i)
 set output
