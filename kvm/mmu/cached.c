@@ -343,7 +343,7 @@ static void cached_commit(struct cached_vm *cvm)
 	bool flushed = cvm->need_flush;
 	u64 zapped = cvm->stats.shadow_zapped;
 
-	if (cvm->need_flush)
+	if (flushed)
 		cached_flush_release(cvm);
 	cvm->need_flush = false;
 	list_for_each_entry_safe(sp, tmp, &cvm->free_list, lru) {

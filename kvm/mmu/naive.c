@@ -61,8 +61,6 @@ struct naive_vcpu {
 	u64 *root;		/* NULL until load_root() builds one */
 	int root_level;		/* 4: 4-level, 3: PAE */
 	struct kvm_mmu_stats stats;
-	/* What kvmmmu:mmu_flush says the next naive_zap_all() is for. */
-	unsigned int zap_cause;
 };
 
 /* Over every naive vCPU of every VM, for leak checks after teardown. */
@@ -143,23 +141,29 @@ static void naive_zap_entry(struct naive_vcpu *nv, u64 *sptep, int level)
 
 /*
  * Drop every shadow page, root included; the next load_root() builds a
- * new one.  @flush is false only at teardown, when there is no guest TLB
- * left to care about.
+ * new one.  Without a TLB flush: at teardown there is no guest TLB left
+ * to care about.
  */
-static void naive_zap_all(struct naive_vcpu *nv, bool flush)
+static void naive_zap_all(struct naive_vcpu *nv)
 {
-	u64 zapped = nv->stats.shadow_zapped;
-
 	if (!nv->root)
 		return;
 	naive_zap_table(nv, nv->root, nv->root_level);
 	nv->root = NULL;
 	nv->stats.root_drops++;
-	if (flush)
-		kvm_vendor->flush_tlb(nv->vcpu);
-	if (flush)
-		trace_mmu_flush(nv->vcpu->vcpu_id, nv->zap_cause,
-				nv->stats.shadow_zapped - zapped);
+}
+
+/* naive_zap_all() and the TLB flush, for @cause (KVM_MMU_FLUSH_*). */
+static void naive_flush_all(struct naive_vcpu *nv, unsigned int cause)
+{
+	u64 zapped = nv->stats.shadow_zapped;
+
+	if (!nv->root)
+		return;
+	naive_zap_all(nv);
+	kvm_vendor->flush_tlb(nv->vcpu);
+	trace_mmu_flush(nv->vcpu->vcpu_id, cause,
+			nv->stats.shadow_zapped - zapped);
 }
 
 /* ---- walking the shadow --------------------------------------------- */
@@ -225,7 +229,6 @@ static int naive_vcpu_init(struct kvm_vcpu *vcpu)
 	if (!nv)
 		return -ENOMEM;
 	nv->vcpu = vcpu;
-	nv->zap_cause = KVM_MMU_FLUSH_FULL;
 	vcpu->mmu = nv;
 	return 0;
 }
@@ -236,7 +239,7 @@ static void naive_vcpu_destroy(struct kvm_vcpu *vcpu)
 
 	if (!nv)
 		return;
-	naive_zap_all(nv, false);
+	naive_zap_all(nv);
 	/* Our own accounting, not something a guest can get wrong. */
 	WARN_ON_ONCE(nv->stats.pinned || nv->stats.shadow_pages);
 	kfree(nv);
@@ -250,7 +253,7 @@ static int naive_load_root(struct kvm_vcpu *vcpu, hpa_t *root)
 
 	/* A mode change should have come with new_cr3(); be safe anyway. */
 	if (nv->root && nv->root_level != level)
-		naive_zap_all(nv, true);
+		naive_flush_all(nv, KVM_MMU_FLUSH_FULL);
 
 	if (!nv->root) {
 		/* A PAE root must sit below 4 GiB: legacy CR3 has 32 bits. */
@@ -285,7 +288,7 @@ static int __naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *faul
 
 	/* The guest ran on some root; if it is not this mode's, rebuild. */
 	if (!nv->root || nv->root_level != naive_root_level(vcpu)) {
-		naive_zap_all(nv, true);
+		naive_flush_all(nv, KVM_MMU_FLUSH_FULL);
 		nv->stats.pf_retry++;
 		return RET_PF_RETRY;
 	}
@@ -328,7 +331,7 @@ static int __naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *faul
 	/* At most root_level - 1 new tables and one new pin. */
 	if (nv->stats.shadow_pages + nv->root_level - 1 > NAIVE_MAX_SHADOW_PAGES ||
 	    nv->stats.pinned >= NAIVE_MAX_PINS) {
-		naive_zap_all(nv, true);
+		naive_flush_all(nv, KVM_MMU_FLUSH_FULL);
 		nv->stats.overflows++;
 		nv->stats.pf_retry++;
 		return RET_PF_RETRY;
@@ -386,10 +389,8 @@ static void naive_new_cr3(struct kvm_vcpu *vcpu)
 {
 	struct naive_vcpu *nv = vcpu->mmu;
 
-	nv->zap_cause = mmu_trace_new_cr3_cause(vcpu);
 	nv->stats.new_cr3++;
-	naive_zap_all(nv, true);
-	nv->zap_cause = KVM_MMU_FLUSH_FULL;
+	naive_flush_all(nv, mmu_trace_new_cr3_cause(vcpu));
 }
 
 /*
@@ -440,11 +441,11 @@ static void naive_invlpg(struct kvm_vcpu *vcpu, gva_t gva)
 		}
 		table = spte_table(spte);
 	}
-	if (dropped)
+	if (dropped) {
 		kvm_vendor->flush_tlb(vcpu);
-	if (dropped)
 		trace_mmu_flush(vcpu->vcpu_id, KVM_MMU_FLUSH_INVLPG,
 				nv->stats.shadow_zapped - zapped);
+	}
 }
 
 static gpa_t naive_translate(struct kvm_vcpu *vcpu, gva_t gva, u32 access,

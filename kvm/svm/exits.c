@@ -397,6 +397,33 @@ static const svm_exit_handler_t svm_exit_handlers[] = {
 	[SVM_EXIT_RDPRU]			= svm_exit_ud,
 };
 
+/*
+ * The slot of vcpu->exit_counts an exit code is counted in: the codes
+ * below 0xa0 (CRn, DRn, exceptions, intercepts) as themselves, then the
+ * few above, in svm_exit_high[]'s order, then one slot for the rest.
+ */
+#define SVM_EXIT_SLOT_HIGH	0xa0
+#define SVM_EXIT_SLOT_OTHER	(KVM_EXIT_SLOTS - 1)
+
+static const u32 svm_exit_high[] = {
+	SVM_EXIT_NPF, SVM_EXIT_AVIC_INCOMPLETE_IPI,
+	SVM_EXIT_AVIC_UNACCELERATED_ACCESS, SVM_EXIT_VMGEXIT,
+	(u32)SVM_EXIT_ERR,
+};
+static_assert(SVM_EXIT_SLOT_HIGH + ARRAY_SIZE(svm_exit_high) <= SVM_EXIT_SLOT_OTHER);
+
+static unsigned int svm_exit_slot(u32 code)
+{
+	unsigned int i;
+
+	if (code < SVM_EXIT_SLOT_HIGH)
+		return code;
+	for (i = 0; i < ARRAY_SIZE(svm_exit_high); i++)
+		if (svm_exit_high[i] == code)
+			return SVM_EXIT_SLOT_HIGH + i;
+	return SVM_EXIT_SLOT_OTHER;
+}
+
 int svm_handle_exit(struct vcpu_svm *svm)
 {
 	struct vmcb_control_area *c = &svm->vmcb->control;
@@ -438,11 +465,6 @@ static const struct {
 
 const char *svm_exit_slot_name(unsigned int slot, char *buf, size_t size)
 {
-	static const u32 high[] = {
-		SVM_EXIT_NPF, SVM_EXIT_AVIC_INCOMPLETE_IPI,
-		SVM_EXIT_AVIC_UNACCELERATED_ACCESS, SVM_EXIT_VMGEXIT,
-		(u32)SVM_EXIT_ERR,
-	};
 	const char *name = NULL;
 	u32 code;
 	size_t i;
@@ -452,8 +474,8 @@ const char *svm_exit_slot_name(unsigned int slot, char *buf, size_t size)
 		return "other";
 	if (slot < SVM_EXIT_SLOT_HIGH)
 		code = slot;
-	else if (slot - SVM_EXIT_SLOT_HIGH < ARRAY_SIZE(high))
-		code = high[slot - SVM_EXIT_SLOT_HIGH];
+	else if (slot - SVM_EXIT_SLOT_HIGH < ARRAY_SIZE(svm_exit_high))
+		code = svm_exit_high[slot - SVM_EXIT_SLOT_HIGH];
 	else
 		return NULL;
 	for (i = 0; i < ARRAY_SIZE(svm_exit_names); i++) {

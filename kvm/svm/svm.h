@@ -28,34 +28,6 @@ static inline struct vcpu_svm *to_svm(struct kvm_vcpu *vcpu)
 void __svm_vcpu_run(unsigned long vmcb_pa, unsigned long host_state_pa,
 		    u64 *regs);
 
-/*
- * The slot of vcpu->exit_counts an exit code is counted in: the codes
- * below 0xa0 (CRn, DRn, exceptions, intercepts) as themselves, then the
- * few above (NPF, AVIC, VMGEXIT, VMRUN's error), then one for the rest.
- */
-#define SVM_EXIT_SLOT_HIGH	0xa0
-#define SVM_EXIT_SLOT_OTHER	(KVM_EXIT_SLOTS - 1)
-
-static inline unsigned int svm_exit_slot(u32 code)
-{
-	if (code < SVM_EXIT_SLOT_HIGH)
-		return code;
-	switch (code) {
-	case SVM_EXIT_NPF:
-		return SVM_EXIT_SLOT_HIGH;
-	case SVM_EXIT_AVIC_INCOMPLETE_IPI:
-		return SVM_EXIT_SLOT_HIGH + 1;
-	case SVM_EXIT_AVIC_UNACCELERATED_ACCESS:
-		return SVM_EXIT_SLOT_HIGH + 2;
-	case SVM_EXIT_VMGEXIT:
-		return SVM_EXIT_SLOT_HIGH + 3;
-	case (u32)SVM_EXIT_ERR:
-		return SVM_EXIT_SLOT_HIGH + 4;
-	default:
-		return SVM_EXIT_SLOT_OTHER;
-	}
-}
-
 /* exits.c */
 int svm_handle_exit(struct vcpu_svm *svm);
 const char *svm_exit_slot_name(unsigned int slot, char *buf, size_t size);

@@ -31,20 +31,21 @@ MUTANTS = [
      "\tnv->stats.invlpg++;\n\tif (!table)\n\t\treturn;",
      "\tnv->stats.invlpg++;\n\tif (table)\n\t\treturn;"),
     ("naive: new_cr3 drops nothing", "naive.c",
-     "\tnv->stats.new_cr3++;\n\tnaive_zap_all(nv, true);",
+     "\tnv->stats.new_cr3++;\n\tnaive_flush_all(nv, mmu_trace_new_cr3_cause(vcpu));",
      "\tnv->stats.new_cr3++;"),
     ("naive: no TLB flush after replacing a leaf", "naive.c",
      "\t\tnaive_release_leaf(nv, old);\n\t\tkvm_vendor->flush_tlb(vcpu);",
      "\t\tnaive_release_leaf(nv, old);"),
-    # The flush of a new root and the one of naive_zap_all() cover for
+    # The flush of a new root and the one of naive_flush_all() cover for
     # each other: only both gone is a bug.
     ("naive: no TLB flush when the shadow is dropped", "naive.c", [
         ("\t\tnv->root_level = level;\n\t\tkvm_vendor->flush_tlb(vcpu);",
          "\t\tnv->root_level = level;"),
-        ("\tif (flush)\n\t\tkvm_vendor->flush_tlb(nv->vcpu);", "")]),
+        ("\tnaive_zap_all(nv);\n\tkvm_vendor->flush_tlb(nv->vcpu);",
+         "\tnaive_zap_all(nv);")]),
     ("naive: no TLB flush after INVLPG dropped something", "naive.c",
-     "\tif (dropped)\n\t\tkvm_vendor->flush_tlb(vcpu);",
-     ""),
+     "\tif (dropped) {\n\t\tkvm_vendor->flush_tlb(vcpu);",
+     "\tif (dropped) {"),
     ("naive: INVLPG ignores SPLIT (large guest pages)", "naive.c",
      "\t\tif (spte & SPTE_SPLIT) {",
      "\t\tif (0) {"),
