@@ -75,6 +75,9 @@ enum kvm_reg {
  */
 #define KVM_EXIT_SLOTS		176
 
+#define KVM_NR_VAR_MTRR		8
+#define KVM_MAX_MCE_BANKS	32
+
 /* A pending guest exception (reflected #PF, #GP from an MSR, #UD, ...). */
 struct kvm_queued_exception {
 	bool pending;
@@ -114,6 +117,14 @@ struct kvm_vcpu {
 	u64 apic_base;
 	u32 mp_state;
 	u64 pat;
+	u64 misc_enable;
+	struct {
+		u64 def_type;
+		u64 fixed[11];		/* 64K, 16K x 2, 4K x 8 */
+		u64 var[2 * KVM_NR_VAR_MTRR];	/* base, mask pairs */
+	} mtrr;
+	u64 mcg_cap, mcg_status, mcg_ctl;
+	u64 mce_banks[4 * KVM_MAX_MCE_BANKS];	/* CTL, STATUS, ADDR, MISC */
 	s64 tsc_offset;			/* guest TSC = host TSC + tsc_offset */
 	struct kvm_queued_exception exception;
 	bool triple_fault;		/* a fault while delivering #DF */
@@ -303,8 +314,6 @@ int kvm_set_cr3(struct kvm_vcpu *vcpu, u64 cr3);
 int kvm_set_cr4(struct kvm_vcpu *vcpu, u64 cr4);
 int kvm_set_efer(struct kvm_vcpu *vcpu, u64 efer);
 int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
-int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu);
-int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu);
 int kvm_emulate_halt(struct kvm_vcpu *vcpu);
 int kvm_emulate_hypercall(struct kvm_vcpu *vcpu, int len);
 int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
@@ -321,14 +330,27 @@ void kvm_skip_instruction(struct kvm_vcpu *vcpu, int len);
 int kvm_exit_internal_error(struct kvm_vcpu *vcpu, u32 suberror,
 			    const u64 *data, int ndata);
 void kvm_exit_unknown(struct kvm_vcpu *vcpu, u64 hardware_exit_reason);
+
+/* msr.c */
 int kvm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host);
 int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host);
+int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu);
+int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu);
+
+/* mce.c */
+int kvm_dev_get_mce_cap_supported(u64 __user *ucap);
+void kvm_mce_reset(struct kvm_vcpu *vcpu);
+int kvm_vcpu_setup_mce(struct kvm_vcpu *vcpu, u64 __user *ucap);
+int kvm_vcpu_set_mce(struct kvm_vcpu *vcpu, struct kvm_x86_mce __user *umce);
+bool kvm_mce_msr(u32 msr);
+int kvm_mce_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data);
+int kvm_mce_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host);
+extern const u32 kvm_msrs_to_save[];
+extern const unsigned int kvm_nr_msrs_to_save;
 
 /* cpuid.c */
 int kvm_dev_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
 const struct kvm_cpuid_entry2 *kvm_find_cpuid_entry(struct kvm_vcpu *vcpu,
 						     u32 function, u32 index);
-extern const u32 kvm_msrs_to_save[];
-extern const unsigned int kvm_nr_msrs_to_save;
 
 #endif /* KVM_RESEARCH_KVM_HOST_H */

@@ -46,6 +46,10 @@ long kvm_check_extension(long ext)
 {
 	switch (ext) {
 	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_IRQ_ROUTING:
 	case KVM_CAP_SET_TSS_ADDR:
 	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
 	case KVM_CAP_EXT_CPUID:
@@ -57,6 +61,8 @@ long kvm_check_extension(long ext)
 	case KVM_CAP_MAX_VCPUS:
 	case KVM_CAP_MAX_VCPU_ID:
 		return KVM_MAX_VCPUS;
+	case KVM_CAP_MCE:
+		return KVM_MAX_MCE_BANKS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVM_MAX_MEM_SLOTS;
 	default:
@@ -106,6 +112,8 @@ static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return kvm_dev_get_supported_cpuid(argp);
 	case KVM_GET_MSR_INDEX_LIST:
 		return kvm_dev_get_msr_index_list(argp);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		return kvm_dev_get_mce_cap_supported(argp);
 	default:
 		pr_debug("unknown /dev/kvm ioctl %#x\n", ioctl);
 		return -EINVAL;

@@ -419,6 +419,12 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		if (!r && copy_to_user(argp, &u->tr, sizeof(u->tr)))
 			r = -EFAULT;
 		break;
+	case KVM_X86_SETUP_MCE:
+		r = kvm_vcpu_setup_mce(vcpu, argp);
+		break;
+	case KVM_X86_SET_MCE:
+		r = kvm_vcpu_set_mce(vcpu, argp);
+		break;
 	case KVM_INTERRUPT:
 		r = -EFAULT;
 		if (copy_from_user(&u->irq, argp, sizeof(u->irq)))
@@ -501,6 +507,9 @@ static void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	vcpu->cr4 = 0;
 	vcpu->cr8 = 0;
 	vcpu->efer = 0;
+	vcpu->misc_enable = 0;
+	memset(&vcpu->mtrr, 0, sizeof(vcpu->mtrr));
+	kvm_mce_reset(vcpu);
 	vcpu->apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE |
 			  (vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;

@@ -204,68 +204,6 @@ int kvm_set_efer(struct kvm_vcpu *vcpu, u64 efer)
 	return 0;
 }
 
-/* ---- MSRs ------------------------------------------------------------ */
-
-/* 0 = done; 1 = the guest gets #GP (or, from userspace, the entry stops). */
-int kvm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
-{
-	switch (index) {
-	case MSR_EFER:
-		*data = vcpu->efer;
-		return 0;
-	case MSR_IA32_APICBASE:
-		*data = vcpu->apic_base;
-		return 0;
-	case MSR_IA32_TSC:
-		*data = rdtsc() + vcpu->tsc_offset;
-		return 0;
-	case MSR_IA32_CR_PAT:
-		*data = vcpu->pat;
-		return 0;
-	case MSR_IA32_MISC_ENABLE:
-	case MSR_IA32_UCODE_REV:
-	case MSR_MTRRcap:
-	case MSR_MTRRdefType:
-		*data = 0;
-		return 0;
-	default:
-		if (!kvm_vendor->get_msr(vcpu, index, data))
-			return 0;
-		if (!host)
-			pr_debug_ratelimited("vCPU %d: rdmsr %#x: #GP\n",
-					     vcpu->vcpu_id, index);
-		return 1;
-	}
-}
-
-int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
-{
-	switch (index) {
-	case MSR_EFER:
-		return kvm_set_efer(vcpu, data);
-	case MSR_IA32_APICBASE:
-		vcpu->apic_base = data;
-		return 0;
-	case MSR_IA32_TSC:
-		vcpu->tsc_offset = data - rdtsc();
-		kvm_vendor->update_cr(vcpu);
-		return 0;
-	case MSR_IA32_CR_PAT:
-		vcpu->pat = data;
-		return 0;
-	case MSR_IA32_MISC_ENABLE:
-	case MSR_MTRRdefType:
-		return 0;
-	default:
-		if (!kvm_vendor->set_msr(vcpu, index, data))
-			return 0;
-		if (!host)
-			pr_debug_ratelimited("vCPU %d: wrmsr %#x: #GP\n",
-					     vcpu->vcpu_id, index);
-		return 1;
-	}
-}
-
 /* Advance RIP past an instruction the hardware reported but did not retire. */
 void kvm_skip_instruction(struct kvm_vcpu *vcpu, int len)
 {
@@ -278,39 +216,6 @@ void kvm_skip_instruction(struct kvm_vcpu *vcpu, int len)
 		vcpu->rip &= 0xffff;
 	else if (!kvm_is_long_mode(vcpu) || !cs.l)
 		vcpu->rip &= 0xffffffff;
-}
-
-int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu)
-{
-	u32 index = vcpu->regs[VCPU_REGS_RCX];
-	u64 data;
-
-	if (kvm_get_msr(vcpu, index, &data, false)) {
-		trace_kvm_msr(0, index, 0, true);
-		kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
-		return 1;
-	}
-	trace_kvm_msr(0, index, data, false);
-	vcpu->regs[VCPU_REGS_RAX] = (u32)data;
-	vcpu->regs[VCPU_REGS_RDX] = data >> 32;
-	kvm_skip_instruction(vcpu, 2);
-	return 1;
-}
-
-int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu)
-{
-	u32 index = vcpu->regs[VCPU_REGS_RCX];
-	u64 data = (u32)vcpu->regs[VCPU_REGS_RAX] |
-		   (vcpu->regs[VCPU_REGS_RDX] << 32);
-
-	if (kvm_set_msr(vcpu, index, data, false)) {
-		trace_kvm_msr(1, index, data, true);
-		kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
-		return 1;
-	}
-	trace_kvm_msr(1, index, data, false);
-	kvm_skip_instruction(vcpu, 2);
-	return 1;
 }
 
 /* ---- CPUID, HLT ------------------------------------------------------ */
