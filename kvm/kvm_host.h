@@ -78,6 +78,20 @@ enum kvm_reg {
 #define KVM_NR_VAR_MTRR		8
 #define KVM_MAX_MCE_BANKS	32
 
+/*
+ * Debug registers: the bits of DR6 and DR7 that software can change, and
+ * those that always read as 1 (Intel SDM vol. 3B 18.2, AMD APM vol. 2
+ * 13.1.1).  DR6: B0-B3, BD, BS, BT; DR7: L0-G3, LE, GE, GD, R/W and LEN.
+ */
+#define KVM_DR6_FIXED_1		0xffff0ff0ULL
+#define KVM_DR6_VOLATILE	0x0000e00fULL
+#define KVM_DR6_BD		0x00002000ULL	/* a MOV DR with DR7.GD set */
+#define KVM_DR6_BS		0x00004000ULL	/* single step */
+#define KVM_DR7_FIXED_1		0x00000400ULL
+#define KVM_DR7_VOLATILE	0xffff23ffULL
+#define KVM_DR7_GD		0x00002000ULL
+#define KVM_DR7_ENABLES		0x000000ffULL	/* L0-L3, G0-G3 */
+
 /* A pending guest exception (reflected #PF, #GP from an MSR, #UD, ...). */
 struct kvm_queued_exception {
 	bool pending;
@@ -128,7 +142,29 @@ struct kvm_vcpu {
 	s64 tsc_offset;			/* guest TSC = host TSC + tsc_offset */
 	struct kvm_queued_exception exception;
 	bool triple_fault;		/* a fault while delivering #DF */
-	int pending_irq;		/* KVM_INTERRUPT vector, or -1 */
+	/*
+	 * A KVM_INTERRUPT vector, or -1: injected when the guest can take it
+	 * (RFLAGS.IF, no interrupt shadow); also an external interrupt whose
+	 * delivery an exit interrupted, to be delivered again.
+	 */
+	int pending_irq;
+	/*
+	 * NMIs (KVM_NMI): at most one pending; injected unless NMIs are
+	 * blocked (from an NMI's delivery to the IRET that ends its handler,
+	 * kvm_vendor->get_nmi_mask()) or an interrupt shadow is active.
+	 * nmi_injected: an NMI whose delivery an exit interrupted, delivered
+	 * again on the next entry whatever the blocking.
+	 */
+	bool nmi_pending;
+	bool nmi_injected;
+	u8 sipi_vector;			/* KVM_SET_VCPU_EVENTS; no in-kernel APIC uses it */
+	/*
+	 * The guest's debug registers, as MOV DR and KVM_GET_DEBUGREGS see
+	 * them.  The backend loads DR0-DR3 into the CPU around guest entry
+	 * when DR7 enables a breakpoint; DR6 and DR7 go through its VMCB/VMCS.
+	 */
+	u64 db[4];
+	u64 dr6, dr7;
 
 	struct fpu_guest guest_fpu;	/* the guest's FPU/SSE/AVX state */
 
@@ -196,6 +232,7 @@ struct kvm {
 
 	u64 tss_addr;
 	u64 identity_map_addr;
+	bool halt_in_kernel;		/* halt_in_kernel= at creation */
 
 	void *mmu;			/* the MMU strategy's per-VM state */
 	struct dentry *debugfs_dentry;	/* debugfs kvm/PID-FD */
@@ -255,7 +292,12 @@ struct kvm_vendor_ops {
 	void (*update_cr)(struct kvm_vcpu *vcpu);
 	/* The MMU strategy's root changed, or its TLB entries are stale. */
 	void (*flush_tlb)(struct kvm_vcpu *vcpu);
+	/* The STI/MOV SS interrupt shadow: non-zero while it blocks interrupts. */
 	u64 (*get_interrupt_shadow)(struct kvm_vcpu *vcpu);
+	void (*set_interrupt_shadow)(struct kvm_vcpu *vcpu, bool shadow);
+	/* NMI blocking: from an NMI's delivery until its handler's IRET. */
+	bool (*get_nmi_mask)(struct kvm_vcpu *vcpu);
+	void (*set_nmi_mask)(struct kvm_vcpu *vcpu, bool masked);
 	/* Vendor-owned MSRs (SYSENTER, STAR, ...): 0 ok, 1 not ours. */
 	int (*get_msr)(struct kvm_vcpu *vcpu, u32 index, u64 *data);
 	int (*set_msr)(struct kvm_vcpu *vcpu, u32 index, u64 data);
@@ -282,6 +324,7 @@ void kvm_virt_exit(void);
 
 /* main.c */
 long kvm_check_extension(long ext);
+extern bool kvm_halt_in_kernel;
 
 /* vm.c */
 int kvm_dev_create_vm(unsigned long type);
@@ -315,6 +358,9 @@ int kvm_set_cr4(struct kvm_vcpu *vcpu, u64 cr4);
 int kvm_set_efer(struct kvm_vcpu *vcpu, u64 efer);
 int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
 int kvm_emulate_halt(struct kvm_vcpu *vcpu);
+/* MOV to/from DR0-DR7 (DR4/DR5 alias DR6/DR7): kvm_set_dr() returns 1 for #GP. */
+u64 kvm_get_dr(struct kvm_vcpu *vcpu, int dr);
+int kvm_set_dr(struct kvm_vcpu *vcpu, int dr, u64 val);
 int kvm_emulate_hypercall(struct kvm_vcpu *vcpu, int len);
 int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
 		    bool string, bool rep, int addr_size, int seg, u64 next_rip);
@@ -326,7 +372,9 @@ int kvm_emulate_page_fault(struct kvm_vcpu *vcpu,
 int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len);
 int kvm_fetch_insn(struct kvm_vcpu *vcpu, u8 *buf);
 void kvm_inject_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code);
+/* Retire the instruction at RIP (it ends any interrupt shadow). */
 void kvm_skip_instruction(struct kvm_vcpu *vcpu, int len);
+void kvm_set_next_rip(struct kvm_vcpu *vcpu, u64 rip);
 int kvm_exit_internal_error(struct kvm_vcpu *vcpu, u32 suberror,
 			    const u64 *data, int ndata);
 void kvm_exit_unknown(struct kvm_vcpu *vcpu, u64 hardware_exit_reason);

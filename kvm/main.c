@@ -26,6 +26,17 @@
 const struct kvm_vendor_ops *kvm_vendor;
 
 /*
+ * halt_in_kernel=1: a vCPU whose HLT finds nothing to take sleeps in
+ * KVM_RUN until a signal or an event, instead of returning KVM_EXIT_HLT
+ * (upstream's behaviour with a userspace irqchip, the default).  QEMU 7.2
+ * with kernel_irqchip=off needs it for SMP guests (README, "Using it with
+ * QEMU").  Sampled when a VM is created.
+ */
+bool kvm_halt_in_kernel;
+module_param_named(halt_in_kernel, kvm_halt_in_kernel, bool, 0644);
+MODULE_PARM_DESC(halt_in_kernel, "HLT sleeps in KVM_RUN instead of exiting to userspace (default N)");
+
+/*
  * /sys/kernel/debug/kvm/: what the module holds right now, over all VMs.
  * Tests read "pinned 0" after every VM is gone.
  */
@@ -50,6 +61,10 @@ long kvm_check_extension(long ext)
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_IRQ_ROUTING:
+	case KVM_CAP_USER_NMI:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_INTR_SHADOW:
+	case KVM_CAP_DEBUGREGS:
 	case KVM_CAP_SET_TSS_ADDR:
 	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
 	case KVM_CAP_EXT_CPUID:

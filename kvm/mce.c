@@ -20,7 +20,7 @@
 #include "kvm_host.h"
 
 /* What KVM_X86_SETUP_MCE may ask for, besides the bank count. */
-#define KVM_MCE_CAP_SUPPORTED	MCG_CTL_P
+#define KVM_MCE_CAP_SUPPORTED	(MCG_CTL_P | MCG_SER_P)
 #define KVM_MCG_CAP_COUNT	0xff
 
 int kvm_dev_get_mce_cap_supported(u64 __user *ucap)
@@ -49,7 +49,7 @@ int kvm_vcpu_setup_mce(struct kvm_vcpu *vcpu, u64 __user *ucap)
 	banks = cap & KVM_MCG_CAP_COUNT;
 	if (!banks || banks > KVM_MAX_MCE_BANKS ||
 	    (cap & ~(KVM_MCE_CAP_SUPPORTED | KVM_MCG_CAP_COUNT))) {
-		pr_info_ratelimited("vCPU %d: KVM_X86_SETUP_MCE %#llx: want 1-%d banks and only MCG_CTL_P\n",
+		pr_info_ratelimited("vCPU %d: KVM_X86_SETUP_MCE %#llx: want 1-%d banks and only MCG_CTL_P, MCG_SER_P\n",
 				    vcpu->vcpu_id, cap, KVM_MAX_MCE_BANKS);
 		return -EINVAL;
 	}

@@ -148,6 +148,9 @@ int kvm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = vcpu->misc_enable;
 		return 0;
 	case MSR_IA32_UCODE_REV:
+	case MSR_AMD64_SYSCFG:		/* no SME, no memory-type extensions */
+	case MSR_K7_HWCR:
+	case MSR_K8_INT_PENDING_MSG:	/* no C1E: Linux's E400 check reads it */
 		*data = 0;
 		return 0;
 	default:
@@ -195,6 +198,11 @@ int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_UCODE_REV:
 		/* Writing it asks for a microcode load: nothing to load. */
 		return 0;
+	case MSR_AMD64_SYSCFG:
+	case MSR_K7_HWCR:
+	case MSR_K8_INT_PENDING_MSG:
+		/* Read as 0; writing 0 back is all a guest may do. */
+		return data ? 1 : 0;
 	default:
 		if (!kvm_vendor->set_msr(vcpu, index, data))
 			return 0;

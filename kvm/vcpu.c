@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/fpu/api.h>
+#include <asm/irq_vectors.h>
 
 #include "kvm_host.h"
 #include "mmu/mmu.h"
@@ -307,6 +308,114 @@ static int kvm_vcpu_translate(struct kvm_vcpu *vcpu, struct kvm_translation *tr)
 	return 0;
 }
 
+/*
+ * KVM_GET_VCPU_EVENTS, upstream's semantics without the opt-in
+ * capabilities (exception payloads, SMM, triple-fault events): a queued
+ * exception is reported as injected (the ABI's "pending" needs
+ * KVM_CAP_EXCEPTION_PAYLOAD), a queued KVM_INTERRUPT vector as an injected
+ * interrupt, the interrupt shadow as both STI and MOV SS (SVM keeps one
+ * bit), sipi_vector as 0.
+ */
+static void kvm_vcpu_get_events(struct kvm_vcpu *vcpu, struct kvm_vcpu_events *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->exception.injected = vcpu->exception.pending;
+	ev->exception.nr = vcpu->exception.vector;
+	ev->exception.has_error_code = vcpu->exception.has_error_code;
+	ev->exception.error_code = vcpu->exception.error_code;
+	if (vcpu->pending_irq >= 0) {
+		ev->interrupt.injected = 1;
+		ev->interrupt.nr = vcpu->pending_irq;
+	}
+	if (kvm_vendor->get_interrupt_shadow(vcpu))
+		ev->interrupt.shadow = KVM_X86_SHADOW_INT_MOV_SS |
+				       KVM_X86_SHADOW_INT_STI;
+	ev->nmi.injected = vcpu->nmi_injected;
+	ev->nmi.pending = vcpu->nmi_pending;
+	ev->nmi.masked = kvm_vendor->get_nmi_mask(vcpu);
+	ev->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
+}
+
+#define KVM_VCPUEVENT_FLAGS_OK	(KVM_VCPUEVENT_VALID_NMI_PENDING | \
+				 KVM_VCPUEVENT_VALID_SIPI_VECTOR | \
+				 KVM_VCPUEVENT_VALID_SHADOW)
+
+/* KVM_SET_VCPU_EVENTS: all checked before anything changes. */
+static int kvm_vcpu_set_events(struct kvm_vcpu *vcpu,
+			       const struct kvm_vcpu_events *ev)
+{
+	if (ev->flags & ~KVM_VCPUEVENT_FLAGS_OK) {
+		pr_info_ratelimited("vCPU %d: KVM_SET_VCPU_EVENTS: flags %#x: only NMI_PENDING, SIPI_VECTOR and SHADOW are supported (no SMM, exception payloads or triple-fault events)\n",
+				    vcpu->vcpu_id, ev->flags);
+		return -EINVAL;
+	}
+	if (ev->exception.injected &&
+	    (ev->exception.nr > 31 || ev->exception.nr == NMI_VECTOR)) {
+		pr_info_ratelimited("vCPU %d: KVM_SET_VCPU_EVENTS: exception vector %u is not an exception\n",
+				    vcpu->vcpu_id, ev->exception.nr);
+		return -EINVAL;
+	}
+	if (ev->interrupt.injected && ev->interrupt.soft) {
+		pr_info_ratelimited("vCPU %d: KVM_SET_VCPU_EVENTS: soft interrupts (INTn) cannot be injected\n",
+				    vcpu->vcpu_id);
+		return -EINVAL;
+	}
+	if ((ev->flags & KVM_VCPUEVENT_VALID_SHADOW) &&
+	    (ev->interrupt.shadow & ~(KVM_X86_SHADOW_INT_MOV_SS |
+				      KVM_X86_SHADOW_INT_STI))) {
+		pr_info_ratelimited("vCPU %d: KVM_SET_VCPU_EVENTS: interrupt shadow %#x: only MOV_SS (1) and STI (2)\n",
+				    vcpu->vcpu_id, ev->interrupt.shadow);
+		return -EINVAL;
+	}
+
+	/* exception.pending is the payload ABI's, ignored without it. */
+	vcpu->exception.pending = ev->exception.injected;
+	vcpu->exception.vector = ev->exception.nr;
+	vcpu->exception.has_error_code = ev->exception.has_error_code;
+	vcpu->exception.error_code = ev->exception.error_code;
+	vcpu->pending_irq = ev->interrupt.injected ? ev->interrupt.nr : -1;
+	if (ev->flags & KVM_VCPUEVENT_VALID_SHADOW)
+		kvm_vendor->set_interrupt_shadow(vcpu, ev->interrupt.shadow);
+	vcpu->nmi_injected = ev->nmi.injected;
+	if (ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
+		vcpu->nmi_pending = ev->nmi.pending;
+	kvm_vendor->set_nmi_mask(vcpu, ev->nmi.masked);
+	if (ev->flags & KVM_VCPUEVENT_VALID_SIPI_VECTOR)
+		vcpu->sipi_vector = ev->sipi_vector;
+	return 0;
+}
+
+static void kvm_vcpu_get_debugregs(struct kvm_vcpu *vcpu, struct kvm_debugregs *d)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->db, vcpu->db, sizeof(d->db));
+	d->dr6 = vcpu->dr6;
+	d->dr7 = vcpu->dr7;
+}
+
+/*
+ * KVM_SET_DEBUGREGS: DR6 and DR7 are 32-bit registers (a MOV of a value
+ * with bits 63:32 set is #GP); their fixed bits read as the CPU has them.
+ */
+static int kvm_vcpu_set_debugregs(struct kvm_vcpu *vcpu,
+				  const struct kvm_debugregs *d)
+{
+	if (d->flags) {
+		pr_info_ratelimited("vCPU %d: KVM_SET_DEBUGREGS: flags %#llx: none are defined\n",
+				    vcpu->vcpu_id, d->flags);
+		return -EINVAL;
+	}
+	if ((d->dr6 >> 32) || (d->dr7 >> 32)) {
+		pr_info_ratelimited("vCPU %d: KVM_SET_DEBUGREGS: DR6 %#llx, DR7 %#llx: bits 63:32 are reserved\n",
+				    vcpu->vcpu_id, d->dr6, d->dr7);
+		return -EINVAL;
+	}
+	memcpy(vcpu->db, d->db, sizeof(vcpu->db));
+	kvm_set_dr(vcpu, 6, d->dr6);
+	kvm_set_dr(vcpu, 7, d->dr7);
+	return 0;
+}
+
 static int kvm_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	sigset_t saved;
@@ -332,6 +441,8 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		struct kvm_mp_state mp;
 		struct kvm_translation tr;
 		struct kvm_interrupt irq;
+		struct kvm_vcpu_events events;
+		struct kvm_debugregs dbg;
 	} *u;
 	long r;
 
@@ -362,6 +473,13 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		if (copy_from_user(&u->regs, argp, sizeof(u->regs)))
 			break;
 		kvm_vcpu_set_regs(vcpu, &u->regs);
+		/*
+		 * A userspace APIC delivers INIT and SIPI by rewriting the
+		 * registers: a vCPU halted in the kernel runs again.  (Any
+		 * other rewrite is at worst a spurious wakeup from HLT.)
+		 */
+		if (vcpu->kvm->halt_in_kernel)
+			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 		r = 0;
 		break;
 	case KVM_GET_SREGS:
@@ -430,13 +548,45 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		if (copy_from_user(&u->irq, argp, sizeof(u->irq)))
 			break;
 		r = -EINVAL;
-		if (u->irq.irq >= KVM_NR_INTERRUPTS)
+		if (u->irq.irq >= KVM_NR_INTERRUPTS) {
+			pr_info_ratelimited("vCPU %d: KVM_INTERRUPT: vector %u is above 255\n",
+					    vcpu->vcpu_id, u->irq.irq);
 			break;
+		}
 		r = -EEXIST;
-		if (vcpu->pending_irq >= 0)
+		if (vcpu->pending_irq >= 0) {
+			pr_info_ratelimited("vCPU %d: KVM_INTERRUPT %u: vector %d is still queued\n",
+					    vcpu->vcpu_id, u->irq.irq,
+					    vcpu->pending_irq);
 			break;
+		}
 		vcpu->pending_irq = u->irq.irq;
 		r = 0;
+		break;
+	case KVM_NMI:
+		/* At most one pending: a second NMI before the first is taken merges. */
+		vcpu->nmi_pending = true;
+		r = 0;
+		break;
+	case KVM_GET_VCPU_EVENTS:
+		kvm_vcpu_get_events(vcpu, &u->events);
+		r = copy_to_user(argp, &u->events, sizeof(u->events)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_VCPU_EVENTS:
+		r = -EFAULT;
+		if (copy_from_user(&u->events, argp, sizeof(u->events)))
+			break;
+		r = kvm_vcpu_set_events(vcpu, &u->events);
+		break;
+	case KVM_GET_DEBUGREGS:
+		kvm_vcpu_get_debugregs(vcpu, &u->dbg);
+		r = copy_to_user(argp, &u->dbg, sizeof(u->dbg)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_DEBUGREGS:
+		r = -EFAULT;
+		if (copy_from_user(&u->dbg, argp, sizeof(u->dbg)))
+			break;
+		r = kvm_vcpu_set_debugregs(vcpu, &u->dbg);
 		break;
 	default:
 		/* Upstream answers unknown vCPU ioctls with EINVAL. */
@@ -514,6 +664,11 @@ static void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 			  (vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 	vcpu->pending_irq = -1;
+	vcpu->nmi_pending = false;
+	vcpu->nmi_injected = false;
+	memset(vcpu->db, 0, sizeof(vcpu->db));
+	vcpu->dr6 = KVM_DR6_FIXED_1;
+	vcpu->dr7 = KVM_DR7_FIXED_1;
 	kvm_vendor->vcpu_reset(vcpu);
 }
 

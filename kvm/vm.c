@@ -259,6 +259,20 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	}
 	case KVM_CHECK_EXTENSION:
 		return kvm_check_extension(arg);
+	case KVM_SET_GSI_ROUTING: {
+		struct kvm_irq_routing routing;
+
+		/*
+		 * KVM_CAP_IRQ_ROUTING is offered because QEMU requires it,
+		 * but routes lead to an in-kernel irqchip, and there is none:
+		 * upstream answers EINVAL too.
+		 */
+		if (copy_from_user(&routing, argp, sizeof(routing)))
+			return -EFAULT;
+		pr_info_ratelimited("KVM_SET_GSI_ROUTING (%u routes): no in-kernel irqchip to route to\n",
+				    routing.nr);
+		return -EINVAL;
+	}
 	case KVM_SET_TSS_ADDR:
 		/* Used by the VMX backend's real-mode support; kept for it. */
 		mutex_lock(&kvm->lock);
@@ -316,6 +330,7 @@ int kvm_dev_create_vm(unsigned long type)
 	mutex_init(&kvm->lock);
 	init_rwsem(&kvm->slots_lock);
 	kvm->mmu_ops = mmu_ops;
+	kvm->halt_in_kernel = READ_ONCE(kvm_halt_in_kernel);
 	kvm->mm = current->mm;
 	mmgrab(kvm->mm);
 

@@ -204,18 +204,67 @@ int kvm_set_efer(struct kvm_vcpu *vcpu, u64 efer)
 	return 0;
 }
 
+/*
+ * The instruction at RIP retired (we emulated it): RIP moves on, and an
+ * interrupt shadow (STI, MOV SS), which covered only that instruction,
+ * ends with it.
+ */
+void kvm_set_next_rip(struct kvm_vcpu *vcpu, u64 rip)
+{
+	vcpu->rip = rip;
+	kvm_vendor->set_interrupt_shadow(vcpu, false);
+}
+
 /* Advance RIP past an instruction the hardware reported but did not retire. */
 void kvm_skip_instruction(struct kvm_vcpu *vcpu, int len)
 {
 	struct kvm_segment cs;
+	u64 rip = vcpu->rip + len;
 
 	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
-	vcpu->rip += len;
 	/* IP wraps at 64 KiB in 16-bit code, EIP at 4 GiB outside 64-bit mode. */
 	if (!(vcpu->cr0 & X86_CR0_PE) || !(cs.db || (kvm_is_long_mode(vcpu) && cs.l)))
-		vcpu->rip &= 0xffff;
+		rip &= 0xffff;
 	else if (!kvm_is_long_mode(vcpu) || !cs.l)
-		vcpu->rip &= 0xffffffff;
+		rip &= 0xffffffff;
+	kvm_set_next_rip(vcpu, rip);
+}
+
+/* ---- debug registers --------------------------------------------------- */
+
+/* MOV from DRn; DR4 and DR5 are DR6 and DR7 (the caller checks CR4.DE). */
+u64 kvm_get_dr(struct kvm_vcpu *vcpu, int dr)
+{
+	switch (dr) {
+	case 0 ... 3:
+		return vcpu->db[dr];
+	case 4:
+	case 6:
+		return vcpu->dr6;
+	default:
+		return vcpu->dr7;
+	}
+}
+
+/* MOV to DRn: 1 = #GP (bits 63:32 of DR6 or DR7 set). */
+int kvm_set_dr(struct kvm_vcpu *vcpu, int dr, u64 val)
+{
+	switch (dr) {
+	case 0 ... 3:
+		vcpu->db[dr] = val;
+		return 0;
+	case 4:
+	case 6:
+		if (val >> 32)
+			return 1;
+		vcpu->dr6 = (val & KVM_DR6_VOLATILE) | KVM_DR6_FIXED_1;
+		return 0;
+	default:
+		if (val >> 32)
+			return 1;
+		vcpu->dr7 = (val & KVM_DR7_VOLATILE) | KVM_DR7_FIXED_1;
+		return 0;
+	}
 }
 
 /* ---- CPUID, HLT ------------------------------------------------------ */
@@ -238,12 +287,61 @@ int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
 	return 1;
 }
 
-/* With the interrupt controllers in userspace, HLT goes to userspace. */
+/*
+ * With the interrupt controllers in userspace, HLT goes to userspace,
+ * unless an event the guest can take now is already queued: a
+ * KVM_INTERRUPT vector with RFLAGS.IF set, or an NMI that is not blocked.
+ * It wakes the CPU at once, so the HLT retires and the next entry
+ * delivers the event, its return address after the HLT.  (The HLT
+ * retiring also ends an STI shadow: STI; HLT takes the interrupt.)
+ */
+static bool kvm_vcpu_has_event(struct kvm_vcpu *vcpu)
+{
+	return (vcpu->pending_irq >= 0 && (vcpu->rflags & X86_EFLAGS_IF)) ||
+	       vcpu->nmi_injected ||
+	       (vcpu->nmi_pending && !kvm_vendor->get_nmi_mask(vcpu)) ||
+	       vcpu->exception.pending;
+}
+
+/*
+ * With halt_in_kernel=1 (sampled per VM), a HLT with nothing to take
+ * sleeps in KVM_RUN instead (kvm_vcpu_halted() below).
+ */
 int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 {
 	kvm_skip_instruction(vcpu, 1);
+	if (kvm_vcpu_has_event(vcpu))
+		return 1;
+	if (vcpu->kvm->halt_in_kernel) {
+		vcpu->mp_state = KVM_MP_STATE_HALTED;
+		return 1;
+	}
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
+}
+
+/*
+ * A vCPU halted in the kernel: it runs again when an event it can take
+ * is queued (a KVM_INTERRUPT vector with IF set, an NMI, an exception),
+ * or when userspace sets it RUNNABLE (INIT and SIPI, which a userspace
+ * APIC delivers with KVM_SET_MP_STATE and KVM_SET_REGS/SREGS).  Until
+ * then it sleeps; a signal, which is how a VMM kicks a vCPU thread to
+ * queue an interrupt, ends the sleep and KVM_RUN with EINTR.  Returns
+ * true if the vCPU may enter the guest.
+ */
+static bool kvm_vcpu_halted(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->mp_state != KVM_MP_STATE_HALTED || !vcpu->kvm->halt_in_kernel)
+		return true;
+	if (kvm_vcpu_has_event(vcpu)) {
+		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+		return true;
+	}
+	set_current_state(TASK_INTERRUPTIBLE);
+	if (!signal_pending(current))
+		schedule();
+	__set_current_state(TASK_RUNNING);
+	return false;
 }
 
 /*
@@ -432,7 +530,7 @@ static void kvm_pio_string_advance(struct kvm_vcpu *vcpu)
 		if (rcx)
 			return;		/* the guest re-executes the instruction */
 	}
-	vcpu->rip = vcpu->pio.next_rip;
+	kvm_set_next_rip(vcpu, vcpu->pio.next_rip);
 }
 
 /*
@@ -475,7 +573,7 @@ int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
 			trace_kvm_pio(1, port, size, 1,
 				      (u32)vcpu->regs[VCPU_REGS_RAX] &
 				      (u32)(BIT_ULL(size * 8) - 1));
-			vcpu->rip = next_rip;
+			kvm_set_next_rip(vcpu, next_rip);
 		}
 		return 0;
 	}
@@ -483,7 +581,7 @@ int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
 	if (rep) {
 		count = vcpu->regs[VCPU_REGS_RCX] & kvm_addr_mask(addr_size);
 		if (!count) {
-			vcpu->rip = next_rip;
+			kvm_set_next_rip(vcpu, next_rip);
 			return 1;
 		}
 	}
@@ -686,8 +784,8 @@ static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu, gpa_t pt_gpa)
 	switch (r) {
 	case X86EMU_DONE:
 		memcpy(vcpu->regs, c->regs, sizeof(vcpu->regs));
-		vcpu->rip = c->rip;
 		vcpu->rflags = c->rflags;
+		kvm_set_next_rip(vcpu, c->rip);
 		vcpu->mmio.read_done = false;
 		if (!vcpu->mmio.pending_write)
 			return 1;
@@ -757,7 +855,7 @@ static int kvm_complete_userspace_io(struct kvm_vcpu *vcpu)
 		if (vcpu->pio.size == 4)
 			*rax = 0;
 		memcpy(rax, data, vcpu->pio.size);
-		vcpu->rip = vcpu->pio.next_rip;
+		kvm_set_next_rip(vcpu, vcpu->pio.next_rip);
 		return 1;
 	}
 	case KVM_IO_PIO_STRING:
@@ -818,6 +916,18 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 		put_pid(old);
 	}
 
+	/*
+	 * The APIC is userspace's, so its TPR is too: kvm_run.cr8 becomes
+	 * the guest's CR8 at every KVM_RUN, as upstream does.
+	 */
+	if (run->cr8 & ~0xfULL) {
+		pr_info_ratelimited("vCPU %d: KVM_RUN: kvm_run.cr8 %#llx is not a TPR (0-15)\n",
+				    vcpu->vcpu_id, run->cr8);
+		r = -EINVAL;
+		goto out;
+	}
+	vcpu->cr8 = run->cr8;
+
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	r = kvm_complete_userspace_io(vcpu);
 	if (r > 0 && run->immediate_exit) {
@@ -839,11 +949,14 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 			r = 0;
 			break;
 		}
+		if (!kvm_vcpu_halted(vcpu))
+			continue;
 		r = kvm_vendor->run(vcpu);
 		vcpu->stat.exits++;
 	}
 	WRITE_ONCE(vcpu->cpu, -1);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+out:
 	kvm_post_run(vcpu);
 	trace_kvm_userspace_exit(run->exit_reason, r < 0 ? r : 0);
 	return r < 0 ? r : 0;

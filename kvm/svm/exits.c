@@ -13,6 +13,7 @@
 
 #include <linux/printk.h>
 #include <linux/sched.h>
+#include <asm/debugreg.h>
 #include <asm/traps.h>
 
 #include "svm.h"
@@ -182,6 +183,101 @@ static int svm_exit_mc(struct vcpu_svm *svm)
 	return 1;
 }
 
+/*
+ * The guest's IRET while NMIs are blocked: it has not executed yet, so
+ * blocking ends at the first exit with RIP past it (svm_complete_events),
+ * or, with an NMI pending, after it is single-stepped.
+ */
+static int svm_exit_iret(struct vcpu_svm *svm)
+{
+	svm->awaiting_iret = true;
+	svm->iret_rip = svm->vcpu.rip;
+	return 1;
+}
+
+/*
+ * #DB is intercepted only while we single-step to open an event window;
+ * the guest ran with a clean DR6, so the VMCB's DR6 says what happened.
+ * Our own single step is dropped; the guest's (its own RFLAGS.TF) and any
+ * breakpoint it hit go to the guest, with DR6 updated as the CPU would.
+ */
+static int svm_exit_db(struct vcpu_svm *svm)
+{
+	struct kvm_vcpu *vcpu = &svm->vcpu;
+	u64 cause = svm->vmcb->save.dr6 & KVM_DR6_VOLATILE;
+
+	if (svm->singlestep && !svm->singlestep_guest_tf)
+		cause &= ~KVM_DR6_BS;
+	if (cause) {
+		vcpu->dr6 = (vcpu->dr6 & ~(u64)DR_TRAP_BITS) | cause;
+		kvm_queue_exception(vcpu, DB_VECTOR);
+	}
+	return 1;
+}
+
+/*
+ * MOV to or from DR0-DR7 (0f 21 /r, 0f 23 /r; always a register operand,
+ * 64 bits wide in 64-bit mode, 32 bits elsewhere).  The exit code names
+ * the debug register, the instruction the general register.
+ */
+static int svm_exit_dr(struct vcpu_svm *svm)
+{
+	struct kvm_vcpu *vcpu = &svm->vcpu;
+	u32 code = svm->vmcb->control.exit_code;
+	bool write = code >= SVM_EXIT_WRITE_DR0;
+	int dr = code - (write ? SVM_EXIT_WRITE_DR0 : SVM_EXIT_READ_DR0);
+	struct svm_prefixes p;
+	struct kvm_segment cs;
+	bool op64;
+	int n, i, gpr, rex = 0;
+	u8 insn[15];
+	u64 val;
+
+	down_read(&vcpu->kvm->slots_lock);
+	n = kvm_fetch_insn(vcpu, insn);
+	up_read(&vcpu->kvm->slots_lock);
+	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
+	op64 = kvm_is_long_mode(vcpu) && cs.l;
+	svm_scan_prefixes(insn, n, &p);
+	i = p.len;
+	if (i < n && op64 && (insn[i] & 0xf0) == 0x40)
+		rex = insn[i++];
+	if (i + 3 > n || insn[i] != 0x0f || insn[i + 1] != (write ? 0x23 : 0x21))
+		return kvm_emulation_failed(vcpu, insn, n);
+	gpr = (insn[i + 2] & 7) | ((rex & 1) << 3);
+
+	if (kvm_vendor->get_cpl(vcpu)) {
+		kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
+		return 1;
+	}
+	if ((dr == 4 || dr == 5) && (vcpu->cr4 & X86_CR4_DE)) {
+		kvm_queue_exception(vcpu, UD_VECTOR);
+		return 1;
+	}
+	/* General detect: a #DB fault before the access, which clears GD. */
+	if (vcpu->dr7 & KVM_DR7_GD) {
+		vcpu->dr6 = (vcpu->dr6 & ~(u64)DR_TRAP_BITS) | KVM_DR6_BD;
+		vcpu->dr7 &= ~KVM_DR7_GD;
+		kvm_queue_exception(vcpu, DB_VECTOR);
+		return 1;
+	}
+	if (write) {
+		val = vcpu->regs[gpr];
+		if (!op64)
+			val = (u32)val;
+		if (kvm_set_dr(vcpu, dr, val)) {
+			kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
+			return 1;
+		}
+	} else {
+		val = kvm_get_dr(vcpu, dr);
+		/* A 32-bit destination is zero-extended, as every 32-bit write. */
+		vcpu->regs[gpr] = op64 ? val : (u32)val;
+	}
+	kvm_skip_instruction(vcpu, i + 3);
+	return 1;
+}
+
 static int svm_exit_vintr(struct vcpu_svm *svm)
 {
 	struct kvm_vcpu *vcpu = &svm->vcpu;
@@ -276,7 +372,7 @@ static int svm_exit_cr(struct vcpu_svm *svm)
 	struct kvm_vcpu *vcpu = &svm->vcpu;
 	struct svm_cr_insn d;
 	u8 insn[15];
-	u64 val, mask;
+	u64 val, mask, old_cr8 = vcpu->cr8;
 	int n, len, fault = 0;
 
 	down_read(&vcpu->kvm->slots_lock);
@@ -352,6 +448,14 @@ static int svm_exit_cr(struct vcpu_svm *svm)
 		trace_kvm_cr(1, d.cr, val);
 	}
 	kvm_skip_instruction(vcpu, len);
+	/*
+	 * A lower TPR may unmask an interrupt that userspace's APIC holds:
+	 * userspace hears of it at once, as with upstream's userspace APIC.
+	 */
+	if (d.write && d.cr == 8 && vcpu->cr8 < old_cr8) {
+		vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
+		return 0;
+	}
 	return 1;
 }
 
@@ -370,6 +474,10 @@ static const svm_exit_handler_t svm_exit_handlers[] = {
 	[SVM_EXIT_WRITE_CR0]			= svm_exit_cr,
 	[SVM_EXIT_WRITE_CR3]			= svm_exit_cr,
 	[SVM_EXIT_WRITE_CR4]			= svm_exit_cr,
+	[SVM_EXIT_WRITE_CR8]			= svm_exit_cr,
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7]	= svm_exit_dr,
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7]	= svm_exit_dr,
+	[SVM_EXIT_EXCP_BASE + DB_VECTOR]	= svm_exit_db,
 	[SVM_EXIT_EXCP_BASE + PF_VECTOR]	= svm_exit_pf,
 	[SVM_EXIT_EXCP_BASE + MC_VECTOR]	= svm_exit_mc,
 	[SVM_EXIT_INTR]				= svm_exit_nop,
@@ -377,6 +485,7 @@ static const svm_exit_handler_t svm_exit_handlers[] = {
 	[SVM_EXIT_SMI]				= svm_exit_nop,
 	[SVM_EXIT_VINTR]			= svm_exit_vintr,
 	[SVM_EXIT_CPUID]			= svm_exit_cpuid,
+	[SVM_EXIT_IRET]				= svm_exit_iret,
 	[SVM_EXIT_INVD]				= svm_exit_invd,
 	[SVM_EXIT_HLT]				= svm_exit_hlt,
 	[SVM_EXIT_INVLPG]			= svm_exit_invlpg,

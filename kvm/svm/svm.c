@@ -29,6 +29,7 @@
 
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
+#include <asm/irq_vectors.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
@@ -150,9 +151,22 @@ static void svm_init_vmcb(struct vcpu_svm *svm)
 {
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	struct vmcb_save_area *s = &svm->vmcb->save;
+	/*
+	 * CR8 reads come from V_TPR (V_INTR_MASKING); writes exit, so that
+	 * lowering the TPR can go to userspace's APIC (KVM_EXIT_SET_TPR).
+	 * Every MOV to or from DR0-DR7 exits: the values live in struct
+	 * kvm_vcpu (DR0-DR3 reach the CPU only around VMRUN).
+	 */
 	static const int intercepts[] = {
 		INTERCEPT_CR0_READ, INTERCEPT_CR3_READ, INTERCEPT_CR4_READ,
 		INTERCEPT_CR0_WRITE, INTERCEPT_CR3_WRITE, INTERCEPT_CR4_WRITE,
+		INTERCEPT_CR8_WRITE,
+		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
+		INTERCEPT_DR3_READ, INTERCEPT_DR4_READ, INTERCEPT_DR5_READ,
+		INTERCEPT_DR6_READ, INTERCEPT_DR7_READ,
+		INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE, INTERCEPT_DR2_WRITE,
+		INTERCEPT_DR3_WRITE, INTERCEPT_DR4_WRITE, INTERCEPT_DR5_WRITE,
+		INTERCEPT_DR6_WRITE, INTERCEPT_DR7_WRITE,
 		INTERCEPT_EXCEPTION_OFFSET + PF_VECTOR,
 		INTERCEPT_EXCEPTION_OFFSET + MC_VECTOR,
 		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
@@ -325,6 +339,32 @@ static u64 svm_get_interrupt_shadow(struct kvm_vcpu *vcpu)
 	return to_svm(vcpu)->vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK;
 }
 
+static void svm_set_interrupt_shadow(struct kvm_vcpu *vcpu, bool shadow)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	if (shadow)
+		c->int_state |= SVM_INTERRUPT_SHADOW_MASK;
+	else
+		c->int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+}
+
+static bool svm_get_nmi_mask(struct kvm_vcpu *vcpu)
+{
+	return to_svm(vcpu)->nmi_masked;
+}
+
+static void svm_set_nmi_mask(struct kvm_vcpu *vcpu, bool masked)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+
+	/* Already blocked: an IRET that already exited still ends it. */
+	if (masked && svm->nmi_masked)
+		return;
+	svm->nmi_masked = masked;
+	svm->awaiting_iret = false;
+}
+
 /* MSRs whose state lives in the VMCB. */
 static u64 *svm_msr_slot(struct vcpu_svm *svm, u32 index)
 {
@@ -411,6 +451,9 @@ static void svm_vcpu_reset(struct kvm_vcpu *vcpu)
 	struct vcpu_svm *svm = to_svm(vcpu);
 
 	svm_init_vmcb(svm);
+	svm->nmi_masked = false;
+	svm->awaiting_iret = false;
+	svm->singlestep = false;
 	/* Guest TSC starts near 0. */
 	vcpu->tsc_offset = -(s64)rdtsc();
 	svm_update_cr(vcpu);
@@ -438,52 +481,153 @@ static void svm_assign_asid(struct vcpu_svm *svm, int cpu)
 	c->asid = svm->asid;
 }
 
-/* Deliver a queued exception or a KVM_INTERRUPT vector on this entry. */
-static void svm_inject_events(struct vcpu_svm *svm)
+static void svm_inject_exception(struct vcpu_svm *svm)
 {
 	struct kvm_vcpu *vcpu = &svm->vcpu;
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	struct kvm_queued_exception *e = &vcpu->exception;
 
-	c->event_inj = 0;
-	c->int_ctl &= ~(V_IRQ_MASK | V_IGN_TPR_MASK | V_INTR_PRIO_MASK);
-	svm_clr_intercept(svm->vmcb, INTERCEPT_VINTR);
-	if (e->pending) {
-		c->event_inj = e->vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID;
-		if (e->has_error_code) {
-			c->event_inj |= SVM_EVTINJ_VALID_ERR;
-			c->event_inj_err = e->error_code;
-		}
-		trace_kvm_inj_exception(e->vector, e->has_error_code,
-					e->error_code);
-		e->pending = false;
-		return;
+	c->event_inj = e->vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID;
+	/* Real mode pushes no error code. */
+	if (e->has_error_code && (vcpu->cr0 & X86_CR0_PE)) {
+		c->event_inj |= SVM_EVTINJ_VALID_ERR;
+		c->event_inj_err = e->error_code;
 	}
-	if (vcpu->pending_irq >= 0 && (vcpu->rflags & X86_EFLAGS_IF) &&
-	    !svm_get_interrupt_shadow(vcpu)) {
+	trace_kvm_inj_exception(e->vector, e->has_error_code, e->error_code);
+	e->pending = false;
+}
+
+static void svm_inject_nmi(struct vcpu_svm *svm)
+{
+	struct kvm_vcpu *vcpu = &svm->vcpu;
+
+	svm->vmcb->control.event_inj = NMI_VECTOR | SVM_EVTINJ_TYPE_NMI |
+				       SVM_EVTINJ_VALID;
+	/* A re-injection first; a pending NMI then waits for the IRET. */
+	if (vcpu->nmi_injected)
+		vcpu->nmi_injected = false;
+	else
+		vcpu->nmi_pending = false;
+	svm->nmi_masked = true;
+	svm->awaiting_iret = false;
+}
+
+/*
+ * Single-step the guest's next instruction: its #DB trap exits, and the
+ * event that waited for the end of a shadow or of an IRET goes in then.
+ */
+static void svm_start_singlestep(struct vcpu_svm *svm, bool shadow)
+{
+	struct kvm_vcpu *vcpu = &svm->vcpu;
+
+	svm->singlestep = true;
+	svm->singlestep_shadow = shadow;
+	svm->singlestep_rip = vcpu->rip;
+	svm->singlestep_guest_tf = vcpu->rflags & X86_EFLAGS_TF;
+	svm_set_intercept(svm->vmcb, INTERCEPT_EXCEPTION_OFFSET + DB_VECTOR);
+}
+
+/*
+ * Choose the event this entry delivers, and arrange an exit as soon as
+ * the guest can take the next one.  Called with interrupts off, just
+ * before VMRUN.  By priority:
+ *
+ * - a queued exception (also one whose delivery an exit interrupted);
+ * - an NMI whose delivery was interrupted, or a pending NMI when NMIs are
+ *   not blocked and no interrupt shadow is active (after MOV SS even an
+ *   NMI waits for the next instruction; SVM's one shadow bit does not say
+ *   whether STI or MOV SS set it, and delaying an NMI by one instruction
+ *   is always allowed);
+ * - the KVM_INTERRUPT vector when RFLAGS.IF is set and no shadow.
+ *
+ * What is left waits.  An NMI behind an exception injected now: for an
+ * immediate exit (a self-IPI, taken right after the delivery, before the
+ * handler's first instruction).  An NMI or an interrupt held back only by
+ * a shadow, or an NMI behind an IRET that exited but has not executed:
+ * for one single-stepped instruction (a shadow that the VMCB carries
+ * into the entry is not honoured by every SVM implementation, QEMU's
+ * among them, so a virtual interrupt cannot be trusted to wait for its
+ * end).  A blocked NMI: for the IRET intercept.  An interrupt with IF
+ * clear, or userspace's request_interrupt_window: for a virtual
+ * interrupt (V_IRQ, TPR ignored) whose intercept fires when the guest
+ * has IF set and no shadow.
+ */
+static void svm_inject_events(struct vcpu_svm *svm, int cpu)
+{
+	struct kvm_vcpu *vcpu = &svm->vcpu;
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	bool shadow = c->int_state & SVM_INTERRUPT_SHADOW_MASK;
+	bool irq_window = vcpu->pending_irq >= 0 ||
+			  vcpu->run->request_interrupt_window;
+	bool step = false;
+
+	c->event_inj = 0;
+	c->int_ctl &= ~(V_IRQ_MASK | V_IGN_TPR_MASK | V_INTR_PRIO_MASK |
+			V_TPR_MASK);
+	c->int_ctl |= vcpu->cr8 & V_TPR_MASK;
+	svm_clr_intercept(svm->vmcb, INTERCEPT_VINTR);
+	svm_clr_intercept(svm->vmcb, INTERCEPT_IRET);
+	svm_clr_intercept(svm->vmcb, INTERCEPT_EXCEPTION_OFFSET + DB_VECTOR);
+	svm->singlestep = false;
+
+	if (vcpu->exception.pending) {
+		svm_inject_exception(svm);
+	} else if (vcpu->nmi_injected ||
+		   (vcpu->nmi_pending && !svm->nmi_masked && !shadow)) {
+		svm_inject_nmi(svm);
+	} else if (vcpu->pending_irq >= 0 && (vcpu->rflags & X86_EFLAGS_IF) &&
+		   !shadow) {
 		c->event_inj = vcpu->pending_irq | SVM_EVTINJ_TYPE_INTR |
 			       SVM_EVTINJ_VALID;
 		trace_kvm_inj_virq(vcpu->pending_irq);
 		vcpu->pending_irq = -1;
+		irq_window = vcpu->run->request_interrupt_window;
 	}
-	/* Otherwise ask for an exit when the guest can take one. */
-	if (vcpu->pending_irq >= 0 || vcpu->run->request_interrupt_window) {
-		c->int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK | (0xf << V_INTR_PRIO_SHIFT);
-		svm_set_intercept(svm->vmcb, INTERCEPT_VINTR);
+
+	if (vcpu->nmi_injected ||
+	    (vcpu->nmi_pending && (!svm->nmi_masked || svm->awaiting_iret))) {
+		if (c->event_inj & SVM_EVTINJ_VALID)
+			smp_send_reschedule(cpu);
+		else
+			step = true;
 	}
+	if (irq_window) {
+		if (shadow && (vcpu->rflags & X86_EFLAGS_IF) &&
+		    !(c->event_inj & SVM_EVTINJ_VALID)) {
+			step = true;
+		} else {
+			c->int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK |
+				      (0xf << V_INTR_PRIO_SHIFT);
+			svm_set_intercept(svm->vmcb, INTERCEPT_VINTR);
+		}
+	}
+	if (step)
+		svm_start_singlestep(svm, shadow);
+	if (svm->nmi_masked && !svm->awaiting_iret)
+		svm_set_intercept(svm->vmcb, INTERCEPT_IRET);
 }
 
-/* An event whose delivery the exit interrupted is delivered again. */
-static void svm_requeue_events(struct vcpu_svm *svm)
+/*
+ * After an exit: the event whose delivery it interrupted is delivered
+ * again; NMI blocking ends once the IRET that exited has executed.
+ */
+static void svm_complete_events(struct vcpu_svm *svm)
 {
 	struct kvm_vcpu *vcpu = &svm->vcpu;
 	u32 info = svm->vmcb->control.exit_int_info;
 	u8 vector = info & SVM_EXITINTINFO_VEC_MASK;
 
+	if (svm->awaiting_iret && vcpu->rip != svm->iret_rip) {
+		svm->awaiting_iret = false;
+		svm->nmi_masked = false;
+	}
 	if (!(info & SVM_EXITINTINFO_VALID))
 		return;
 	switch (info & SVM_EXITINTINFO_TYPE_MASK) {
 	case SVM_EXITINTINFO_TYPE_EXEPT:
+		/* INT3, INTO: RIP is still on the instruction, which runs again. */
+		if (vector == BP_VECTOR || vector == OF_VECTOR)
+			break;
 		if (info & SVM_EXITINTINFO_VALID_ERR)
 			kvm_queue_exception_e(vcpu, vector,
 					      svm->vmcb->control.exit_int_info_err);
@@ -494,10 +638,53 @@ static void svm_requeue_events(struct vcpu_svm *svm)
 		if (vcpu->pending_irq < 0)
 			vcpu->pending_irq = vector;
 		break;
+	case SVM_EXITINTINFO_TYPE_NMI:
+		/* Still blocked: the injection set nmi_masked. */
+		vcpu->nmi_injected = true;
+		break;
 	default:
-		/* INTn and NMI: the guest re-executes or the source repeats. */
+		/* INTn: RIP is still on the instruction, which runs again. */
 		break;
 	}
+}
+
+/*
+ * Guest DR0-DR3 go into the CPU only when the guest's DR7 enables a
+ * breakpoint.  VMRUN and #VMEXIT switch DR6 and DR7 (the VMCB's save
+ * area) but not DR0-DR3, and #VMEXIT leaves the host's DR7 with every
+ * breakpoint disabled (AMD APM vol. 2, "#VMEXIT"): the host's own
+ * breakpoints (perf, ptrace) are put back from the kernel's copy, after
+ * every run.  Both run with GIF clear.
+ */
+static bool svm_load_guest_drs(struct kvm_vcpu *vcpu)
+{
+	if (!(vcpu->dr7 & KVM_DR7_ENABLES))
+		return false;
+	/* No host breakpoint may fire on the guest's addresses meanwhile. */
+	set_debugreg(0UL, 7);
+	set_debugreg(vcpu->db[0], 0);
+	set_debugreg(vcpu->db[1], 1);
+	set_debugreg(vcpu->db[2], 2);
+	set_debugreg(vcpu->db[3], 3);
+	/*
+	 * Nested under another hypervisor, the VMRUN we execute may be
+	 * emulated: QEMU's (TCG) loads the VMCB's DR7 without arming its
+	 * breakpoints, which it does only on a MOV to DR7.  Mirroring the
+	 * guest's DR7 into ours arms them; it is live for the few
+	 * instructions up to VMRUN, and cleared right after #VMEXIT.  GD
+	 * stays out: MOV DR exits, and we emulate general detect.
+	 */
+	if (boot_cpu_has(X86_FEATURE_HYPERVISOR))
+		set_debugreg(vcpu->dr7 & ~KVM_DR7_GD, 7);
+	return true;
+}
+
+static void svm_put_host_drs(bool guest_drs)
+{
+	if (guest_drs)
+		set_debugreg(0UL, 7);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
 }
 
 /*
@@ -508,6 +695,7 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_svm *svm = to_svm(vcpu);
 	struct vmcb_save_area *s = &svm->vmcb->save;
+	bool guest_drs;
 	hpa_t root;
 	int cpu, r;
 
@@ -531,13 +719,20 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	}
 
 	svm_assign_asid(svm, cpu);
-	svm_inject_events(svm);
+	svm_inject_events(svm, cpu);
 	s->cr3 = root;
 	s->cr2 = vcpu->cr2;
 	s->rax = vcpu->regs[VCPU_REGS_RAX];
 	s->rsp = vcpu->regs[VCPU_REGS_RSP];
 	s->rip = vcpu->rip;
 	s->rflags = vcpu->rflags;
+	s->dr7 = vcpu->dr7;
+	s->dr6 = vcpu->dr6;
+	if (svm->singlestep) {
+		s->rflags |= X86_EFLAGS_TF;
+		/* A clean DR6: after a #DB it says exactly what happened. */
+		s->dr6 = KVM_DR6_FIXED_1;
+	}
 	svm->vmcb->control.clean = 0;
 	trace_kvm_entry(vcpu->vcpu_id, vcpu->rip);
 
@@ -554,9 +749,11 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	 * STGI, keeps them pending meanwhile.
 	 */
 	asm volatile("clgi" ::: "memory");
+	guest_drs = svm_load_guest_drs(vcpu);
 	local_irq_enable();
 	__svm_vcpu_run(svm->vmcb_pa, page_to_phys(svm->host_state), vcpu->regs);
 	local_irq_disable();
+	svm_put_host_drs(guest_drs);
 	asm volatile("stgi" ::: "memory");
 	context_tracking_guest_exit();
 
@@ -565,11 +762,28 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	vcpu->rip = s->rip;
 	vcpu->rflags = s->rflags;
 	vcpu->cr2 = s->cr2;
+	/* A #DB (general detect) clears DR7.GD. */
+	vcpu->dr7 = s->dr7;
+	if (svm->singlestep) {
+		/* Our TF goes; DR6 changes only by the #DB intercept's handler. */
+		vcpu->rflags = (vcpu->rflags & ~X86_EFLAGS_TF) |
+			       svm->singlestep_guest_tf;
+		/*
+		 * An exit other than the step's #DB trap, with RIP unchanged:
+		 * the shadowed instruction has not retired (a page fault, a
+		 * physical interrupt), so its shadow still holds.
+		 */
+		if (svm->singlestep_shadow && vcpu->rip == svm->singlestep_rip &&
+		    svm->vmcb->control.exit_code != SVM_EXIT_EXCP_BASE + DB_VECTOR)
+			svm->vmcb->control.int_state |= SVM_INTERRUPT_SHADOW_MASK;
+	} else {
+		vcpu->dr6 = s->dr6;
+	}
 	/* The interrupt that caused the exit runs now, in preemptible context. */
 	preempt_enable();
 	local_irq_enable();
 
-	svm_requeue_events(svm);
+	svm_complete_events(svm);
 	return svm_handle_exit(svm);
 }
 
@@ -591,6 +805,9 @@ static const struct kvm_vendor_ops svm_vendor_ops = {
 	.update_cr = svm_update_cr,
 	.flush_tlb = svm_flush_tlb,
 	.get_interrupt_shadow = svm_get_interrupt_shadow,
+	.set_interrupt_shadow = svm_set_interrupt_shadow,
+	.get_nmi_mask = svm_get_nmi_mask,
+	.set_nmi_mask = svm_set_nmi_mask,
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
 	.exit_slot_name = svm_exit_slot_name,

@@ -17,6 +17,27 @@ struct vcpu_svm {
 	u32 asid;
 	u64 asid_generation;
 	int last_cpu;
+
+	/*
+	 * NMI blocking, which SVM leaves to us: set when an NMI is injected;
+	 * the guest's IRET then exits (intercepted while NMIs are blocked),
+	 * but has not executed yet, so blocking ends only once RIP has moved
+	 * past it (awaiting_iret, iret_rip).
+	 */
+	bool nmi_masked;
+	bool awaiting_iret;
+	u64 iret_rip;
+	/*
+	 * Single-stepping one guest instruction (RFLAGS.TF, #DB intercepted)
+	 * to reach the end of an interrupt shadow or of an IRET, where a
+	 * pending NMI or interrupt can be injected.  singlestep_guest_tf: the
+	 * guest's own TF; singlestep_shadow, singlestep_rip: the shadow and
+	 * RIP at entry.
+	 */
+	bool singlestep;
+	bool singlestep_shadow;
+	u64 singlestep_guest_tf;
+	u64 singlestep_rip;
 };
 
 static inline struct vcpu_svm *to_svm(struct kvm_vcpu *vcpu)
