@@ -288,12 +288,8 @@ int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
 }
 
 /*
- * With the interrupt controllers in userspace, HLT goes to userspace,
- * unless an event the guest can take now is already queued: a
- * KVM_INTERRUPT vector with RFLAGS.IF set, or an NMI that is not blocked.
- * It wakes the CPU at once, so the HLT retires and the next entry
- * delivers the event, its return address after the HLT.  (The HLT
- * retiring also ends an STI shadow: STI; HLT takes the interrupt.)
+ * An event the guest can take now: a KVM_INTERRUPT vector with RFLAGS.IF
+ * set, an NMI being delivered or not blocked, a queued exception.
  */
 static bool kvm_vcpu_has_event(struct kvm_vcpu *vcpu)
 {
@@ -304,8 +300,13 @@ static bool kvm_vcpu_has_event(struct kvm_vcpu *vcpu)
 }
 
 /*
- * With halt_in_kernel=1 (sampled per VM), a HLT with nothing to take
- * sleeps in KVM_RUN instead (kvm_vcpu_halted() below).
+ * With the interrupt controllers in userspace, HLT goes to userspace,
+ * unless an event the guest can take is already queued: it wakes the CPU
+ * at once, so the HLT retires and the next entry delivers the event, its
+ * return address after the HLT.  (The HLT retiring also ends an STI
+ * shadow: STI; HLT takes the interrupt.)  With halt_in_kernel=1 (sampled
+ * per VM), a HLT with nothing to take sleeps in KVM_RUN instead
+ * (kvm_vcpu_halted() below).
  */
 int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 {
