@@ -41,6 +41,10 @@ tests/lab/bin/%: tests/lab/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
 
+tests/lab/bin/abi: tests/lab/abi.c tests/lab/abi-irq.c tests/lab/abi.h
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $(filter %.c,$^)
+
 tools: setup tests/lab/bin/labtool tests/lab/bin/abi
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/lab/hvhog modules
 

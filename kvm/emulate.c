@@ -47,6 +47,8 @@ enum emu_op {
 	OP_MOVS,		/* A4, A5 */
 	OP_STOS,		/* AA, AB */
 	OP_INVLPG,		/* 0F 01 /7: only with an ops->invlpg callback */
+	OP_CMPXCHG,		/* 0F B0, 0F B1 */
+	OP_CMPXCHG8B,		/* 0F C7 /1 without REX.W */
 };
 
 /* ALU operations, numbered as opcode bits 5:3 and group 1's ModRM.reg. */
@@ -120,6 +122,12 @@ static struct opcode twobyte(u8 b)
 		return (struct opcode){ OP_MOVSX, F_MODRM, 2 };
 	case 0x01:
 		return (struct opcode){ OP_INVLPG, F_MODRM, 0 };
+	case 0xb0:
+		return (struct opcode){ OP_CMPXCHG, F_MODRM | F_BYTE | F_LOCK, 0 };
+	case 0xb1:
+		return (struct opcode){ OP_CMPXCHG, F_MODRM | F_LOCK, 0 };
+	case 0xc7:
+		return (struct opcode){ OP_CMPXCHG8B, F_MODRM | F_LOCK, 0 };
 	}
 	return (struct opcode){ OP_NONE, 0, 0 };
 }
@@ -438,6 +446,13 @@ static bool decode(struct emu *e)
 		/* 0F 01 is a group; only /7 with a memory operand is INVLPG. */
 		if (e->d.op == OP_INVLPG && (e->digit != 7 || !e->c->ops->invlpg))
 			return false;
+		/*
+		 * Group 9 (0F C7): only /1 is CMPXCHG8B; with REX.W it is
+		 * CMPXCHG16B, whose 16-byte access the callbacks cannot do.
+		 */
+		if (e->d.op == OP_CMPXCHG8B &&
+		    (e->digit != 1 || (e->rex & 0x08)))
+			return false;
 	}
 	if (e->d.flags & F_IMM8) {
 		if (!fetch_signed(e, 1, &e->imm))
@@ -661,6 +676,56 @@ static enum x86_emu_result exec_string(struct emu *e)
 	return X86EMU_DONE;
 }
 
+/*
+ * CMPXCHG r/m, reg: the accumulator against r/m, flags as CMP.  Equal:
+ * r/m = reg.  Not equal: the accumulator = r/m, and memory is not written
+ * (the processor writes the old value back; to an MMIO register or a
+ * shadowed page table that second write would be a spurious one).
+ */
+static enum x86_emu_result exec_cmpxchg(struct emu *e, u64 gva)
+{
+	unsigned int sz = e->opsz;
+	enum x86_emu_result r;
+	u64 v;
+
+	r = mem_read(e, gva, &v, sz);
+	if (r != X86EMU_DONE)
+		return r;
+	alu(ALU_CMP, get_reg(e, R_AX, sz), v, sz, &e->rflags);
+	if (e->rflags & EFL_ZF)
+		return mem_write(e, gva, get_reg(e, e->reg, sz), sz);
+	set_reg(e, R_AX, sz, v);
+	return X86EMU_DONE;
+}
+
+/*
+ * CMPXCHG8B m64: EDX:EAX against m64.  Equal: ZF = 1, m64 = ECX:EBX.
+ * Not equal: ZF = 0, EDX:EAX = m64 (each zero-extended in 64-bit mode).
+ * The other flags are unchanged; memory is written only when equal, as
+ * for CMPXCHG.
+ */
+static enum x86_emu_result exec_cmpxchg8b(struct emu *e, u64 gva)
+{
+	u64 old = get_reg(e, R_DX, 4) << 32 | get_reg(e, R_AX, 4);
+	enum x86_emu_result r;
+	u64 v;
+
+	r = mem_read(e, gva, &v, 8);
+	if (r != X86EMU_DONE)
+		return r;
+	if (v == old) {
+		r = mem_write(e, gva, get_reg(e, R_CX, 4) << 32 |
+				      get_reg(e, R_BX, 4), 8);
+		if (r == X86EMU_DONE)
+			e->rflags |= EFL_ZF;
+		return r;
+	}
+	e->rflags &= ~EFL_ZF;
+	set_reg(e, R_AX, 4, v & 0xffffffffULL);
+	set_reg(e, R_DX, 4, v >> 32);
+	return X86EMU_DONE;
+}
+
 /* Reads first, then writes: a read can still return X86EMU_EXIT. */
 static enum x86_emu_result execute(struct emu *e)
 {
@@ -725,6 +790,10 @@ static enum x86_emu_result execute(struct emu *e)
 		return exec_string(e);
 	case OP_INVLPG:
 		return e->c->ops->invlpg(e->c, gva);
+	case OP_CMPXCHG:
+		return exec_cmpxchg(e, gva);
+	case OP_CMPXCHG8B:
+		return exec_cmpxchg8b(e, gva);
 	default:
 		return X86EMU_UNHANDLED;
 	}

@@ -20,6 +20,8 @@
  *            group 1: 80, 81, 83
  *   TEST     84 85, F6 /0, F7 /0
  *   XCHG     86 87
+ *   CMPXCHG  0F B0, 0F B1;  CMPXCHG8B 0F C7 /1 (not CMPXCHG16B); memory is
+ *            written only when the comparison succeeds
  *   INVLPG   0F 01 /7, for the caller's ops->invlpg (not an MMIO access:
  *            the kernel uses the decoder for the intercepted instruction)
  *

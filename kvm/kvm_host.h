@@ -174,6 +174,16 @@ struct kvm_vcpu {
 	sigset_t sigset;		/* KVM_SET_SIGNAL_MASK */
 	bool sigset_active;
 
+	/*
+	 * The last page-table write the emulator could not do, which the MMU
+	 * unprotected instead (RIP and the table's gpa); cleared by an exit
+	 * at another RIP.  The same failure again, with no progress between,
+	 * is a livelock: the instruction writes a table that maps itself.
+	 */
+	bool unprotected;
+	u64 unprotected_rip;
+	gpa_t unprotected_gpa;
+
 	/* Exits completed by the next KVM_RUN. */
 	enum kvm_pending_io pending_io;
 	struct {

@@ -27,10 +27,11 @@ const struct kvm_vendor_ops *kvm_vendor;
 
 /*
  * halt_in_kernel=1: a vCPU whose HLT finds nothing to take sleeps in
- * KVM_RUN until a signal or an event, instead of returning KVM_EXIT_HLT
+ * KVM_RUN (a signal ends KVM_RUN, not the halt) until an event, or a
+ * KVM_SET_REGS that moves its RIP, instead of returning KVM_EXIT_HLT
  * (upstream's behaviour with a userspace irqchip, the default).  QEMU 7.2
- * with kernel_irqchip=off needs it for SMP guests (README, "Using it with
- * QEMU").  Sampled when a VM is created.
+ * with kernel_irqchip=off would need it for SMP guests (README, "Using it
+ * with QEMU").  Sampled when a VM is created.
  */
 bool kvm_halt_in_kernel;
 module_param_named(halt_in_kernel, kvm_halt_in_kernel, bool, 0644);

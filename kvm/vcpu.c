@@ -472,14 +472,19 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		r = -EFAULT;
 		if (copy_from_user(&u->regs, argp, sizeof(u->regs)))
 			break;
-		kvm_vcpu_set_regs(vcpu, &u->regs);
 		/*
-		 * A userspace APIC delivers INIT and SIPI by rewriting the
-		 * registers: a vCPU halted in the kernel runs again.  (Any
-		 * other rewrite is at worst a spurious wakeup from HLT.)
+		 * A userspace APIC delivers a SIPI by moving the vCPU to the
+		 * start-up vector (RIP 0, a new CS): a vCPU halted in the
+		 * kernel runs again when KVM_SET_REGS moves its RIP.  Writing
+		 * back the same registers (QEMU does so whenever it syncs
+		 * state) leaves it halted: a halted CPU wakes only for an
+		 * event, and the code after its HLT may be long gone.
 		 */
-		if (vcpu->kvm->halt_in_kernel)
+		if (vcpu->kvm->halt_in_kernel &&
+		    vcpu->mp_state == KVM_MP_STATE_HALTED &&
+		    u->regs.rip != vcpu->rip)
 			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+		kvm_vcpu_set_regs(vcpu, &u->regs);
 		r = 0;
 		break;
 	case KVM_GET_SREGS:

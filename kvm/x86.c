@@ -810,11 +810,20 @@ static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu, gpa_t pt_gpa)
 		return 1;
 	default:
 		vcpu->mmio.read_done = false;
-		if (pt_gpa != KVM_INVALID_GPA && vcpu->kvm->mmu_ops->unprotect) {
-			vcpu->kvm->mmu_ops->unprotect(vcpu, pt_gpa);
-			return 1;
+		if (pt_gpa == KVM_INVALID_GPA || !vcpu->kvm->mmu_ops->unprotect)
+			return kvm_emulation_failed(vcpu, c->insn, c->insn_len);
+		if (vcpu->unprotected && vcpu->unprotected_rip == vcpu->rip &&
+		    vcpu->unprotected_gpa == pt_gpa) {
+			pr_info_ratelimited("vCPU %d: instruction at %#llx writes page table %#llx, which the emulator cannot do and which maps the instruction itself\n",
+					    vcpu->vcpu_id, vcpu->rip, pt_gpa);
+			vcpu->unprotected = false;
+			return kvm_emulation_failed(vcpu, c->insn, c->insn_len);
 		}
-		return kvm_emulation_failed(vcpu, c->insn, c->insn_len);
+		vcpu->kvm->mmu_ops->unprotect(vcpu, pt_gpa);
+		vcpu->unprotected = true;
+		vcpu->unprotected_rip = vcpu->rip;
+		vcpu->unprotected_gpa = pt_gpa;
+		return 1;
 	}
 }
 
@@ -954,6 +963,8 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 			continue;
 		r = kvm_vendor->run(vcpu);
 		vcpu->stat.exits++;
+		if (vcpu->unprotected && vcpu->rip != vcpu->unprotected_rip)
+			vcpu->unprotected = false;
 	}
 	WRITE_ONCE(vcpu->cpu, -1);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);

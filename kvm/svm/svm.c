@@ -199,8 +199,8 @@ static void svm_init_vmcb(struct vcpu_svm *svm)
 	svm_init_seg(&s->gdtr, 0, 0, 0xffff, 0);
 	svm_init_seg(&s->idtr, 0, 0, 0xffff, 0);
 	svm_init_seg(&s->ldtr, 0, 0, 0xffff, SVM_ATTR_P | 2);
-	/* A busy 16-bit TSS, as the reset state has it. */
-	svm_init_seg(&s->tr, 0, 0, 0xffff, SVM_ATTR_P | 3);
+	/* A 16-bit TSS, busy as the reset state has it (see svm_set_segment()). */
+	svm_init_seg(&s->tr, 0, 0, 0xffff, SVM_ATTR_P | 1);
 	s->dr6 = DR6_RESERVED;		/* the reserved bits read as 1 */
 	s->dr7 = 0x400;			/* bit 10 reads as 1 */
 	s->g_pat = 0x0007040600070406ULL;
@@ -208,6 +208,17 @@ static void svm_init_vmcb(struct vcpu_svm *svm)
 }
 
 /* ---- state accessors ---------------------------------------------------- */
+
+/* The busy bit of a TSS descriptor's type (3 and 11 busy, 1 and 9 not). */
+#define SVM_TSS_BUSY	2
+
+/* A TR of a 16-bit or 32/64-bit TSS type, busy or not. */
+static bool svm_tr_is_tss(int seg, const struct kvm_segment *var)
+{
+	u8 avail = var->type & ~SVM_TSS_BUSY;
+
+	return seg == VCPU_SREG_TR && !var->s && (avail == 1 || avail == 9);
+}
 
 static struct vmcb_seg *svm_seg(struct vcpu_svm *svm, int seg)
 {
@@ -242,6 +253,9 @@ static void svm_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int 
 	var->g = (s->attrib >> SVM_SELECTOR_G_SHIFT) & 1;
 	var->unusable = !var->present;
 	var->padding = 0;
+	/* A loaded TR is busy: see svm_set_segment(). */
+	if (svm_tr_is_tss(seg, var))
+		var->type |= SVM_TSS_BUSY;
 }
 
 static void svm_set_segment(struct kvm_vcpu *vcpu, const struct kvm_segment *var,
@@ -263,6 +277,16 @@ static void svm_set_segment(struct kvm_vcpu *vcpu, const struct kvm_segment *var
 			    (var->l & 1) << SVM_SELECTOR_L_SHIFT |
 			    (var->db & 1) << SVM_SELECTOR_DB_SHIFT |
 			    (var->g & 1) << SVM_SELECTOR_G_SHIFT;
+	/*
+	 * TR goes into the VMCB as an available TSS (type 1 or 9), not the
+	 * busy type (3 or 11) that LTR leaves and userspace gives us.  The
+	 * processor uses only TR's base and limit and does not check the
+	 * type; QEMU's TCG, our lab, aborts the whole emulator on an
+	 * interrupt from CPL 3 in legacy mode when the type is busy.  Read
+	 * back, TR is busy again (svm_get_segment()).
+	 */
+	if (svm_tr_is_tss(seg, var))
+		s->attrib &= ~SVM_TSS_BUSY;
 	/* The CPL is SS.DPL (APM 15.5.1). */
 	if (seg == VCPU_SREG_SS)
 		svm->vmcb->save.cpl = var->dpl & 3;

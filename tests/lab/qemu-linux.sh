@@ -15,10 +15,11 @@
 #                       (lab/run --upstream) the word is only a label:
 #                       give e.g. upstream-npt0:200.
 #   --vcpus N,...       vCPU counts (default 1,2)
-#   --kernel K          guest kernel: amd64 (default), 686, 686-pae
+#   --kernel K,...      guest kernels: amd64 (default), 686 (32-bit,
+#                       non-PAE paging), 686-pae (32-bit, PAE paging)
 #   --out DIR           keep each guest's console and QEMU's stderr there,
-#                       and append "STRATEGY VCPUS FORKS BOOT_S TOTAL_S
-#                       WALL_S" lines to DIR/times (a benchmark record:
+#                       and append "KERNEL STRATEGY VCPUS FORKS BOOT_S
+#                       TOTAL_S WALL_S" lines to DIR/times (a benchmark record:
 #                       guest uptime at /init, at the end, and QEMU's wall
 #                       time; never a test condition)
 #   --timeout S         give up on a QEMU run after S seconds (a hang;
@@ -34,12 +35,12 @@ cd "$(dirname "$0")/../.."
 suite=svm-qemu
 . tests/lab/lib.sh
 
-strategies=naive:40,cached:200 vcpus=1,2 kernel=amd64 outdir= timeout=1500
+strategies=naive:40,cached:200 vcpus=1,2 kernels=amd64 outdir= timeout=1500
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--strategies)	strategies=$2; shift 2 ;;
 	--vcpus)	vcpus=$2; shift 2 ;;
-	--kernel)	kernel=$2; shift 2 ;;
+	--kernel)	kernels=$2; shift 2 ;;
 	--out)		outdir=$2; shift 2 ;;
 	--timeout)	timeout=$2; shift 2 ;;
 	*)		echo "qemu-linux.sh: unknown option $1" >&2; exit 2 ;;
@@ -51,19 +52,24 @@ trap 'rm -rf "$tmp"' EXIT
 [ -n "$outdir" ] || outdir=$tmp/out
 mkdir -p "$outdir"
 
-case "$kernel" in
-amd64)	vmlinuz=$(lab/kernel --vmlinuz) busybox=/bin/busybox ;;
-*)	vmlinuz=$(lab/guest-kernels --vmlinuz "$kernel") &&
-	busybox=$(lab/guest-kernels --busybox i386) ||
-	{ fail "$kernel: no guest kernel"; summary; exit; } ;;
-esac
+# initramfs KERNEL: the guest's kernel image into $vmlinuz, and its
+# initramfs, a static busybox and tests/lab/qemu/init, into $tmp/KERNEL.gz.
+initramfs() {
+	local busybox rd=$tmp/rd-$1
 
-# The guest's initramfs: a static busybox and tests/lab/qemu/init.
-mkdir -p "$tmp/rd/bin" "$tmp/rd/dev" "$tmp/rd/proc" "$tmp/rd/tmp"
-cp "$busybox" "$tmp/rd/bin/busybox"
-cp tests/lab/qemu/init "$tmp/rd/init"
-chmod +x "$tmp/rd/init"
-(cd "$tmp/rd" && find . | cpio -o -H newc --quiet | gzip -1) > "$tmp/rd.gz"
+	case "$1" in
+	amd64)	vmlinuz=$(lab/kernel --vmlinuz) busybox=/bin/busybox ;;
+	686|686-pae)
+		vmlinuz=$(lab/guest-kernels --vmlinuz "$1") &&
+		busybox=$(lab/guest-kernels --busybox i386) || return 1 ;;
+	*)	echo "qemu-linux.sh: no guest kernel '$1'" >&2; return 1 ;;
+	esac
+	mkdir -p "$rd/bin" "$rd/dev" "$rd/proc" "$rd/tmp"
+	cp "$busybox" "$rd/bin/busybox"
+	cp tests/lab/qemu/init "$rd/init"
+	chmod +x "$rd/init"
+	(cd "$rd" && find . | cpio -o -H newc --quiet | gzip -1) > "$tmp/$1.gz"
+}
 
 want_sum=$(seq 1 20000 | md5sum | cut -d' ' -f1)
 ours=
@@ -71,71 +77,77 @@ ours=
 
 now() { cut -d' ' -f1 /proc/uptime; }
 
-for sf in $(echo "$strategies" | tr ',' ' '); do
-	s=${sf%%:*}
-	forks=200
-	[ "$s" = "$sf" ] || forks=${sf#*:}
-	if [ -n "$ours" ]; then
-		echo "$s" > /sys/module/kvm/parameters/mmu ||
-			{ fail "$s: cannot select mmu=$s"; continue; }
+for kernel in $(echo "$kernels" | tr ',' ' '); do
+	if ! initramfs "$kernel"; then
+		fail "$kernel: no guest kernel or initramfs"
+		continue
 	fi
-	for n in $(echo "$vcpus" | tr ',' ' '); do
-		name=$kernel-$s-smp$n
-		log=$outdir/$name.console
-		echo "qemu-linux.sh: $name: booting ($forks fork/execs)" >&2
-		t0=$(now)
-		timeout "$timeout" qemu-system-x86_64 -accel kvm \
-			-M pc,kernel_irqchip=off -cpu qemu64 -smp "$n" -m 256M \
-			-nodefaults -serial stdio -nographic -no-reboot \
-			-kernel "$vmlinuz" -initrd "$tmp/rd.gz" \
-			-append "console=ttyS0 panic=-1 forks=$forks" \
-			</dev/null >"$log" 2>"$outdir/$name.stderr"
-		rc=$?
-		t1=$(now)
-		tr -d '\r' < "$log" > "$log.txt" && mv "$log.txt" "$log"
+	for sf in $(echo "$strategies" | tr ',' ' '); do
+		s=${sf%%:*}
+		forks=200
+		[ "$s" = "$sf" ] || forks=${sf#*:}
+		if [ -n "$ours" ]; then
+			echo "$s" > /sys/module/kvm/parameters/mmu ||
+				{ fail "$s: cannot select mmu=$s"; continue; }
+		fi
+		for n in $(echo "$vcpus" | tr ',' ' '); do
+			name=$kernel-$s-smp$n
+			log=$outdir/$name.console
+			echo "qemu-linux.sh: $name: booting ($forks fork/execs)" >&2
+			t0=$(now)
+			timeout "$timeout" qemu-system-x86_64 -accel kvm \
+				-M pc,kernel_irqchip=off -cpu qemu64 -smp "$n" -m 256M \
+				-nodefaults -serial stdio -nographic -no-reboot \
+				-kernel "$vmlinuz" -initrd "$tmp/$kernel.gz" \
+				-append "console=ttyS0 panic=-1 forks=$forks" \
+				</dev/null >"$log" 2>"$outdir/$name.stderr"
+			rc=$?
+			t1=$(now)
+			tr -d '\r' < "$log" > "$log.txt" && mv "$log.txt" "$log"
 
-		ok=1
-		check() {	# check WHAT REGEX
-			if grep -Eq -- "$2" "$log"; then
-				pass "$name: $1"
+			ok=1
+			check() {	# check WHAT REGEX
+				if grep -Eq -- "$2" "$log"; then
+					pass "$name: $1"
+				else
+					fail "$name: $1: no line matches /$2/"
+					ok=
+				fi
+			}
+			if [ "$rc" = 0 ]; then
+				pass "$name: QEMU exits 0"
 			else
-				fail "$name: $1: no line matches /$2/"
+				fail "$name: QEMU exits $rc"
 				ok=
 			fi
-		}
-		if [ "$rc" = 0 ]; then
-			pass "$name: QEMU exits 0"
-		else
-			fail "$name: QEMU exits $rc"
-			ok=
-		fi
-		check "the guest sees $n CPUs" "^guest: booted cpus=$n "
-		per=$((forks / n))
-		check "$((per * n)) fork/execs" "^guest: forkexec $((per * n)) of $((per * n))\$"
-		c=0
-		while [ "$c" -lt "$n" ]; do
-			check "cpu$c checksum" "^guest: cpu$c sum $want_sum\$"
-			c=$((c + 1))
+			check "the guest sees $n CPUs" "^guest: booted cpus=$n "
+			per=$((forks / n))
+			check "$((per * n)) fork/execs" "^guest: forkexec $((per * n)) of $((per * n))\$"
+			c=0
+			while [ "$c" -lt "$n" ]; do
+				check "cpu$c checksum" "^guest: cpu$c sum $want_sum\$"
+				c=$((c + 1))
+			done
+			if grep -q '^guest: dmesg:' "$log"; then
+				fail "$name: the guest's kernel log has warnings"
+				grep '^guest: dmesg:' "$log" | sed 's/^/    | /'
+				ok=
+			else
+				check "no warning in the guest's kernel log" '^guest: done '
+			fi
+			check "the guest powers off" 'reboot: Power down'
+			if [ -z "$ok" ]; then
+				echo "    QEMU's stderr:"
+				show "$outdir/$name.stderr"
+				echo "    the console's last lines:"
+				tail -n 25 "$log" | sed 's/^/    | /'
+			fi
+			boot=$(sed -n 's/^guest: booted .*uptime=//p' "$log")
+			total=$(sed -n 's/^guest: done uptime=//p' "$log")
+			wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+			echo "time: $name boot ${boot:-?} s, total ${total:-?} s (guest clock), wall $wall s"
+			echo "$kernel $s $n $forks ${boot:--} ${total:--} $wall" >> "$outdir/times"
 		done
-		if grep -q '^guest: dmesg:' "$log"; then
-			fail "$name: the guest's kernel log has warnings"
-			grep '^guest: dmesg:' "$log" | sed 's/^/    | /'
-			ok=
-		else
-			check "no warning in the guest's kernel log" '^guest: done '
-		fi
-		check "the guest powers off" 'reboot: Power down'
-		if [ -z "$ok" ]; then
-			echo "    QEMU's stderr:"
-			show "$outdir/$name.stderr"
-			echo "    the console's last lines:"
-			tail -n 25 "$log" | sed 's/^/    | /'
-		fi
-		boot=$(sed -n 's/^guest: booted .*uptime=//p' "$log")
-		total=$(sed -n 's/^guest: done uptime=//p' "$log")
-		wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
-		echo "time: $name boot ${boot:-?} s, total ${total:-?} s (guest clock), wall $wall s"
-		echo "$s $n $forks ${boot:--} ${total:--} $wall" >> "$outdir/times"
 	done
 done
 summary

@@ -410,6 +410,30 @@ static const struct tcase sizes[] = {
 	{ .name = "LOCK XCHG", .mode = L64, .hex = "f0 48 87 18", .len = 4,
 	  .acc = { { 'r', 0x1111111100005a40ULL, 8, 0 }, { 'w', 0x1111111100005a40ULL, 8, 0x4444444400001234ULL } },
 	  .regs = true, .out = { REG(RBX, MEM) } },
+	/* CMPXCHG [rax], ebx: EAX 5a40 against memory. */
+	{ .name = "CMPXCHG equal: stores EBX", .mode = L64, .hex = "0f b1 18", .mem = 0x5a40, .len = 3,
+	  .acc = { { 'r', 0x1111111100005a40ULL, 4, 0 }, { 'w', 0x1111111100005a40ULL, 4, 0x1234 } },
+	  .regs = true, .flags = true, .fl = 0x044 },
+	{ .name = "CMPXCHG unequal: loads EAX, no write", .mode = L64, .hex = "f0 0f b1 18", .len = 4,
+	  .acc = { { 'r', 0x1111111100005a40ULL, 4, 0 } },
+	  .regs = true, .out = { REG(RAX, 0xcafef00d) }, .flags = true, .fl = 0x015 },
+	{ .name = "CMPXCHG m8, bh unequal: loads AL", .mode = L64, .hex = "0f b0 38", .len = 3,
+	  .acc = { { 'r', 0x1111111100005a40ULL, 1, 0 } },
+	  .regs = true, .out = { REG(RAX, 0x1111111100005a0dULL) }, .flags = true, .fl = 0x014 },
+	{ .name = "CMPXCHG r64 equal", .mode = L64, .hex = "48 0f b1 18", .mem = 0x1111111100005a40ULL, .len = 4,
+	  .acc = { { 'r', 0x1111111100005a40ULL, 8, 0 }, { 'w', 0x1111111100005a40ULL, 8, 0x4444444400001234ULL } },
+	  .regs = true, .flags = true, .fl = 0x044 },
+	/* CMPXCHG8B [rax]: EDX:EAX fffffff0:00005a40, ECX:EBX 00000003:00001234. */
+	{ .name = "CMPXCHG8B equal: stores ECX:EBX", .mode = L64, .hex = "f0 0f c7 08",
+	  .mem = 0xfffffff000005a40ULL, .len = 4,
+	  .acc = { { 'r', 0x1111111100005a40ULL, 8, 0 }, { 'w', 0x1111111100005a40ULL, 8, 0x0000000300001234ULL } },
+	  .regs = true, .flags = true, .fl = 0x040 },
+	{ .name = "CMPXCHG8B unequal: loads EDX:EAX", .mode = L64, .hex = "0f c7 08", .rflags = 0x8d7, .len = 3,
+	  .acc = { { 'r', 0x1111111100005a40ULL, 8, 0 } },
+	  .regs = true, .out = { REG(RAX, 0xcafef00d), REG(RDX, 0xdeadbeef) }, .flags = true, .fl = 0x895 },
+	{ .name = "CMPXCHG8B in prot32", .mode = P32, .hex = "0f c7 08", .mem = 0xfffffff000005a40ULL, .len = 3,
+	  .acc = { { 'r', 0x15a40, 8, 0 }, { 'w', 0x15a40, 8, 0x0000000300001234ULL } },
+	  .regs = true, .flags = true, .fl = 0x040 },
 	{ .name = "ADD m32, r32", .mode = L64, .hex = "01 00", .len = 2,
 	  .acc = { { 'r', 0x1111111100005a40ULL, 4, 0 }, { 'w', 0x1111111100005a40ULL, 4, 0xcaff4a4d } }, .regs = true },
 	{ .name = "ADD r32, m32 zero-extends", .mode = L64, .hex = "03 00", .len = 2,
@@ -895,7 +919,8 @@ static void unhandled_tests(void)
 		"f2 f3 a4", "f3 f2 a4",
 		"26 2e 89 00", "3e 36 8b 00", "64 65 8b 00",	/* two segments */
 		"8c 00", "8e 00", "82 00 01", "c4 00 00", "c5 00", "62 00 00 00",
-		"0f b8 00", "0f bc 00", "0f c0 00", "0f c1 00", "0f b0 00", "0f b1 00",
+		"0f b8 00", "0f bc 00", "0f c0 00", "0f c1 00",
+		"0f b0 c1", "0f b1 c1", "0f c7 c8", "0f c7 10", "0f c7 30", "0f c7 38",
 		"ff 00", "fe 00", "d1 00", "d3 00", "c0 00 01",
 		"a6", "a7", "ac", "ad", "ae", "af", "6c", "6d", "6e", "6f",
 		"f3 a6", "f3 ac",
@@ -938,7 +963,9 @@ static void unhandled_tests(void)
 			expect_unhandled(&g, mode, insn, sizeof(insn), "opcode");
 		}
 		for (b = 0; b < 256; b++) {
-			if (b == 0xb6 || b == 0xb7 || b == 0xbe || b == 0xbf)
+			/* 0F C7 00 is /0, not CMPXCHG8B: it stays in. */
+			if (b == 0xb6 || b == 0xb7 || b == 0xbe || b == 0xbf ||
+			    b == 0xb0 || b == 0xb1)
 				continue;
 			memset(insn, 0, sizeof(insn));
 			insn[0] = 0x0f;
@@ -1027,6 +1054,7 @@ static void unhandled_tests(void)
 	expect_unhandled_hex(&g, P32, "63 00", "ARPL");
 	expect_unhandled_hex(&g, R16, "63 00", "ARPL");
 	expect_unhandled_hex(&g, L64, "66 63 00", "MOVSXD r16");
+	expect_unhandled_hex(&g, L64, "48 0f c7 08", "CMPXCHG16B");
 	expect_unhandled_hex(&g, P32, "40 89 00", "INC in 32-bit mode");
 	expect_unhandled_hex(&g, L64, "65 26 89 00", "two segments in 64-bit mode");
 	group_end(&g);
