@@ -157,7 +157,6 @@ struct kvm_vcpu {
 	 */
 	bool nmi_pending;
 	bool nmi_injected;
-	u8 sipi_vector;			/* KVM_SET_VCPU_EVENTS; no in-kernel APIC uses it */
 	/*
 	 * The guest's debug registers, as MOV DR and KVM_GET_DEBUGREGS see
 	 * them.  The backend loads DR0-DR3 into the CPU around guest entry

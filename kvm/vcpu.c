@@ -380,8 +380,7 @@ static int kvm_vcpu_set_events(struct kvm_vcpu *vcpu,
 	if (ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
 		vcpu->nmi_pending = ev->nmi.pending;
 	kvm_vendor->set_nmi_mask(vcpu, ev->nmi.masked);
-	if (ev->flags & KVM_VCPUEVENT_VALID_SIPI_VECTOR)
-		vcpu->sipi_vector = ev->sipi_vector;
+	/* A SIPI vector (VALID_SIPI_VECTOR) is for an in-kernel APIC: none. */
 	return 0;
 }
 

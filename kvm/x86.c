@@ -324,11 +324,11 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 /*
  * A vCPU halted in the kernel: it runs again when an event it can take
  * is queued (a KVM_INTERRUPT vector with IF set, an NMI, an exception),
- * or when userspace sets it RUNNABLE (INIT and SIPI, which a userspace
- * APIC delivers with KVM_SET_MP_STATE and KVM_SET_REGS/SREGS).  Until
- * then it sleeps; a signal, which is how a VMM kicks a vCPU thread to
- * queue an interrupt, ends the sleep and KVM_RUN with EINTR.  Returns
- * true if the vCPU may enter the guest.
+ * or when userspace makes it RUNNABLE (KVM_SET_MP_STATE, or KVM_SET_REGS
+ * with a new RIP: how a userspace APIC delivers a SIPI).  Until then it
+ * sleeps; a signal, which is how a VMM kicks a vCPU thread to queue an
+ * interrupt, ends the sleep and KVM_RUN with EINTR, and the vCPU stays
+ * halted.  Returns true if the vCPU may enter the guest.
  */
 static bool kvm_vcpu_halted(struct kvm_vcpu *vcpu)
 {

@@ -103,6 +103,36 @@ static void svm_scan_prefixes(const u8 *b, int n, struct svm_prefixes *p)
 }
 
 /*
+ * Where the opcode of b[0..n) starts: past the legacy prefixes (in *p)
+ * and, in 64-bit mode, a REX prefix (in *rex, else 0).
+ */
+static int svm_opcode_start(struct kvm_vcpu *vcpu, const u8 *b, int n,
+			    struct svm_prefixes *p, int *rex)
+{
+	struct kvm_segment cs;
+	int i;
+
+	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
+	svm_scan_prefixes(b, n, p);
+	i = p->len;
+	*rex = 0;
+	if (i < n && kvm_is_long_mode(vcpu) && cs.l && (b[i] & 0xf0) == 0x40)
+		*rex = b[i++];
+	return i;
+}
+
+/* The instruction at RIP (up to 15 bytes); returns how many were read. */
+static int svm_fetch_insn(struct kvm_vcpu *vcpu, u8 *insn)
+{
+	int n;
+
+	down_read(&vcpu->kvm->slots_lock);
+	n = kvm_fetch_insn(vcpu, insn);
+	up_read(&vcpu->kvm->slots_lock);
+	return n;
+}
+
+/*
  * The prefixes of a string I/O instruction: the segment OUTS reads from
  * (DS unless overridden) and the address size (the mode's, or the other
  * one with 67).  EXITINFO1 can report both, but implementations differ in
@@ -229,19 +259,14 @@ static int svm_exit_dr(struct vcpu_svm *svm)
 	struct svm_prefixes p;
 	struct kvm_segment cs;
 	bool op64;
-	int n, i, gpr, rex = 0;
+	int n, i, gpr, rex;
 	u8 insn[15];
 	u64 val;
 
-	down_read(&vcpu->kvm->slots_lock);
-	n = kvm_fetch_insn(vcpu, insn);
-	up_read(&vcpu->kvm->slots_lock);
+	n = svm_fetch_insn(vcpu, insn);
 	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
 	op64 = kvm_is_long_mode(vcpu) && cs.l;
-	svm_scan_prefixes(insn, n, &p);
-	i = p.len;
-	if (i < n && op64 && (insn[i] & 0xf0) == 0x40)
-		rex = insn[i++];
+	i = svm_opcode_start(vcpu, insn, n, &p, &rex);
 	if (i + 3 > n || insn[i] != 0x0f || insn[i + 1] != (write ? 0x23 : 0x21))
 		return kvm_emulation_failed(vcpu, insn, n);
 	gpr = (insn[i + 2] & 7) | ((rex & 1) << 3);
@@ -315,15 +340,10 @@ static int svm_decode_cr(struct kvm_vcpu *vcpu, const u8 *b, int n,
 			 struct svm_cr_insn *d)
 {
 	struct svm_prefixes p;
-	struct kvm_segment cs;
-	int i, rex = 0;
+	int i, rex;
 	u8 modrm;
 
-	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
-	svm_scan_prefixes(b, n, &p);
-	i = p.len;
-	if (i < n && kvm_is_long_mode(vcpu) && cs.l && (b[i] & 0xf0) == 0x40)
-		rex = b[i++];
+	i = svm_opcode_start(vcpu, b, n, &p, &rex);
 	if (i + 2 > n || b[i] != 0x0f)
 		return 0;
 	if (b[i + 1] == 0x06) {
@@ -375,9 +395,7 @@ static int svm_exit_cr(struct vcpu_svm *svm)
 	u64 val, mask, old_cr8 = vcpu->cr8;
 	int n, len, fault = 0;
 
-	down_read(&vcpu->kvm->slots_lock);
-	n = kvm_fetch_insn(vcpu, insn);
-	up_read(&vcpu->kvm->slots_lock);
+	n = svm_fetch_insn(vcpu, insn);
 	len = svm_decode_cr(vcpu, insn, n, &d);
 	if (!len)
 		return kvm_emulation_failed(vcpu, insn, n);
