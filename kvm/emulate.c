@@ -547,6 +547,25 @@ static enum x86_emu_result mem_write(struct emu *e, u64 gva, u64 v,
 	return e->c->ops->write(e->c, gva, buf, size);
 }
 
+/*
+ * The write of a read-modify-write that read @old: when @locked, through
+ * ops->cmpxchg (atomic against other writers) if the caller has one.
+ */
+static enum x86_emu_result mem_write_rmw(struct emu *e, u64 gva, u64 old,
+					 u64 v, unsigned int size, bool locked)
+{
+	u8 o[8], n[8];
+	unsigned int i;
+
+	if (!locked || !e->c->ops->cmpxchg)
+		return mem_write(e, gva, v, size);
+	for (i = 0; i < size; i++) {
+		o[i] = old >> (8 * i);
+		n[i] = v >> (8 * i);
+	}
+	return e->c->ops->cmpxchg(e->c, gva, o, n, size);
+}
+
 /* ---- Execution ------------------------------------------------------ */
 
 static bool parity_even(u64 v)
@@ -629,7 +648,7 @@ static enum x86_emu_result exec_alu_mem(struct emu *e, unsigned int op,
 	res = alu(op, a, operand, e->opsz, &e->rflags);
 	if (op == ALU_CMP || op == ALU_TEST)
 		return X86EMU_DONE;
-	return mem_write(e, gva, res, e->opsz);
+	return mem_write_rmw(e, gva, a, res, e->opsz, e->lock);
 }
 
 /*
@@ -693,7 +712,8 @@ static enum x86_emu_result exec_cmpxchg(struct emu *e, u64 gva)
 		return r;
 	alu(ALU_CMP, get_reg(e, R_AX, sz), v, sz, &e->rflags);
 	if (e->rflags & EFL_ZF)
-		return mem_write(e, gva, get_reg(e, e->reg, sz), sz);
+		return mem_write_rmw(e, gva, v, get_reg(e, e->reg, sz), sz,
+				     e->lock);
 	set_reg(e, R_AX, sz, v);
 	return X86EMU_DONE;
 }
@@ -714,8 +734,8 @@ static enum x86_emu_result exec_cmpxchg8b(struct emu *e, u64 gva)
 	if (r != X86EMU_DONE)
 		return r;
 	if (v == old) {
-		r = mem_write(e, gva, get_reg(e, R_CX, 4) << 32 |
-				      get_reg(e, R_BX, 4), 8);
+		r = mem_write_rmw(e, gva, v, get_reg(e, R_CX, 4) << 32 |
+					  get_reg(e, R_BX, 4), 8, e->lock);
 		if (r == X86EMU_DONE)
 			e->rflags |= EFL_ZF;
 		return r;
@@ -753,9 +773,11 @@ static enum x86_emu_result execute(struct emu *e)
 	case OP_TEST_RM_IMM:
 		return exec_alu_mem(e, ALU_TEST, gva, e->imm);
 	case OP_XCHG:
+		/* Locked with or without the prefix. */
 		r = mem_read(e, gva, &v, sz);
 		if (r == X86EMU_DONE)
-			r = mem_write(e, gva, get_reg(e, e->reg, sz), sz);
+			r = mem_write_rmw(e, gva, v, get_reg(e, e->reg, sz), sz,
+					  true);
 		if (r == X86EMU_DONE)
 			set_reg(e, e->reg, sz, v);
 		return r;

@@ -51,8 +51,11 @@
  * 64 KiB, a 32-bit one at 4 GiB, and outside 64-bit mode the linear address
  * (segment base + effective address) wraps at 4 GiB.  A20 is not modelled.
  * A 32-bit register destination is zero-extended to 64 bits in every mode.
- * LOCK is accepted where the hardware takes it, but a read-modify-write
- * through the callbacks is not atomic against other vCPUs.
+ * LOCK is accepted where the hardware takes it.  The write of a locked
+ * read-modify-write (LOCK ALU, LOCK CMPXCHG, LOCK CMPXCHG8B, and XCHG,
+ * which is always locked) goes through ops->cmpxchg when the caller has
+ * one, so that it is atomic against other vCPUs: it stores only if memory
+ * still holds what the instruction read, and X86EMU_RETRY otherwise.
  */
 #ifndef KVM_RESEARCH_EMULATE_H
 #define KVM_RESEARCH_EMULATE_H
@@ -99,6 +102,11 @@ enum x86_emu_result {
 	X86EMU_FAULT,
 	/* Not an instruction this emulator handles, or not a valid one. */
 	X86EMU_UNHANDLED,
+	/*
+	 * A locked write found memory changed since the instruction read it
+	 * (ops->cmpxchg): nothing committed; run the instruction again.
+	 */
+	X86EMU_RETRY,
 };
 
 struct x86_emu_ctxt;
@@ -121,6 +129,16 @@ struct x86_emu_ops {
 	 * INVLPG is X86EMU_UNHANDLED like any other instruction.
 	 */
 	enum x86_emu_result (*invlpg)(struct x86_emu_ctxt *c, u64 gva);
+	/*
+	 * Optional: the write of a locked read-modify-write, atomically:
+	 * store new at gva only if it still holds old (what the read
+	 * returned).  Returns X86EMU_DONE when stored, X86EMU_RETRY when
+	 * memory had changed, or what write may return.  Without it, these
+	 * writes go through write, atomic only if nothing else writes.
+	 */
+	enum x86_emu_result (*cmpxchg)(struct x86_emu_ctxt *c, u64 gva,
+				       const void *old, const void *new,
+				       unsigned int size);
 };
 
 struct x86_emu_exception {

@@ -216,6 +216,7 @@ struct kvm_vcpu {
 		u64 pio_exits;
 		u64 mmio_exits;
 		u64 page_faults;
+		u64 emulate_retries;	/* locked writes raced (X86EMU_RETRY) */
 	} stat;
 	/*
 	 * Hardware exits by reason (see KVM_EXIT_SLOTS), counted where
@@ -343,11 +344,26 @@ struct kvm_memory_slot *kvm_gfn_to_slot(struct kvm *kvm, gfn_t gfn);
 unsigned long kvm_gfn_to_hva(struct kvm *kvm, gfn_t gfn, bool write);
 int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len);
 int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data, unsigned long len);
+int kvm_cmpxchg_guest(struct kvm *kvm, gpa_t gpa, unsigned int size, u64 old,
+		      u64 new);
 
 /* vcpu.c */
 int kvm_vcpu_mmap_size(void);
 int kvm_vm_create_vcpu(struct kvm *kvm, unsigned long id);
 void kvm_vcpu_destroy(struct kvm_vcpu *vcpu);
+/*
+ * Just before entering the guest, interrupts off.  KVM_RUN made the
+ * guest's FPU state the thread's (fpu_swap_kvm_fpstate()), but after this
+ * thread was scheduled out, or the kernel used the FPU, the registers hold
+ * something else until a return to userspace would load them: load the
+ * guest's now.
+ */
+static inline void kvm_load_guest_fpu_regs(void)
+{
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+}
+
 /* Set a KVM_REQ_* on every vCPU and kick those in guest mode out of it. */
 void kvm_make_all_vcpus_request(struct kvm *kvm, int req);
 /*

@@ -177,6 +177,60 @@ int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data, unsigned long 
 }
 
 /*
+ * Atomically replace @old by @new, @size bytes (1, 2, 4 or 8) at @gpa,
+ * which must not cross a page: a locked cmpxchg on the VMM's mapping, so
+ * that it is atomic against other vCPUs' locked instructions on the same
+ * memory.  Returns 0 when stored, -EAGAIN if memory did not hold @old,
+ * -ENOENT if @gpa is in no writable slot, -EFAULT if the VMM's memory
+ * cannot be written.
+ */
+int kvm_cmpxchg_guest(struct kvm *kvm, gpa_t gpa, unsigned int size, u64 old,
+		      u64 new)
+{
+	unsigned long hva = kvm_gfn_to_hva(kvm, gpa >> PAGE_SHIFT, true);
+	void __user *p;
+	int r;
+
+	if (hva == KVM_HVA_ERR)
+		return -ENOENT;
+	p = (void __user *)(hva + offset_in_page(gpa));
+	if (!access_ok(p, size))
+		return -EFAULT;
+
+	switch (size) {
+	case 1: {
+		u8 o = old;
+
+		r = __try_cmpxchg_user((u8 __user *)p, &o, (u8)new, efault8);
+		break;
+	}
+	case 2: {
+		u16 o = old;
+
+		r = __try_cmpxchg_user((u16 __user *)p, &o, (u16)new, efault16);
+		break;
+	}
+	case 4: {
+		u32 o = old;
+
+		r = __try_cmpxchg_user((u32 __user *)p, &o, (u32)new, efault32);
+		break;
+	}
+	case 8: {
+		u64 o = old;
+
+		r = __try_cmpxchg_user((u64 __user *)p, &o, new, efault64);
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	if (r < 0)
+		return -EFAULT;
+	return r ? -EAGAIN : 0;
+}
+
+/*
  * KVM_SET_USER_MEMORY_REGION: create (size != 0, unused id), delete (size
  * 0), move or resize (size != 0, used id) a slot.
  */

@@ -10,6 +10,7 @@
  */
 #define pr_fmt(fmt) "kvm: " fmt
 
+#include <linux/cache.h>
 #include <linux/kvm_para.h>
 #include <linux/pid.h>
 #include <linux/sched/signal.h>
@@ -640,21 +641,34 @@ static void kvm_mmio_exit(struct kvm_vcpu *vcpu, bool write);
  * the instruction again from the start); an MMIO write is queued and sent
  * after the instruction completes.
  */
+static enum x86_emu_result kvm_emu_translate(struct x86_emu_ctxt *c, u64 gva,
+					     unsigned int size, bool write,
+					     gpa_t *gpa)
+{
+	struct kvm_vcpu *vcpu = c->opaque;
+	u32 access = kvm_access_cpl(vcpu) | (write ? KVM_ACC_WRITE : 0);
+	u32 error_code;
+
+	/* An access that crosses a page is not something MMIO devices see. */
+	if (offset_in_page(gva) + size > PAGE_SIZE)
+		return X86EMU_UNHANDLED;
+	*gpa = vcpu->kvm->mmu_ops->translate(vcpu, gva, access, true, &error_code);
+	if (*gpa == KVM_INVALID_GPA)
+		return x86_emu_raise(c, PF_VECTOR, true, error_code, gva);
+	return X86EMU_DONE;
+}
+
 static enum x86_emu_result kvm_emu_access(struct x86_emu_ctxt *c, u64 gva,
 					  void *val, unsigned int size,
 					  bool write)
 {
 	struct kvm_vcpu *vcpu = c->opaque;
-	u32 access = kvm_access_cpl(vcpu) | (write ? KVM_ACC_WRITE : 0);
-	u32 error_code;
+	enum x86_emu_result r;
 	gpa_t gpa;
 
-	/* An access that crosses a page is not something MMIO devices see. */
-	if (offset_in_page(gva) + size > PAGE_SIZE)
-		return X86EMU_UNHANDLED;
-	gpa = vcpu->kvm->mmu_ops->translate(vcpu, gva, access, true, &error_code);
-	if (gpa == KVM_INVALID_GPA)
-		return x86_emu_raise(c, PF_VECTOR, true, error_code, gva);
+	r = kvm_emu_translate(c, gva, size, write, &gpa);
+	if (r != X86EMU_DONE)
+		return r;
 
 	if (write) {
 		if (!kvm_write_guest_tracked(vcpu, gpa, val, size))
@@ -695,6 +709,43 @@ static enum x86_emu_result kvm_emu_write(struct x86_emu_ctxt *c, u64 gva,
 	return kvm_emu_access(c, gva, (void *)val, size, true);
 }
 
+/*
+ * The write of a locked read-modify-write, atomic against the other
+ * vCPUs (which write the same RAM with the hardware's own locked
+ * instructions, or through here).  Memory changed since the read:
+ * X86EMU_RETRY, and the guest runs the instruction again.  MMIO, and an
+ * access split across cache lines (a split lock, which the host may
+ * refuse), are written as plain writes.
+ */
+static enum x86_emu_result kvm_emu_cmpxchg(struct x86_emu_ctxt *c, u64 gva,
+					   const void *old, const void *new,
+					   unsigned int size)
+{
+	struct kvm_vcpu *vcpu = c->opaque;
+	enum x86_emu_result res;
+	u64 o = 0, n = 0;
+	gpa_t gpa;
+	int r;
+
+	res = kvm_emu_translate(c, gva, size, true, &gpa);
+	if (res != X86EMU_DONE)
+		return res;
+	if ((gpa & (L1_CACHE_BYTES - 1)) + size > L1_CACHE_BYTES)
+		return kvm_emu_access(c, gva, (void *)new, size, true);
+	memcpy(&o, old, size);		/* little-endian, as the guest's */
+	memcpy(&n, new, size);
+	r = kvm_cmpxchg_guest(vcpu->kvm, gpa, size, o, n);
+	if (r == -EAGAIN) {
+		vcpu->stat.emulate_retries++;
+		return X86EMU_RETRY;
+	}
+	if (r)
+		return kvm_emu_access(c, gva, (void *)new, size, true);
+	if (vcpu->kvm->mmu_ops->track_write)
+		vcpu->kvm->mmu_ops->track_write(vcpu, gpa, new, size);
+	return X86EMU_DONE;
+}
+
 static enum x86_emu_result kvm_emu_invlpg(struct x86_emu_ctxt *c, u64 gva)
 {
 	struct kvm_vcpu *vcpu = c->opaque;
@@ -707,6 +758,7 @@ static const struct x86_emu_ops kvm_emu_ops = {
 	.read = kvm_emu_read,
 	.write = kvm_emu_write,
 	.invlpg = kvm_emu_invlpg,
+	.cmpxchg = kvm_emu_cmpxchg,
 };
 
 int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len)
@@ -807,6 +859,10 @@ static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu, gpa_t pt_gpa)
 					      c->exception.error_code);
 		else
 			kvm_queue_exception(vcpu, c->exception.vector);
+		return 1;
+	case X86EMU_RETRY:
+		/* Another vCPU wrote the operand: the guest runs it again. */
+		vcpu->mmio.read_done = false;
 		return 1;
 	default:
 		vcpu->mmio.read_done = false;

@@ -175,39 +175,6 @@ int guest_walk(const struct guest_paging *pg, gva_t gva, u32 access,
 	return WALK_OK;
 }
 
-/*
- * Atomically replace @old by @new in the guest entry at @gpa.  Returns 0,
- * -EAGAIN if the entry no longer holds @old, -EFAULT if the VMM's memory
- * cannot be written.  A table in read-only memory (a ROM slot) keeps its
- * bits: the write is dropped, as a write to ROM would be.
- */
-static int walk_cmpxchg_pte(struct kvm *kvm, gpa_t gpa, int size, u64 old,
-			    u64 new)
-{
-	unsigned long hva = kvm_gfn_to_hva(kvm, gpa >> PAGE_SHIFT, true);
-	void __user *p;
-	int r;
-
-	if (hva == KVM_HVA_ERR)
-		return 0;
-	p = (void __user *)(hva + offset_in_page(gpa));
-	if (!access_ok(p, size))
-		return -EFAULT;
-
-	if (size == 4) {
-		u32 o = old;
-
-		r = __try_cmpxchg_user((u32 __user *)p, &o, (u32)new, efault32);
-	} else {
-		u64 o = old;
-
-		r = __try_cmpxchg_user((u64 __user *)p, &o, new, efault64);
-	}
-	if (r < 0)
-		return -EFAULT;
-	return r ? -EAGAIN : 0;
-}
-
 int guest_walk_set_ad(const struct guest_paging *pg, struct guest_walk *walk,
 		      bool write)
 {
@@ -224,8 +191,14 @@ int guest_walk_set_ad(const struct guest_paging *pg, struct guest_walk *walk,
 			new |= PT_DIRTY_MASK;
 		if (new == old)
 			continue;
-		r = walk_cmpxchg_pte(pg->vcpu->kvm, walk->ptes[i].gpa,
-				     walk->pte_size, old, new);
+		/*
+		 * A table in read-only memory (a ROM slot) keeps its bits:
+		 * the write is dropped, as a write to ROM would be.
+		 */
+		r = kvm_cmpxchg_guest(pg->vcpu->kvm, walk->ptes[i].gpa,
+				      walk->pte_size, old, new);
+		if (r == -ENOENT)
+			r = 0;
 		if (r)
 			return r;
 		/*

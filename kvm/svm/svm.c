@@ -742,6 +742,7 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 		return 1;
 	}
 
+	kvm_load_guest_fpu_regs();
 	svm_assign_asid(svm, cpu);
 	svm_inject_events(svm, cpu);
 	s->cr3 = root;

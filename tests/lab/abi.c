@@ -3,7 +3,8 @@
  * abi: lab tests of the /dev/kvm ABI that need no guest runtime: bad
  * arguments and their errnos, state round trips, the reset state, a
  * real-mode guest doing port I/O, a signal interrupting KVM_RUN, two VMs
- * at once, two vCPUs sharing memory, and a kill -9 leak loop; the irq
+ * at once, two vCPUs sharing memory, the guest's SSE registers beside
+ * another thread on the same CPU, and a kill -9 leak loop; the irq
  * group (interrupts, NMIs, vCPU events, debug registers) is abi-irq.c.
  * What both files share: abi.h.
  *
@@ -11,7 +12,7 @@
  * "PASS: abi: name" or "FAIL: abi: name: why" per check; exits 1 if any
  * check failed.
  *
- *   abi [all|errnos|state|guest|signal|twovms|smp|irq|leak N]
+ *   abi [all|errnos|state|guest|signal|twovms|smp|fpu|irq|leak N]
  */
 #include "abi.h"
 
@@ -675,6 +676,144 @@ static void test_smp(void)
 	vm_destroy(&vm);
 }
 
+/* ---- the guest's SSE registers across the thread being scheduled out ---- */
+
+/*
+ * XMM0 = the 16 bytes at 0x2000; then, until the word at 0x2010 is set:
+ * a CPUID (an exit the kernel handles, no return to userspace) and a
+ * check that XMM0 still holds them.  Reports the failed checks (out 0xf6,
+ * eax) and the iterations (out 0xf7, eax), stores XMM0 at 0x2020, halts.
+ */
+GUEST_ASM(g_fpu, ".code16",
+	"movdqa 0x2000, %xmm0\n"
+	"xorl %esi, %esi\n"
+	"xorl %ebp, %ebp\n"
+"1:\n"
+	"incl %ebp\n"
+	"xorl %eax, %eax\n"
+	"cpuid\n"
+	"movdqa %xmm0, %xmm2\n"
+	"pcmpeqb 0x2000, %xmm2\n"
+	"pmovmskb %xmm2, %eax\n"
+	"cmpw $0xffff, %ax\n"
+	"je 2f\n"
+	"incl %esi\n"
+"2:\n"
+	"cmpl $0, 0x2010\n"
+	"je 1b\n"
+	"movl %esi, %eax\n"
+	"outl %eax, $0xf6\n"
+	"movl %ebp, %eax\n"
+	"outl %eax, $0xf7\n"
+	"movdqa %xmm0, 0x2020\n"
+	"hlt\n");
+extern const uint8_t g_fpu[], g_fpu_end[];
+
+#define FPU_HOG_ROUNDS	100
+
+struct fpu_hog {
+	int cpu;
+	volatile uint32_t *stop;	/* the guest's flag */
+	long bad;
+};
+
+/*
+ * On the vCPU thread's CPU: FPU_HOG_ROUNDS times, XMM0-XMM7 full of
+ * another pattern, a spin, a check that XMM0 kept it, and a yield to
+ * the vCPU thread, which the scheduler later preempts to run this again:
+ * each round is a switch each way, whatever the speed of the machine.
+ * Then it tells the guest to stop.
+ */
+static void *fpu_hog(void *arg)
+{
+	static const uint8_t pat[16] = { 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a,
+		0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a };
+	struct fpu_hog *h = arg;
+	uint8_t out[16];
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	CPU_SET(h->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	for (i = 0; i < FPU_HOG_ROUNDS; i++) {
+		asm volatile("movdqu %1, %%xmm0\n\tmovdqu %1, %%xmm1\n\t"
+			     "movdqu %1, %%xmm2\n\tmovdqu %1, %%xmm3\n\t"
+			     "movdqu %1, %%xmm4\n\tmovdqu %1, %%xmm5\n\t"
+			     "movdqu %1, %%xmm6\n\tmovdqu %1, %%xmm7\n\t"
+			     "mov $20000, %%ecx\n"
+			     "1:\tdec %%ecx\n\tjnz 1b\n\t"
+			     "movdqu %%xmm0, %0"
+			     : "=m"(out) : "m"(pat)
+			     : "ecx", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4",
+			       "xmm5", "xmm6", "xmm7", "cc");
+		if (memcmp(out, pat, sizeof(pat)))
+			h->bad++;
+		sched_yield();
+	}
+	*h->stop = 1;
+	return NULL;
+}
+
+static void test_fpu(void)
+{
+	static const uint8_t pat[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
+		0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
+	struct fpu_hog h = { .cpu = sched_getcpu() };
+	uint32_t bad = ~0U, iterations = 0;
+	cpu_set_t set, old;
+	struct kvm_sregs s;
+	struct kvm_fpu fpu;
+	pthread_t t;
+	struct vm vm;
+	struct vcpu v;
+	uint8_t *data;
+	int rc;
+
+	rm_guest(&vm, &v, g_fpu, g_fpu_end, 0x2);
+	memcpy(vm.mem + 0x2000, pat, sizeof(pat));
+	h.stop = (volatile uint32_t *)(vm.mem + 0x2010);
+	ioctl(v.fd, KVM_GET_SREGS, &s);
+	s.cr0 &= ~(uint64_t)(1 << 2 | 1 << 3);	/* EM, TS */
+	s.cr4 |= 1 << 9;			/* OSFXSR */
+	ioctl(v.fd, KVM_SET_SREGS, &s);
+
+	/* This thread and the hog share one CPU. */
+	pthread_getaffinity_np(pthread_self(), sizeof(old), &old);
+	CPU_ZERO(&set);
+	CPU_SET(h.cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	pthread_create(&t, NULL, fpu_hog, &h);
+
+	rc = vcpu_run(&v);
+	data = (uint8_t *)v.run + v.run->io.data_offset;
+	if (rc == 0 && v.run->exit_reason == KVM_EXIT_IO && v.run->io.port == 0xf6)
+		memcpy(&bad, data, 4);
+	rc = vcpu_run(&v);
+	data = (uint8_t *)v.run + v.run->io.data_offset;
+	if (rc == 0 && v.run->exit_reason == KVM_EXIT_IO && v.run->io.port == 0xf7)
+		memcpy(&iterations, data, 4);
+	check(bad == 0 && iterations > 0,
+	      "guest XMM0 kept over in-kernel exits while an SSE thread shares the CPU",
+	      "rc %d exit %u port %#x, %u of %u checks in the guest saw another XMM0",
+	      rc, v.run->exit_reason, v.run->io.port, bad, iterations);
+	rc = vcpu_run(&v);
+	check(rc == 0 && v.run->exit_reason == KVM_EXIT_HLT &&
+	      !memcmp(vm.mem + 0x2020, pat, sizeof(pat)),
+	      "guest XMM0 stored at the end", "exit %u, stored %02x %02x .. %02x",
+	      v.run->exit_reason, vm.mem[0x2020], vm.mem[0x2021], vm.mem[0x202f]);
+	ioctl(v.fd, KVM_GET_FPU, &fpu);
+	check(!memcmp(fpu.xmm[0], pat, sizeof(pat)), "KVM_GET_FPU: the guest's XMM0",
+	      "%02x %02x .. %02x", fpu.xmm[0][0], fpu.xmm[0][1], fpu.xmm[0][15]);
+
+	*h.stop = 1;		/* if the guest did not get that far */
+	pthread_join(t, NULL);
+	pthread_setaffinity_np(pthread_self(), sizeof(old), &old);
+	check(h.bad == 0, "the SSE thread's XMM0 kept beside the guest",
+	      "%ld of %d rounds saw another XMM0", h.bad, FPU_HOG_ROUNDS);
+	vm_destroy(&vm);
+}
+
 /* ---- kill -9 leak loop ---------------------------------------------------- */
 
 static long meminfo(const char *key)
@@ -832,6 +971,8 @@ int main(int argc, char **argv)
 		test_twovms();
 	if (all || !strcmp(what, "smp"))
 		test_smp();
+	if (all || !strcmp(what, "fpu"))
+		test_fpu();
 	if (all || !strcmp(what, "irq"))
 		test_irq();
 	if (all || !strcmp(what, "leak"))

@@ -292,6 +292,8 @@ const char *result_name(enum x86_emu_result r)
 		return "FAULT";
 	case X86EMU_UNHANDLED:
 		return "UNHANDLED";
+	case X86EMU_RETRY:
+		return "RETRY";
 	}
 	return "?";
 }

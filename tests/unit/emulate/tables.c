@@ -1145,6 +1145,175 @@ static void invlpg_tests(void)
 	group_end(&g);
 }
 
+/* ---- Locked writes through ops->cmpxchg ----------------------------------- */
+
+/*
+ * Eight bytes of memory at LK_GVA.  "Another vCPU" may write lk_race to
+ * it between the instruction's read and its write; lk_cmpxchg() stores
+ * only if memory still holds what the instruction read.
+ */
+#define LK_GVA	0x1000ULL
+static u8 lk_mem[8];
+static bool lk_race_on;
+static u64 lk_race;
+static int lk_reads, lk_writes, lk_xchgs;
+static u64 lk_old, lk_new;
+static unsigned int lk_size;
+
+static enum x86_emu_result lk_read(struct x86_emu_ctxt *c, u64 gva, void *val,
+				   unsigned int size)
+{
+	(void)c;
+	lk_reads++;
+	if (gva != LK_GVA || size > 8)
+		return X86EMU_UNHANDLED;
+	memcpy(val, lk_mem, size);
+	if (lk_race_on)
+		memcpy(lk_mem, &lk_race, 8);
+	return X86EMU_DONE;
+}
+
+static enum x86_emu_result lk_write(struct x86_emu_ctxt *c, u64 gva,
+				    const void *val, unsigned int size)
+{
+	(void)c;
+	lk_writes++;
+	if (gva != LK_GVA || size > 8)
+		return X86EMU_UNHANDLED;
+	memcpy(lk_mem, val, size);
+	return X86EMU_DONE;
+}
+
+static enum x86_emu_result lk_cmpxchg(struct x86_emu_ctxt *c, u64 gva,
+				      const void *old, const void *new,
+				      unsigned int size)
+{
+	(void)c;
+	lk_xchgs++;
+	if (gva != LK_GVA || size > 8)
+		return X86EMU_UNHANDLED;
+	lk_old = lk_new = 0;
+	memcpy(&lk_old, old, size);
+	memcpy(&lk_new, new, size);
+	lk_size = size;
+	if (memcmp(lk_mem, old, size))
+		return X86EMU_RETRY;
+	memcpy(lk_mem, new, size);
+	return X86EMU_DONE;
+}
+
+static void lock_tests(void)
+{
+	static const struct x86_emu_ops ops = {
+		.read = lk_read, .write = lk_write, .cmpxchg = lk_cmpxchg,
+	};
+	/* RAX = LK_GVA; RCX, RDX, RBX as below; memory before: mem. */
+	static const struct {
+		const char *hex;
+		bool race;		/* another write between read and write */
+		u64 mem;
+		enum x86_emu_result want;
+		int writes, xchgs;	/* calls of write and of cmpxchg */
+		unsigned int size;	/* of the cmpxchg */
+		u64 old, new;		/* what cmpxchg was given */
+		u64 mem_out;
+		int reg;		/* a register the instruction sets, or -1 */
+		u64 reg_out;
+	} t[] = {
+		/* lock add [rax], rcx: 5 + 3 */
+		{ "f0 48 01 08", false, 5, X86EMU_DONE, 0, 1, 8, 5, 8, 8, -1, 0 },
+		/* the same, raced: memory became 7, nothing committed */
+		{ "f0 48 01 08", true, 5, X86EMU_RETRY, 0, 1, 8, 5, 8, 7, -1, 0 },
+		/* add [rax], rcx without LOCK: a plain write */
+		{ "48 01 08", false, 5, X86EMU_DONE, 1, 0, 0, 0, 0, 8, -1, 0 },
+		/* lock and word [rax], 0x1234 */
+		{ "f0 66 81 20 34 12", false, 0xffff, X86EMU_DONE, 0, 1, 2, 0xffff,
+		  0x1234, 0x1234, -1, 0 },
+		/* lock inc/dec are not emulated; lock sub byte [rax], 1 */
+		{ "f0 80 28 01", false, 0x10, X86EMU_DONE, 0, 1, 1, 0x10, 0x0f, 0x0f,
+		  -1, 0 },
+		/* lock cmp: #UD, not emulated */
+		{ "f0 48 39 08", false, 5, X86EMU_UNHANDLED, 0, 0, 0, 0, 0, 5, -1, 0 },
+		/* xchg [rax], rcx: locked without the prefix */
+		{ "48 87 08", false, 0x1111, X86EMU_DONE, 0, 1, 8, 0x1111, 3, 3,
+		  1, 0x1111 },
+		/* xchg raced: RCX keeps its value */
+		{ "48 87 08", true, 0x1111, X86EMU_RETRY, 0, 1, 8, 0x1111, 3, 7,
+		  1, 3 },
+		/* lock cmpxchg [rax], ecx with EAX = LK_GVA: memory equal */
+		{ "f0 0f b1 08", false, LK_GVA, X86EMU_DONE, 0, 1, 4, LK_GVA, 3, 3,
+		  0, LK_GVA },
+		/* not equal: no write of either kind, EAX = memory */
+		{ "f0 0f b1 08", false, 9, X86EMU_DONE, 0, 0, 0, 0, 0, 9, 0, 9 },
+		/* cmpxchg without LOCK: a plain write */
+		{ "0f b1 08", false, LK_GVA, X86EMU_DONE, 1, 0, 0, 0, 0, 3, 0, LK_GVA },
+		/* lock cmpxchg8b [rax]: EDX:EAX = 0x4:LK_GVA, ECX:EBX = 3:0x22 */
+		{ "f0 0f c7 08", false, 4ULL << 32 | LK_GVA, X86EMU_DONE, 0, 1, 8,
+		  4ULL << 32 | LK_GVA, 3ULL << 32 | 0x22, 3ULL << 32 | 0x22, -1, 0 },
+		/* raced */
+		{ "f0 0f c7 08", true, 4ULL << 32 | LK_GVA, X86EMU_RETRY, 0, 1, 8,
+		  4ULL << 32 | LK_GVA, 3ULL << 32 | 0x22, 7, -1, 0 },
+	};
+	struct group g;
+	unsigned int i;
+
+	group_begin(&g, "table: locked writes through cmpxchg");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct x86_emu_ctxt c, c0;
+		enum x86_emu_result r;
+		u64 mem = 0;
+
+		case_begin(&g);
+		memset(&c, 0, sizeof(c));
+		c.mode = X86_EMU_LONG64;
+		c.insn_len = hex_bytes(t[i].hex, c.insn, sizeof(c.insn));
+		c.regs[0] = LK_GVA;	/* RAX */
+		c.regs[1] = 3;		/* RCX */
+		c.regs[2] = 4;		/* RDX */
+		c.regs[3] = 0x22;	/* RBX */
+		c.rip = 0x2000;
+		c.rflags = 0x2;
+		c.ops = &ops;
+		c0 = c;
+		memcpy(lk_mem, &t[i].mem, 8);
+		lk_race_on = t[i].race;
+		lk_race = 7;
+		lk_reads = lk_writes = lk_xchgs = 0;
+		lk_old = lk_new = 0;
+		lk_size = 0;
+		r = x86_emulate(&c);
+		memcpy(&mem, lk_mem, 8);
+		if (r != t[i].want || lk_writes != t[i].writes ||
+		    lk_xchgs != t[i].xchgs || mem != t[i].mem_out)
+			case_fail(&g, "%s: %s, %d writes, %d cmpxchgs, memory %#llx; want %s, %d, %d, %#llx",
+				  t[i].hex, result_name(r), lk_writes, lk_xchgs,
+				  (unsigned long long)mem, result_name(t[i].want),
+				  t[i].writes, t[i].xchgs,
+				  (unsigned long long)t[i].mem_out);
+		else if (t[i].xchgs && (lk_size != t[i].size || lk_old != t[i].old ||
+					lk_new != t[i].new))
+			case_fail(&g, "%s: cmpxchg of %u bytes %#llx -> %#llx; want %u, %#llx -> %#llx",
+				  t[i].hex, lk_size, (unsigned long long)lk_old,
+				  (unsigned long long)lk_new, t[i].size,
+				  (unsigned long long)t[i].old,
+				  (unsigned long long)t[i].new);
+		else if (r != X86EMU_DONE &&
+			 (memcmp(c.regs, c0.regs, sizeof(c.regs)) ||
+			  c.rip != c0.rip || c.rflags != c0.rflags))
+			case_fail(&g, "%s: %s but the state changed", t[i].hex,
+				  result_name(r));
+		else if (t[i].reg >= 0 && c.regs[t[i].reg] != t[i].reg_out)
+			case_fail(&g, "%s: register %d = %#llx, want %#llx", t[i].hex,
+				  t[i].reg, (unsigned long long)c.regs[t[i].reg],
+				  (unsigned long long)t[i].reg_out);
+		else if (r == X86EMU_DONE && c.rip != 0x2000 + c.len)
+			case_fail(&g, "%s: rip %#llx", t[i].hex,
+				  (unsigned long long)c.rip);
+		case_end(&g);
+	}
+	group_end(&g);
+}
+
 void table_tests(void)
 {
 	RUN("table: 16-bit addressing", addr16);
@@ -1157,4 +1326,5 @@ void table_tests(void)
 	fault_tests();
 	unhandled_tests();
 	invlpg_tests();
+	lock_tests();
 }
