@@ -24,6 +24,11 @@
 #                       time; never a test condition)
 #   --timeout S         give up on a QEMU run after S seconds (a hang;
 #                       default 1500)
+#   --qemu PATH         the qemu-system-x86_64 for 1 vCPU (default: the
+#                       one in PATH)
+#   --qemu-smp PATH     the one for more vCPUs (default: lab/guest-qemu
+#                       --path, Debian's QEMU 7.2 without 7.2.22's SIPI
+#                       bug; lab/guest-qemu --help says why)
 #
 # The guest (tests/lab/qemu/init) forks and execs on every CPU at once,
 # computes a checksum on each CPU, lists warnings from its own kernel log,
@@ -36,6 +41,7 @@ suite=svm-qemu
 . tests/lab/lib.sh
 
 strategies=naive:40,cached:200 vcpus=1,2 kernels=amd64 outdir= timeout=1500
+qemu=qemu-system-x86_64 qemu_smp=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--strategies)	strategies=$2; shift 2 ;;
@@ -43,6 +49,8 @@ while [ $# -gt 0 ]; do
 	--kernel)	kernels=$2; shift 2 ;;
 	--out)		outdir=$2; shift 2 ;;
 	--timeout)	timeout=$2; shift 2 ;;
+	--qemu)		qemu=$2; shift 2 ;;
+	--qemu-smp)	qemu_smp=$2; shift 2 ;;
 	*)		echo "qemu-linux.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -71,6 +79,16 @@ initramfs() {
 	(cd "$rd" && find . | cpio -o -H newc --quiet | gzip -1) > "$tmp/$1.gz"
 }
 
+# Which QEMU runs which guests, on the log.
+for n in $(echo "$vcpus" | tr ',' ' '); do
+	if [ "$n" = 1 ]; then
+		echo "qemu-linux.sh: 1 vCPU: $("$qemu" --version | head -n 1)" >&2
+	elif [ -z "$qemu_smp" ]; then
+		qemu_smp=$(lab/guest-qemu --path) &&
+		echo "qemu-linux.sh: $n vCPUs: $("$qemu_smp" --version | head -n 1)" >&2
+	fi
+done
+
 want_sum=$(seq 1 20000 | md5sum | cut -d' ' -f1)
 ours=
 [ -z "${LAB_UPSTREAM_SET:-}" ] && [ -w /sys/module/kvm/parameters/mmu ] && ours=1
@@ -94,8 +112,16 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 			name=$kernel-$s-smp$n
 			log=$outdir/$name.console
 			echo "qemu-linux.sh: $name: booting ($forks fork/execs)" >&2
+			q=$qemu
+			if [ "$n" -gt 1 ]; then
+				q=$qemu_smp
+				if [ -z "$q" ]; then
+					fail "$name: no QEMU for SMP guests (lab/guest-qemu --help)"
+					continue
+				fi
+			fi
 			t0=$(now)
-			timeout "$timeout" qemu-system-x86_64 -accel kvm \
+			timeout "$timeout" "$q" -accel kvm \
 				-M pc,kernel_irqchip=off -cpu qemu64 -smp "$n" -m 256M \
 				-nodefaults -serial stdio -nographic -no-reboot \
 				-kernel "$vmlinuz" -initrd "$tmp/$kernel.gz" \
