@@ -120,13 +120,24 @@ static bool kvm_pvclock_msr(u32 msr)
 	       msr == MSR_KVM_WALL_CLOCK_NEW || msr == MSR_KVM_SYSTEM_TIME_NEW;
 }
 
+/*
+ * AMD MSRs that read as 0 (no SME or memory-type extensions in SYSCFG,
+ * nothing in HWCR, no C1E for Linux's E400 check); writing 0 back is all
+ * a guest may do.
+ */
+static bool kvm_zero_msr(u32 msr)
+{
+	return msr == MSR_AMD64_SYSCFG || msr == MSR_K7_HWCR ||
+	       msr == MSR_K8_INT_PENDING_MSG;
+}
+
 int kvm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	if (kvm_mtrr_msr(index))
 		return kvm_mtrr_get(vcpu, index, data);
 	if (kvm_mce_msr(index))
 		return kvm_mce_get_msr(vcpu, index, data);
-	if (kvm_pvclock_msr(index) && host) {
+	if ((kvm_pvclock_msr(index) && host) || kvm_zero_msr(index)) {
 		*data = 0;
 		return 0;
 	}
@@ -148,9 +159,6 @@ int kvm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = vcpu->misc_enable;
 		return 0;
 	case MSR_IA32_UCODE_REV:
-	case MSR_AMD64_SYSCFG:		/* no SME, no memory-type extensions */
-	case MSR_K7_HWCR:
-	case MSR_K8_INT_PENDING_MSG:	/* no C1E: Linux's E400 check reads it */
 		*data = 0;
 		return 0;
 	default:
@@ -175,6 +183,8 @@ int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 					    vcpu->vcpu_id, index, data);
 		return data ? 1 : 0;
 	}
+	if (kvm_zero_msr(index))
+		return data ? 1 : 0;
 
 	switch (index) {
 	case MSR_EFER:
@@ -198,11 +208,6 @@ int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_UCODE_REV:
 		/* Writing it asks for a microcode load: nothing to load. */
 		return 0;
-	case MSR_AMD64_SYSCFG:
-	case MSR_K7_HWCR:
-	case MSR_K8_INT_PENDING_MSG:
-		/* Read as 0; writing 0 back is all a guest may do. */
-		return data ? 1 : 0;
 	default:
 		if (!kvm_vendor->set_msr(vcpu, index, data))
 			return 0;

@@ -768,8 +768,8 @@ int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len)
 	/* Like upstream: the byte count, then the bytes. */
 	data[0] = len;
 	memcpy(&data[1], insn, min(len, 15));
-	pr_debug_ratelimited("vCPU %d: cannot emulate instruction at %#llx\n",
-			     vcpu->vcpu_id, vcpu->rip);
+	pr_info_ratelimited("vCPU %d: cannot emulate the instruction at %#llx (%*ph): KVM_EXIT_INTERNAL_ERROR\n",
+			    vcpu->vcpu_id, vcpu->rip, min(len, 15), insn);
 	return kvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, data, 3);
 }
 

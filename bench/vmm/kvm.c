@@ -386,6 +386,10 @@ static enum action vcpu__run(struct vcpu *vcpu)
 			vcpu->exit_status = VMM_EXIT_HLT;
 			return ACT_EXIT;
 
+		case KVM_EXIT_SET_TPR:
+			/* The guest lowered CR8; we have no APIC holding an interrupt. */
+			break;
+
 		case KVM_EXIT_SHUTDOWN:
 			vmm__msg(vm, "shutdown (vcpu %d): triple fault", vcpu->id);
 			vcpu__dump(vcpu);

@@ -797,6 +797,34 @@ int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data,
 	return 0;
 }
 
+/* The walker's A/D updates use 4- and 8-byte entries only. */
+int kvm_cmpxchg_guest(struct kvm *kvm, gpa_t gpa, unsigned int size, u64 old,
+		      u64 new)
+{
+	unsigned long hva = kvm_gfn_to_hva(kvm, gpa >> PAGE_SHIFT, true);
+	void __user *p;
+	int r;
+
+	if (hva == KVM_HVA_ERR)
+		return -ENOENT;
+	p = (void __user *)(hva + offset_in_page(gpa));
+	if (size == 4) {
+		u32 o = old;
+
+		r = __try_cmpxchg_user((u32 __user *)p, &o, (u32)new, efault32);
+	} else if (size == 8) {
+		u64 o = old;
+
+		r = __try_cmpxchg_user((u64 __user *)p, &o, new, efault64);
+	} else {
+		shim_bug("kvm_cmpxchg_guest of %u bytes", size);
+		return -EINVAL;
+	}
+	if (r < 0)
+		return -EFAULT;
+	return r ? -EAGAIN : 0;
+}
+
 void kvm_make_all_vcpus_request(struct kvm *kvm, int req)
 {
 	int i;

@@ -104,6 +104,8 @@ unsigned long kvm_gfn_to_hva(struct kvm *kvm, gfn_t gfn, bool write);
 int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len);
 int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data,
 		    unsigned long len);
+int kvm_cmpxchg_guest(struct kvm *kvm, gpa_t gpa, unsigned int size, u64 old,
+		      u64 new);
 
 /*
  * vcpu.c's: the checker runs one vCPU at a time, so every other vCPU is
