@@ -26,6 +26,13 @@ typedef u64 hpa_t;
 
 #define KVM_MAX_VCPUS		16
 #define KVM_MAX_MEM_SLOTS	32
+/*
+ * Slots after the user's: memory the kernel maps into the VMM's process
+ * for a backend (KVM_SET_TSS_ADDR on VMX).  Userspace cannot name them,
+ * and no user slot may overlap them.
+ */
+#define KVM_TSS_PRIVATE_SLOT	KVM_MAX_MEM_SLOTS
+#define KVM_MEM_SLOTS_ALL	(KVM_MAX_MEM_SLOTS + 1)
 #define KVM_MAX_CPUID_ENTRIES	80
 #define KVM_INVALID_GPA		(~(gpa_t)0)
 #define KVM_HVA_ERR		(~0UL)
@@ -235,7 +242,7 @@ struct kvm {
 	struct mutex lock;		/* vCPU creation, KVM_SET_TSS_ADDR, ... */
 	/* Readers: vCPUs looking up slots.  Writers: KVM_SET_USER_MEMORY_REGION. */
 	struct rw_semaphore slots_lock;
-	struct kvm_memory_slot slots[KVM_MAX_MEM_SLOTS];
+	struct kvm_memory_slot slots[KVM_MEM_SLOTS_ALL];
 
 	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS];
 	int nr_vcpus;
@@ -316,6 +323,11 @@ struct kvm_vendor_ops {
 	 * vcpu->exit_counts, without spaces; NULL for a slot no reason uses.
 	 */
 	const char *(*exit_slot_name)(unsigned int slot, char *buf, size_t size);
+	/*
+	 * Pages of guest-physical memory the backend needs at the address
+	 * KVM_SET_TSS_ADDR gives (VMX's real mode in vm86: 3), or 0.
+	 */
+	unsigned int tss_pages;
 };
 
 extern const struct kvm_vendor_ops *kvm_vendor;

@@ -14,6 +14,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/seq_file.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -107,6 +108,14 @@ static void kvm_destroy(struct kref *kref)
 		kvm_vcpu_destroy(kvm->vcpus[i]);
 	if (kvm->mmu_ops->vm_destroy)
 		kvm->mmu_ops->vm_destroy(kvm);
+	/*
+	 * The private slots' memory belongs to the VM's process: unmapped
+	 * here when that process closes the last fd, else it goes with the
+	 * process.
+	 */
+	if (kvm->slots[KVM_TSS_PRIVATE_SLOT].npages && current->mm == mm)
+		vm_munmap(kvm->slots[KVM_TSS_PRIVATE_SLOT].userspace_addr,
+			  kvm->slots[KVM_TSS_PRIVATE_SLOT].npages * PAGE_SIZE);
 	kfree(kvm);
 	mmdrop(mm);
 }
@@ -124,7 +133,7 @@ struct kvm_memory_slot *kvm_gfn_to_slot(struct kvm *kvm, gfn_t gfn)
 	struct kvm_memory_slot *slot;
 	int i;
 
-	for (i = 0; i < KVM_MAX_MEM_SLOTS; i++) {
+	for (i = 0; i < KVM_MEM_SLOTS_ALL; i++) {
 		slot = &kvm->slots[i];
 		if (slot->npages && gfn >= slot->base_gfn &&
 		    gfn - slot->base_gfn < slot->npages)
@@ -230,6 +239,87 @@ int kvm_cmpxchg_guest(struct kvm *kvm, gpa_t gpa, unsigned int size, u64 old,
 	return r ? -EAGAIN : 0;
 }
 
+/* Caller holds slots_lock: a slot other than @id holds a gfn of the range. */
+static bool kvm_slots_overlap(struct kvm *kvm, u32 id, gfn_t base_gfn,
+			      u64 npages)
+{
+	struct kvm_memory_slot *slot;
+	int i;
+
+	for (i = 0; i < KVM_MEM_SLOTS_ALL; i++) {
+		slot = &kvm->slots[i];
+		if (i == id || !slot->npages)
+			continue;
+		if (base_gfn < slot->base_gfn + slot->npages &&
+		    slot->base_gfn < base_gfn + npages)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * KVM_SET_TSS_ADDR: where the backend may keep its TSS (tss_pages pages),
+ * an address no slot covers.  Those pages become private slot
+ * KVM_TSS_PRIVATE_SLOT, backed by anonymous memory mapped into the
+ * calling (the VM's) process, unmapped when the VM goes.  Once per VM.
+ */
+static int kvm_vm_set_tss_addr(struct kvm *kvm, unsigned long addr)
+{
+	unsigned int npages = kvm_vendor->tss_pages;
+	struct kvm_memory_slot *slot = &kvm->slots[KVM_TSS_PRIVATE_SLOT];
+	unsigned long hva;
+	int r = 0;
+
+	/* A TSS has a 32-bit base; upstream allows three pages below 4 GiB. */
+	if ((u64)addr + 3 * PAGE_SIZE > 0x100000000ULL ||
+	    (npages && !PAGE_ALIGNED(addr))) {
+		pr_info_ratelimited("KVM_SET_TSS_ADDR %#lx: want a page-aligned address with 3 pages below 4 GiB\n",
+				    addr);
+		return -EINVAL;
+	}
+	mutex_lock(&kvm->lock);
+	if (kvm->tss_addr) {
+		pr_info_ratelimited("KVM_SET_TSS_ADDR %#lx: already set, to %#llx\n",
+				    addr, kvm->tss_addr);
+		r = -EEXIST;
+		goto out_unlock;
+	}
+	if (!npages) {
+		kvm->tss_addr = addr;
+		goto out_unlock;
+	}
+
+	hva = vm_mmap(NULL, 0, npages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(hva)) {
+		r = (int)hva;
+		goto out_unlock;
+	}
+	down_write(&kvm->slots_lock);
+	if (kvm_slots_overlap(kvm, KVM_TSS_PRIVATE_SLOT, addr >> PAGE_SHIFT, npages)) {
+		up_write(&kvm->slots_lock);
+		pr_info_ratelimited("KVM_SET_TSS_ADDR %#lx: a memory slot covers one of its %u pages\n",
+				    addr, npages);
+		r = -EEXIST;
+		goto out_unmap;
+	}
+	slot->id = KVM_TSS_PRIVATE_SLOT;
+	slot->flags = 0;
+	slot->base_gfn = addr >> PAGE_SHIFT;
+	slot->userspace_addr = hva;
+	slot->npages = npages;
+	up_write(&kvm->slots_lock);
+	kvm->tss_addr = addr;
+	mutex_unlock(&kvm->lock);
+	return 0;
+
+out_unmap:
+	vm_munmap(hva, npages * PAGE_SIZE);
+out_unlock:
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
 /*
  * KVM_SET_USER_MEMORY_REGION: create (size != 0, unused id), delete (size
  * 0), move or resize (size != 0, used id) a slot.
@@ -240,7 +330,6 @@ static int kvm_vm_set_memory_region(struct kvm *kvm,
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
 	gfn_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
 	struct kvm_memory_slot *slot;
-	int i;
 
 	/* The upper 16 bits of slot name an address space; only 0 exists. */
 	if (mem->slot >= KVM_MAX_MEM_SLOTS)
@@ -261,15 +350,11 @@ static int kvm_vm_set_memory_region(struct kvm *kvm,
 		return -EINVAL;
 
 	down_write(&kvm->slots_lock);
-	for (i = 0; i < KVM_MAX_MEM_SLOTS && npages; i++) {
-		slot = &kvm->slots[i];
-		if (i == mem->slot || !slot->npages)
-			continue;
-		if (base_gfn < slot->base_gfn + slot->npages &&
-		    slot->base_gfn < base_gfn + npages) {
-			up_write(&kvm->slots_lock);
-			return -EEXIST;
-		}
+	if (npages && kvm_slots_overlap(kvm, mem->slot, base_gfn, npages)) {
+		up_write(&kvm->slots_lock);
+		pr_info_ratelimited("KVM_SET_USER_MEMORY_REGION: slot %u at %#llx (%llu pages) overlaps another slot\n",
+				    mem->slot, mem->guest_phys_addr, npages);
+		return -EEXIST;
 	}
 	slot = &kvm->slots[mem->slot];
 	if (slot->npages && kvm->mmu_ops->slot_changed)
@@ -328,11 +413,7 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return -EINVAL;
 	}
 	case KVM_SET_TSS_ADDR:
-		/* Used by the VMX backend's real-mode support; kept for it. */
-		mutex_lock(&kvm->lock);
-		kvm->tss_addr = arg;
-		mutex_unlock(&kvm->lock);
-		return 0;
+		return kvm_vm_set_tss_addr(kvm, arg);
 	case KVM_SET_IDENTITY_MAP_ADDR: {
 		u64 addr;
 

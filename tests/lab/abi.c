@@ -82,6 +82,25 @@ void vm_create(struct vm *vm, size_t size)
 		printf("FAIL: abi: KVM_SET_USER_MEMORY_REGION: %s\n", strerror(errno));
 		exit(1);
 	}
+	/* Real mode on VMX runs in vm86 with a TSS there; QEMU's address. */
+	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, ABI_TSS_ADDR)) {
+		printf("FAIL: abi: KVM_SET_TSS_ADDR: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+/* The CPU has Intel VMX (the vmx lab): see abi.h. */
+int cpu_has_vmx(void)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	int vmx = 0;
+
+	while (f && !vmx && fgets(line, sizeof(line), f))
+		vmx = !strncmp(line, "flags", 5) && strstr(line, " vmx");
+	if (f)
+		fclose(f);
+	return vmx;
 }
 
 void vm_destroy(struct vm *vm)
@@ -246,6 +265,15 @@ static void test_errnos(void)
 	expect_errno("slot: delete", 0, REGION(1, 0, 0, 0, NULL));
 	expect_errno("slot: delete an unused one", 0, REGION(5, 0, 0, 0, NULL));
 
+	expect_errno("SET_TSS_ADDR: 3 pages past 4 GiB", EINVAL,
+		     ioctl(vm.fd, KVM_SET_TSS_ADDR, 0xffffe000UL) < 0 ? errno : 0);
+	expect_errno("SET_TSS_ADDR twice", EEXIST,
+		     ioctl(vm.fd, KVM_SET_TSS_ADDR, ABI_TSS_ADDR) < 0 ? errno : 0);
+	/* VMX's vm86 TSS is in guest memory there; SVM's takes none. */
+	expect_errno("slot: over the TSS pages", cpu_has_vmx() ? EEXIST : 0,
+		     REGION(1, 0, ABI_TSS_ADDR + 0x1000, 0x1000, p));
+	expect_errno("slot: delete it", 0, REGION(1, 0, 0, 0, NULL));
+
 	expect_errno("CREATE_VCPU id 16", EINVAL,
 		     ioctl(vm.fd, KVM_CREATE_VCPU, 16) < 0 ? errno : 0);
 	vcpu_create(&vm, &v, 0);
@@ -388,6 +416,14 @@ static void test_guest(void)
 	/* The reset vector far-jumps to F000:1000, in low memory. */
 	memcpy(rommem + 0xfff0, "\xea\x00\x10\x00\xf0", 5);
 	memcpy(vm.mem + 0xf1000, guest_pio, sizeof(guest_pio));
+	/*
+	 * VMX without unrestricted guest runs real mode in vm86, where a
+	 * code segment's base is its selector times 16: the reset state's
+	 * CS (base 0xffff0000) runs at 0xf0000, where a PC mirrors its
+	 * firmware (README, "On Intel VMX").  Mirror it as a PC does.
+	 */
+	if (cpu_has_vmx())
+		memcpy(vm.mem + 0xffff0, "\xea\x00\x10\x00\xf0", 5);
 	rom.userspace_addr = (uintptr_t)rommem;
 	ioctl(vm.fd, KVM_SET_USER_MEMORY_REGION, &rom);
 	vcpu_create(&vm, &v, 0);
@@ -463,17 +499,20 @@ static void test_guest(void)
 	}
 
 	/*
-	 * VMMCALL is a hypercall, upstream's ABI: we implement none, so any
-	 * number returns -KVM_ENOSYS in EAX (32 bits outside 64-bit mode)
-	 * and the guest goes on after the 3-byte instruction.
+	 * VMMCALL (VMCALL on Intel) is a hypercall, upstream's ABI: we
+	 * implement none, so any number returns -KVM_ENOSYS in EAX (32 bits
+	 * outside 64-bit mode) and the guest goes on after the 3-byte
+	 * instruction.
 	 */
 	{
-		static const uint8_t code[] = {
+		uint8_t code[] = {
 			0x66, 0xb8, 0x01, 0x00, 0x00, 0x00,	/* mov eax, 1 */
 			0x66, 0xbb, 0x78, 0x56, 0x34, 0x12,	/* mov ebx, 0x12345678 */
 			0x0f, 0x01, 0xd9,			/* vmmcall */
 			0xf4,					/* hlt */
 		};
+		if (cpu_has_vmx())
+			code[14] = 0xc1;			/* vmcall */
 		memcpy(vm.mem + 0x1000, code, sizeof(code));
 		vcpu_real_mode(&v, 0x1000);
 		rc = vcpu_run(&v);
@@ -814,6 +853,76 @@ static void test_fpu(void)
 	vm_destroy(&vm);
 }
 
+/* ---- a vCPU thread moving between CPUs ------------------------------------ */
+
+/*
+ * Counts in EBX, 4096 real-mode instructions of work and a port write of
+ * the count per round: each KVM_RUN runs one round.  The thread moves to
+ * another CPU between rounds, so each entry may be on another CPU than
+ * the last: on VMX the VMCS must be VMCLEARed on the old CPU and loaded
+ * on the new one (SVM has no such state; the test runs there too).
+ */
+GUEST_ASM(g_migrate, ".code16",
+	"xorl %ebx, %ebx\n"
+"1:\n"
+	"movw $4096, %cx\n"
+"2:\n"
+	"loop 2b\n"
+	"incl %ebx\n"
+	"movl %ebx, %eax\n"
+	"outl %eax, $0xf6\n"
+	"jmp 1b\n");
+
+extern const uint8_t g_migrate[], g_migrate_end[];
+
+#define MIGRATE_ROUNDS	200
+
+static void test_migrate(void)
+{
+	int ncpu = 0, cpus[CPU_SETSIZE], round, rc = 0, moved = 0, last = -1;
+	uint32_t count = 0, want = 0;
+	cpu_set_t set, old;
+	struct kvm_regs r;
+	struct vm vm;
+	struct vcpu v;
+
+	pthread_getaffinity_np(pthread_self(), sizeof(old), &old);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &old))
+			cpus[ncpu++] = c;
+	if (ncpu < 2) {
+		printf("SKIP: abi: vCPU thread moved between CPUs: one CPU only\n");
+		return;
+	}
+	rm_guest(&vm, &v, g_migrate, g_migrate_end, 0x2);
+	for (round = 0; round < MIGRATE_ROUNDS; round++) {
+		CPU_ZERO(&set);
+		CPU_SET(cpus[round % ncpu], &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+		if (sched_getcpu() != last)
+			moved++;
+		last = sched_getcpu();
+		rc = vcpu_run(&v);
+		if (rc || v.run->exit_reason != KVM_EXIT_IO || v.run->io.port != 0xf6)
+			break;
+		memcpy(&count, (uint8_t *)v.run + v.run->io.data_offset, 4);
+		want = round + 1;
+		if (count != want)
+			break;
+	}
+	pthread_setaffinity_np(pthread_self(), sizeof(old), &old);
+	check(round == MIGRATE_ROUNDS,
+	      "vCPU thread moved between CPUs: the guest went on where it was",
+	      "round %d: rc %d exit %u port %#x, count %u, want %u", round, rc,
+	      v.run->exit_reason, v.run->io.port, count, want);
+	ioctl(v.fd, KVM_GET_REGS, &r);
+	check((uint32_t)r.rbx == MIGRATE_ROUNDS && moved > MIGRATE_ROUNDS / 2,
+	      "vCPU thread moved between CPUs: registers at the end",
+	      "EBX %#llx, want %u; the thread changed CPU %d times", r.rbx,
+	      MIGRATE_ROUNDS, moved);
+	vm_destroy(&vm);
+}
+
 /* ---- kill -9 leak loop ---------------------------------------------------- */
 
 static long meminfo(const char *key)
@@ -973,6 +1082,8 @@ int main(int argc, char **argv)
 		test_smp();
 	if (all || !strcmp(what, "fpu"))
 		test_fpu();
+	if (all || !strcmp(what, "migrate"))
+		test_migrate();
 	if (all || !strcmp(what, "irq"))
 		test_irq();
 	if (all || !strcmp(what, "leak"))

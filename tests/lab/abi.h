@@ -72,6 +72,8 @@ int run_signalled(struct vcpu *v, int *err);
  */
 #define GUEST_BASE	0x1000
 #define GUEST_SP	0x8000
+/* KVM_SET_TSS_ADDR of every VM vm_create() makes: where QEMU puts it. */
+#define ABI_TSS_ADDR	0xfffbd000UL
 #define GUEST_ASM(name, mode, body)					\
 	asm(".pushsection .rodata\n" mode "\n" #name ":\n" body "\n"	\
 	    #name "_end:\n.code64\n.popsection")
@@ -85,6 +87,13 @@ void rm_guest(struct vm *vm, struct vcpu *v, const uint8_t *start,
 	      const uint8_t *end, uint64_t rflags);
 /* Real-mode IVT entry @vector = 0:ip. */
 void ivt_set(struct vm *vm, int vector, uint16_t ip);
+
+/*
+ * The CPU has Intel VMX (the vmx lab): there real mode runs in vm86
+ * (README, "On Intel VMX"), the TSS takes guest memory and VMCALL is the
+ * hypercall.
+ */
+int cpu_has_vmx(void);
 
 void test_irq(void);
 

@@ -173,6 +173,12 @@ if wanted triple-fault; then
 	expect_err triple-fault-prot32 '^vmm: shutdown \(vcpu 0\)'
 fi
 
+# ---- virt-ud: either vendor's virtualization instructions give #UD ------------------
+if wanted virt-ud; then
+	run virt-ud 0 $G/virt-ud.bin
+	expect_output virt-ud
+fi
+
 # ---- mode-switch: from the reset vector to long mode, by the guest ------------------
 if wanted mode-switch; then
 	run mode-switch 0 --mode reset $G/mode-switch.bin

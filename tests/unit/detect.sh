@@ -42,3 +42,23 @@ trouble "an RCU stall" '[   40.0] rcu: INFO: rcu_preempt detected stalls on CPUs
 trouble "a hung task" '[  240.0] INFO: task rmmod:99 blocked for more than 120 seconds.'
 trouble "page poisoning" '[   12.5] pagealloc: memory corruption'
 trouble "a panic" '[   12.5] Kernel panic - not syncing: Fatal exception'
+
+# Bochs's log: failed VM entries, counted per message.
+bochs() {
+	local got rc
+	got=$(printf '%s\n' "$2" | lab/detect --bochs)
+	rc=$?
+	if [ $rc -eq "$3" ] && [ "$got" = "$4" ]; then pass "$1"; else fail "$1" "status $rc, printed '$got'"; fi
+}
+bochs "a Bochs log without failed entries" \
+'00000000000i[      ] Bochs x86 Emulator 2.7
+07387805789e[CPU0  ] RDMSR: Unknown register 0xe8' 0 ''
+bochs "failed VM entries, counted" \
+'01000000001e[CPU0  ] VMFAIL: VMCS EXEC CTRL: VMX pin-based controls allowed 0-settings
+01000000002i[CPU0  ] VMEXIT reason = 10 (CPUID) qualification=0x0
+01000000003e[CPU0  ] VMENTER FAIL: VMCS guest TR.AR is not busy TSS
+01000000004e[CPU0  ] VMFAIL: VMCS EXEC CTRL: VMX pin-based controls allowed 0-settings' 1 \
+'Bochs, VMX failure (x2): VMFAIL: VMCS EXEC CTRL: VMX pin-based controls allowed 0-settings
+Bochs, VMX failure (x1): VMENTER FAIL: VMCS guest TR.AR is not busy TSS'
+bochs "a VMX abort" '02000000000p[CPU0  ] VMABORT: error in VMEXIT loading host MSRs' 1 \
+'Bochs, VMX failure (x1): VMABORT: error in VMEXIT loading host MSRs'
