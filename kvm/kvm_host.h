@@ -352,6 +352,8 @@ extern bool kvm_halt_in_kernel;
 int kvm_dev_create_vm(unsigned long type);
 void kvm_get(struct kvm *kvm);
 void kvm_put(struct kvm *kvm);
+
+/* guest_mem.c: the caller holds slots_lock. */
 struct kvm_memory_slot *kvm_gfn_to_slot(struct kvm *kvm, gfn_t gfn);
 unsigned long kvm_gfn_to_hva(struct kvm *kvm, gfn_t gfn, bool write);
 int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len);
@@ -398,14 +400,20 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu);
 /* MOV to/from DR0-DR7 (DR4/DR5 alias DR6/DR7): kvm_set_dr() returns 1 for #GP. */
 u64 kvm_get_dr(struct kvm_vcpu *vcpu, int dr);
 int kvm_set_dr(struct kvm_vcpu *vcpu, int dr, u64 val);
+/* Around the entry, interrupts off: the guest's DR0-DR3, then the host's. */
+bool kvm_load_guest_drs(struct kvm_vcpu *vcpu);
+void kvm_put_host_drs(bool guest_drs);
 int kvm_emulate_hypercall(struct kvm_vcpu *vcpu, int len);
 int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
 		    bool string, bool rep, int addr_size, int seg, u64 next_rip);
 int kvm_emulate_instruction(struct kvm_vcpu *vcpu);
-/* The same for a page_fault() that returned RET_PF_EMULATE. */
-struct kvm_page_fault;
-int kvm_emulate_page_fault(struct kvm_vcpu *vcpu,
-			   const struct kvm_page_fault *fault);
+/*
+ * A #PF intercepted in a guest that runs on shadow page tables: the MMU
+ * strategy fixes the shadow tables, reflects the fault to the guest, or
+ * has the instruction emulated (MMIO, a write to a protected table).
+ * Returns as an exit handler does.
+ */
+int kvm_handle_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code);
 int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len);
 int kvm_fetch_insn(struct kvm_vcpu *vcpu, u8 *buf);
 void kvm_inject_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VMs: KVM_CREATE_VM, the VM file descriptor, memory slots, and access to
- * guest memory through them.
+ * VMs: KVM_CREATE_VM, the VM file descriptor, memory slots (guest_mem.c
+ * reads and writes guest memory through them).
  *
  * A VM lives as long as its fd or any of its vCPU fds: each holds a
  * reference (kvm->users).  The fds' file_operations name THIS_MODULE, so
@@ -127,118 +127,6 @@ void kvm_put(struct kvm *kvm)
 
 /* ---- memory slots -------------------------------------------------- */
 
-/* Caller holds slots_lock (either way). */
-struct kvm_memory_slot *kvm_gfn_to_slot(struct kvm *kvm, gfn_t gfn)
-{
-	struct kvm_memory_slot *slot;
-	int i;
-
-	for (i = 0; i < KVM_MEM_SLOTS_ALL; i++) {
-		slot = &kvm->slots[i];
-		if (slot->npages && gfn >= slot->base_gfn &&
-		    gfn - slot->base_gfn < slot->npages)
-			return slot;
-	}
-	return NULL;
-}
-
-/* KVM_HVA_ERR for a gfn outside every slot, or a write to a read-only one. */
-unsigned long kvm_gfn_to_hva(struct kvm *kvm, gfn_t gfn, bool write)
-{
-	struct kvm_memory_slot *slot = kvm_gfn_to_slot(kvm, gfn);
-
-	if (!slot || (write && (slot->flags & KVM_MEM_READONLY)))
-		return KVM_HVA_ERR;
-	return slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
-}
-
-/* Copy guest memory; the calling thread must be one of the VM's process. */
-int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len)
-{
-	while (len) {
-		unsigned long off = offset_in_page(gpa);
-		unsigned long n = min(len, PAGE_SIZE - off);
-		unsigned long hva = kvm_gfn_to_hva(kvm, gpa >> PAGE_SHIFT, false);
-
-		if (hva == KVM_HVA_ERR || copy_from_user(data, (void __user *)(hva + off), n))
-			return -EFAULT;
-		gpa += n;
-		data += n;
-		len -= n;
-	}
-	return 0;
-}
-
-int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data, unsigned long len)
-{
-	while (len) {
-		unsigned long off = offset_in_page(gpa);
-		unsigned long n = min(len, PAGE_SIZE - off);
-		unsigned long hva = kvm_gfn_to_hva(kvm, gpa >> PAGE_SHIFT, true);
-
-		if (hva == KVM_HVA_ERR || copy_to_user((void __user *)(hva + off), data, n))
-			return -EFAULT;
-		gpa += n;
-		data += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/*
- * Atomically replace @old by @new, @size bytes (1, 2, 4 or 8) at @gpa,
- * which must not cross a page: a locked cmpxchg on the VMM's mapping, so
- * that it is atomic against other vCPUs' locked instructions on the same
- * memory.  Returns 0 when stored, -EAGAIN if memory did not hold @old,
- * -ENOENT if @gpa is in no writable slot, -EFAULT if the VMM's memory
- * cannot be written.
- */
-int kvm_cmpxchg_guest(struct kvm *kvm, gpa_t gpa, unsigned int size, u64 old,
-		      u64 new)
-{
-	unsigned long hva = kvm_gfn_to_hva(kvm, gpa >> PAGE_SHIFT, true);
-	void __user *p;
-	int r;
-
-	if (hva == KVM_HVA_ERR)
-		return -ENOENT;
-	p = (void __user *)(hva + offset_in_page(gpa));
-	if (!access_ok(p, size))
-		return -EFAULT;
-
-	switch (size) {
-	case 1: {
-		u8 o = old;
-
-		r = __try_cmpxchg_user((u8 __user *)p, &o, (u8)new, efault8);
-		break;
-	}
-	case 2: {
-		u16 o = old;
-
-		r = __try_cmpxchg_user((u16 __user *)p, &o, (u16)new, efault16);
-		break;
-	}
-	case 4: {
-		u32 o = old;
-
-		r = __try_cmpxchg_user((u32 __user *)p, &o, (u32)new, efault32);
-		break;
-	}
-	case 8: {
-		u64 o = old;
-
-		r = __try_cmpxchg_user((u64 __user *)p, &o, new, efault64);
-		break;
-	}
-	default:
-		return -EINVAL;
-	}
-	if (r < 0)
-		return -EFAULT;
-	return r ? -EAGAIN : 0;
-}
-
 /* Caller holds slots_lock: a slot other than @id holds a gfn of the range. */
 static bool kvm_slots_overlap(struct kvm *kvm, u32 id, gfn_t base_gfn,
 			      u64 npages)
@@ -255,6 +143,17 @@ static bool kvm_slots_overlap(struct kvm *kvm, u32 id, gfn_t base_gfn,
 			return true;
 	}
 	return false;
+}
+
+/* Caller holds slots_lock for write. */
+static void kvm_slot_fill(struct kvm_memory_slot *slot, u32 id, u32 flags,
+			  gfn_t base_gfn, u64 npages, unsigned long hva)
+{
+	slot->id = id;
+	slot->flags = flags;
+	slot->base_gfn = base_gfn;
+	slot->npages = npages;
+	slot->userspace_addr = hva;
 }
 
 /*
@@ -303,11 +202,8 @@ static int kvm_vm_set_tss_addr(struct kvm *kvm, unsigned long addr)
 		r = -EEXIST;
 		goto out_unmap;
 	}
-	slot->id = KVM_TSS_PRIVATE_SLOT;
-	slot->flags = 0;
-	slot->base_gfn = addr >> PAGE_SHIFT;
-	slot->userspace_addr = hva;
-	slot->npages = npages;
+	kvm_slot_fill(slot, KVM_TSS_PRIVATE_SLOT, 0, addr >> PAGE_SHIFT, npages,
+		      hva);
 	up_write(&kvm->slots_lock);
 	kvm->tss_addr = addr;
 	mutex_unlock(&kvm->lock);
@@ -330,24 +226,32 @@ static int kvm_vm_set_memory_region(struct kvm *kvm,
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
 	gfn_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
 	struct kvm_memory_slot *slot;
+	const char *bad = NULL;
 
 	/* The upper 16 bits of slot name an address space; only 0 exists. */
 	if (mem->slot >= KVM_MAX_MEM_SLOTS)
-		return -EINVAL;
-	if (mem->flags & ~KVM_MEM_READONLY)
-		return -EINVAL;
-	if ((mem->memory_size | mem->guest_phys_addr | mem->userspace_addr) &
-	    ~PAGE_MASK)
-		return -EINVAL;
-	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr ||
-	    mem->userspace_addr + mem->memory_size < mem->userspace_addr)
-		return -EINVAL;
+		bad = "slot out of range (address space 0, below " __stringify(KVM_MAX_MEM_SLOTS) ")";
+	else if (mem->flags & ~KVM_MEM_READONLY)
+		bad = "unknown flags (KVM_MEM_READONLY only)";
+	else if ((mem->memory_size | mem->guest_phys_addr |
+		  mem->userspace_addr) & ~PAGE_MASK)
+		bad = "size and addresses must be page-aligned";
+	else if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr ||
+		 mem->userspace_addr + mem->memory_size < mem->userspace_addr)
+		bad = "the region wraps around";
 	/* Guest-physical addresses have at most 52 bits. */
-	if ((mem->guest_phys_addr + mem->memory_size) > (1ULL << 52))
+	else if (mem->guest_phys_addr + mem->memory_size > (1ULL << 52))
+		bad = "the region ends past 2^52";
+	else if (npages &&
+		 !access_ok((void __user *)(unsigned long)mem->userspace_addr,
+			    mem->memory_size))
+		bad = "userspace_addr is not user memory";
+	if (bad) {
+		pr_info_ratelimited("KVM_SET_USER_MEMORY_REGION: slot %u at %#llx, %#llx bytes from %#llx: %s\n",
+				    mem->slot, mem->guest_phys_addr,
+				    mem->memory_size, mem->userspace_addr, bad);
 		return -EINVAL;
-	if (npages && !access_ok((void __user *)(unsigned long)mem->userspace_addr,
-				 mem->memory_size))
-		return -EINVAL;
+	}
 
 	down_write(&kvm->slots_lock);
 	if (npages && kvm_slots_overlap(kvm, mem->slot, base_gfn, npages)) {
@@ -359,11 +263,8 @@ static int kvm_vm_set_memory_region(struct kvm *kvm,
 	slot = &kvm->slots[mem->slot];
 	if (slot->npages && kvm->mmu_ops->slot_changed)
 		kvm->mmu_ops->slot_changed(kvm, slot);
-	slot->id = mem->slot;
-	slot->flags = mem->flags;
-	slot->base_gfn = base_gfn;
-	slot->npages = npages;
-	slot->userspace_addr = mem->userspace_addr;
+	kvm_slot_fill(slot, mem->slot, mem->flags, base_gfn, npages,
+		      mem->userspace_addr);
 	up_write(&kvm->slots_lock);
 
 	/*

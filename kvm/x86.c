@@ -15,6 +15,7 @@
 #include <linux/pid.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/api.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -266,6 +267,38 @@ int kvm_set_dr(struct kvm_vcpu *vcpu, int dr, u64 val)
 		vcpu->dr7 = (val & KVM_DR7_VOLATILE) | KVM_DR7_FIXED_1;
 		return 0;
 	}
+}
+
+/*
+ * Guest DR0-DR3 go into the CPU only when the guest's DR7 enables a
+ * breakpoint; neither VM entry nor VM exit switches them, while both
+ * switch DR7 (the VMCB or the VMCS), and the exit leaves the host's DR7
+ * with every breakpoint disabled.  Called with interrupts off just
+ * before the entry; returns whether DR0-DR3 now hold the guest's.
+ */
+bool kvm_load_guest_drs(struct kvm_vcpu *vcpu)
+{
+	if (!(vcpu->dr7 & KVM_DR7_ENABLES))
+		return false;
+	/* No host breakpoint may fire on the guest's addresses meanwhile. */
+	set_debugreg(0UL, 7);
+	set_debugreg(vcpu->db[0], 0);
+	set_debugreg(vcpu->db[1], 1);
+	set_debugreg(vcpu->db[2], 2);
+	set_debugreg(vcpu->db[3], 3);
+	return true;
+}
+
+/*
+ * After the exit, interrupts still off: the host's own breakpoints
+ * (perf, ptrace) back from the kernel's copy.
+ */
+void kvm_put_host_drs(bool guest_drs)
+{
+	if (guest_drs)
+		set_debugreg(0UL, 7);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
 }
 
 /* ---- CPUID, HLT ------------------------------------------------------ */
@@ -789,8 +822,8 @@ int kvm_emulate_instruction(struct kvm_vcpu *vcpu)
 	return r;
 }
 
-int kvm_emulate_page_fault(struct kvm_vcpu *vcpu,
-			   const struct kvm_page_fault *fault)
+static int kvm_emulate_page_fault(struct kvm_vcpu *vcpu,
+				  const struct kvm_page_fault *fault)
 {
 	int r;
 
@@ -799,6 +832,34 @@ int kvm_emulate_page_fault(struct kvm_vcpu *vcpu,
 					    KVM_INVALID_GPA);
 	up_read(&vcpu->kvm->slots_lock);
 	return r;
+}
+
+int kvm_handle_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code)
+{
+	struct kvm_page_fault fault = {
+		.addr = addr,
+		.error_code = error_code,
+	};
+	int r;
+
+	vcpu->stat.page_faults++;
+	trace_kvm_page_fault(vcpu->vcpu_id, vcpu->rip, addr, error_code);
+	down_read(&vcpu->kvm->slots_lock);
+	r = vcpu->kvm->mmu_ops->page_fault(vcpu, &fault);
+	up_read(&vcpu->kvm->slots_lock);
+
+	switch (r) {
+	case RET_PF_FIXED:
+	case RET_PF_RETRY:
+		return 1;
+	case RET_PF_GUEST:
+		kvm_inject_page_fault(vcpu, addr, fault.guest_error_code);
+		return 1;
+	case RET_PF_EMULATE:
+		return kvm_emulate_page_fault(vcpu, &fault);
+	default:
+		return r < 0 ? r : -EIO;
+	}
 }
 
 /*

@@ -179,32 +179,9 @@ static int svm_exit_ioio(struct vcpu_svm *svm)
 
 static int svm_exit_pf(struct vcpu_svm *svm)
 {
-	struct kvm_vcpu *vcpu = &svm->vcpu;
-	struct kvm_page_fault fault = {
-		.addr = svm->vmcb->control.exit_info_2,
-		.error_code = svm->vmcb->control.exit_info_1,
-	};
-	int r;
-
-	vcpu->stat.page_faults++;
-	trace_kvm_page_fault(vcpu->vcpu_id, vcpu->rip, fault.addr,
-			     fault.error_code);
-	down_read(&vcpu->kvm->slots_lock);
-	r = vcpu->kvm->mmu_ops->page_fault(vcpu, &fault);
-	up_read(&vcpu->kvm->slots_lock);
-
-	switch (r) {
-	case RET_PF_FIXED:
-	case RET_PF_RETRY:
-		return 1;
-	case RET_PF_GUEST:
-		kvm_inject_page_fault(vcpu, fault.addr, fault.guest_error_code);
-		return 1;
-	case RET_PF_EMULATE:
-		return kvm_emulate_page_fault(vcpu, &fault);
-	default:
-		return r < 0 ? r : -EIO;
-	}
+	/* EXITINFO2: the faulting address; EXITINFO1: the error code. */
+	return kvm_handle_page_fault(&svm->vcpu, svm->vmcb->control.exit_info_2,
+				     svm->vmcb->control.exit_info_1);
 }
 
 /* A physical machine check: the host's handler already ran. */

@@ -673,42 +673,20 @@ static void svm_complete_events(struct vcpu_svm *svm)
 }
 
 /*
- * Guest DR0-DR3 go into the CPU only when the guest's DR7 enables a
- * breakpoint.  VMRUN and #VMEXIT switch DR6 and DR7 (the VMCB's save
- * area) but not DR0-DR3, and #VMEXIT leaves the host's DR7 with every
- * breakpoint disabled (AMD APM vol. 2, "#VMEXIT"): the host's own
- * breakpoints (perf, ptrace) are put back from the kernel's copy, after
- * every run.  Both run with GIF clear.
+ * Nested under another hypervisor, the VMRUN we execute may be emulated:
+ * QEMU's (TCG) loads the VMCB's DR7 without arming its breakpoints, which
+ * it does only on a MOV to DR7.  Mirroring the guest's DR7 into ours arms
+ * them; it is live for the few instructions up to VMRUN, and cleared
+ * right after #VMEXIT (kvm_put_host_drs()).  GD stays out: MOV DR exits,
+ * and we emulate general detect.  Runs with GIF clear.
  */
 static bool svm_load_guest_drs(struct kvm_vcpu *vcpu)
 {
-	if (!(vcpu->dr7 & KVM_DR7_ENABLES))
+	if (!kvm_load_guest_drs(vcpu))
 		return false;
-	/* No host breakpoint may fire on the guest's addresses meanwhile. */
-	set_debugreg(0UL, 7);
-	set_debugreg(vcpu->db[0], 0);
-	set_debugreg(vcpu->db[1], 1);
-	set_debugreg(vcpu->db[2], 2);
-	set_debugreg(vcpu->db[3], 3);
-	/*
-	 * Nested under another hypervisor, the VMRUN we execute may be
-	 * emulated: QEMU's (TCG) loads the VMCB's DR7 without arming its
-	 * breakpoints, which it does only on a MOV to DR7.  Mirroring the
-	 * guest's DR7 into ours arms them; it is live for the few
-	 * instructions up to VMRUN, and cleared right after #VMEXIT.  GD
-	 * stays out: MOV DR exits, and we emulate general detect.
-	 */
 	if (boot_cpu_has(X86_FEATURE_HYPERVISOR))
 		set_debugreg(vcpu->dr7 & ~KVM_DR7_GD, 7);
 	return true;
-}
-
-static void svm_put_host_drs(bool guest_drs)
-{
-	if (guest_drs)
-		set_debugreg(0UL, 7);
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
 }
 
 /*
@@ -778,7 +756,7 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	local_irq_enable();
 	__svm_vcpu_run(svm->vmcb_pa, page_to_phys(svm->host_state), vcpu->regs);
 	local_irq_disable();
-	svm_put_host_drs(guest_drs);
+	kvm_put_host_drs(guest_drs);
 	asm volatile("stgi" ::: "memory");
 	context_tracking_guest_exit();
 

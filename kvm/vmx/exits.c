@@ -154,36 +154,6 @@ static int vmx_exit_io(struct vcpu_vmx *vmx)
 	return r;
 }
 
-static int vmx_exit_pf(struct vcpu_vmx *vmx)
-{
-	struct kvm_vcpu *vcpu = &vmx->vcpu;
-	struct kvm_page_fault fault = {
-		.addr = vmx->exit_qual,
-		.error_code = vmx->exit_intr_error,
-	};
-	int r;
-
-	vcpu->stat.page_faults++;
-	trace_kvm_page_fault(vcpu->vcpu_id, vcpu->rip, fault.addr,
-			     fault.error_code);
-	down_read(&vcpu->kvm->slots_lock);
-	r = vcpu->kvm->mmu_ops->page_fault(vcpu, &fault);
-	up_read(&vcpu->kvm->slots_lock);
-
-	switch (r) {
-	case RET_PF_FIXED:
-	case RET_PF_RETRY:
-		return 1;
-	case RET_PF_GUEST:
-		kvm_inject_page_fault(vcpu, fault.addr, fault.guest_error_code);
-		return 1;
-	case RET_PF_EMULATE:
-		return kvm_emulate_page_fault(vcpu, &fault);
-	default:
-		return r < 0 ? r : -EIO;
-	}
-}
-
 /*
  * A #DB, with the exit qualification in DR6's layout (B0-B3, BD, BS),
  * since the CPU does not write DR6 for an exception that exits.  The
@@ -221,7 +191,9 @@ static int vmx_exit_exception(struct vcpu_vmx *vmx)
 		return 1;
 	switch (vector) {
 	case PF_VECTOR:
-		return vmx_exit_pf(vmx);
+		/* The qualification is the faulting address. */
+		return kvm_handle_page_fault(vcpu, vmx->exit_qual,
+					     vmx->exit_intr_error);
 	case MC_VECTOR:
 		asm volatile("int $0x12" ::: "memory");
 		return 1;

@@ -248,7 +248,8 @@ void vmx_flush_tlb(struct kvm_vcpu *vcpu)
 
 /* ---- interrupt shadow, NMI blocking ----------------------------------- */
 
-u64 vmx_get_interrupt_shadow(struct kvm_vcpu *vcpu)
+/* The guest's interruptibility state, from outside the run path. */
+static u32 vmx_read_interruptibility(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	u32 intr;
@@ -256,7 +257,12 @@ u64 vmx_get_interrupt_shadow(struct kvm_vcpu *vcpu)
 	vmx_vmcs_get(vmx);
 	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	vmx_vmcs_put(vmx);
-	return intr & VMX_SHADOW;
+	return intr;
+}
+
+u64 vmx_get_interrupt_shadow(struct kvm_vcpu *vcpu)
+{
+	return vmx_read_interruptibility(vcpu) & VMX_SHADOW;
 }
 
 /*
@@ -284,13 +290,7 @@ void vmx_set_interrupt_shadow(struct kvm_vcpu *vcpu, bool shadow)
 /* With virtual NMIs, the CPU keeps the guest's NMI blocking in the VMCS. */
 bool vmx_get_nmi_mask(struct kvm_vcpu *vcpu)
 {
-	struct vcpu_vmx *vmx = to_vmx(vcpu);
-	u32 intr;
-
-	vmx_vmcs_get(vmx);
-	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
-	vmx_vmcs_put(vmx);
-	return intr & GUEST_INTR_STATE_NMI;
+	return vmx_read_interruptibility(vcpu) & GUEST_INTR_STATE_NMI;
 }
 
 void vmx_set_nmi_mask(struct kvm_vcpu *vcpu, bool masked)

@@ -436,36 +436,35 @@ fault:
 }
 
 /* VMCLEAR and VMPTRLD: 0, or -EIO on VMfail or a fault. */
-static int vmx_vmclear(u64 pa)
+/* VMCLEAR or VMPTRLD of the VMCS at @pa: to label fail on VMfail or a fault. */
+#define VMX_VMCS_INSN(insn, pa)						\
+	asm goto("1: " insn " %[vmcs]\n\t"				\
+		 "jbe %l[fail]\n\t"					\
+		 _ASM_EXTABLE(1b, %l[fail])				\
+		 : : [vmcs] "m" (pa) : "cc", "memory" : fail)
+
+static int vmx_vmcs_insn(u64 pa, bool load)
 {
-	asm goto("1: vmclear %[pa]\n\t"
-		 "jbe %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
-		 : : [pa] "m" (pa)
-		 : "cc", "memory"
-		 : fail);
+	if (load)
+		VMX_VMCS_INSN("vmptrld", pa);
+	else
+		VMX_VMCS_INSN("vmclear", pa);
 	return 0;
 
 fail:
-	pr_err_ratelimited("CPU %d: VMCLEAR of %#llx failed\n",
-			   smp_processor_id(), pa);
+	pr_err_ratelimited("CPU %d: %s of %#llx failed\n", smp_processor_id(),
+			   load ? "VMPTRLD" : "VMCLEAR", pa);
 	return -EIO;
+}
+
+static int vmx_vmclear(u64 pa)
+{
+	return vmx_vmcs_insn(pa, false);
 }
 
 static int vmx_vmptrld(u64 pa)
 {
-	asm goto("1: vmptrld %[pa]\n\t"
-		 "jbe %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
-		 : : [pa] "m" (pa)
-		 : "cc", "memory"
-		 : fail);
-	return 0;
-
-fail:
-	pr_err_ratelimited("CPU %d: VMPTRLD of %#llx failed\n",
-			   smp_processor_id(), pa);
-	return -EIO;
+	return vmx_vmcs_insn(pa, true);
 }
 
 /* Called with interrupts disabled. */
@@ -949,26 +948,6 @@ static void vmx_complete_events(struct vcpu_vmx *vmx)
 /* ---- running the guest --------------------------------------------------- */
 
 /*
- * Guest DR0-DR3 go into the CPU only when the guest's DR7 enables a
- * breakpoint.  VM entry loads DR7 from the VMCS and VM exit sets the
- * host's DR7 to 0x400, every breakpoint disabled: the host's own (perf,
- * ptrace) are put back from the kernel's copy after every run.  GD stays
- * out of the hardware's DR7: MOV DR exits, and exits.c emulates general
- * detect.
- */
-static bool vmx_load_guest_drs(struct kvm_vcpu *vcpu)
-{
-	if (!(vcpu->dr7 & KVM_DR7_ENABLES))
-		return false;
-	set_debugreg(0UL, 7);
-	set_debugreg(vcpu->db[0], 0);
-	set_debugreg(vcpu->db[1], 1);
-	set_debugreg(vcpu->db[2], 2);
-	set_debugreg(vcpu->db[3], 3);
-	return true;
-}
-
-/*
  * Host state VMX does not switch, saved before the entry and put back
  * after the exit, interrupts off throughout.
  */
@@ -1182,17 +1161,19 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	/* Guest mode is like user mode for RCU: a quiescent state. */
 	if (!context_tracking_guest_enter())
 		rcu_virt_note_context_switch(cpu);
-	guest_drs = vmx_load_guest_drs(vcpu);
+	/*
+	 * GD stays out of the hardware's DR7 (GUEST_DR7 above): MOV DR exits,
+	 * and exits.c emulates general detect.
+	 */
+	guest_drs = kvm_load_guest_drs(vcpu);
 	/* VMX does not switch CR2; nothing here faults between. */
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 	failed = __vmx_vcpu_run(vcpu->regs, vmx->launched, HOST_RSP);
 	vcpu->cr2 = native_read_cr2();
-	if (guest_drs)
-		set_debugreg(0UL, 7);
+	/* The exit left DR7 0x400: no breakpoint before the host is back. */
 	vmx_restore_host(vmx, &host, long_mode, cpu);
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
+	kvm_put_host_drs(guest_drs);
 	context_tracking_guest_exit();
 
 	if (failed) {

@@ -47,6 +47,29 @@ void expect_errno(const char *name, int want, int got)
 	      want ? strerrorname_np(want) : "none (success)");
 }
 
+bool kmsg_says(const char *needle)
+{
+	char rec[2048];
+	bool found = false;
+	ssize_t n;
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	/* One record per read; EPIPE: overwritten records, read on. */
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		rec[n] = 0;
+		if (strstr(rec, needle)) {
+			found = true;
+			break;
+		}
+	}
+	close(fd);
+	return found;
+}
+
 int kvm_fd(void)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -198,6 +221,7 @@ static void test_errnos(void)
 		uint32_t idx[64];
 	} msrs;
 	struct kvm_signal_mask *sm;
+	char why[256];
 	struct kvm_interrupt irq;
 	struct kvm_mp_state mp;
 	struct kvm_sregs sregs;
@@ -245,6 +269,11 @@ static void test_errnos(void)
 		.userspace_addr = (uintptr_t)(_ua) }, \
 	 ioctl_errno(vm.fd, KVM_SET_USER_MEMORY_REGION, &r))
 	expect_errno("slot: unaligned gpa", EINVAL, REGION(1, 0, 0x100100, 0x1000, p));
+	snprintf(why, sizeof(why),
+		 "KVM_SET_USER_MEMORY_REGION: slot 1 at 0x100100, 0x1000 bytes from %p: size and addresses must be page-aligned",
+		 p);
+	check(kmsg_says(why), "slot: unaligned gpa: the kernel log says why",
+	      "no '%s' in /dev/kmsg", why);
 	expect_errno("slot: unaligned size", EINVAL, REGION(1, 0, 0x100000, 0x1100, p));
 	expect_errno("slot: unaligned address", EINVAL,
 		     REGION(1, 0, 0x100000, 0x1000, (char *)p + 8));

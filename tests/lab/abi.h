@@ -37,6 +37,8 @@ void check(bool ok, const char *name, const char *fmt, ...)
 int ioctl_errno(int fd, unsigned long req, void *arg);
 void expect_errno(const char *name, int want, int got);
 int kvm_fd(void);
+/* Whether a record of the kernel log (/dev/kmsg) contains @needle. */
+bool kmsg_says(const char *needle);
 
 struct vm {
 	int kvm, fd;

@@ -27,6 +27,7 @@ typedef u64 hpa_t;
 
 #define KVM_MAX_VCPUS		16
 #define KVM_MAX_MEM_SLOTS	32
+#define KVM_MEM_SLOTS_ALL	KVM_MAX_MEM_SLOTS	/* no private slot here */
 #define KVM_MAX_CPUID_ENTRIES	80
 #define KVM_INVALID_GPA		(~(gpa_t)0)
 #define KVM_HVA_ERR		(~0UL)
@@ -98,7 +99,7 @@ struct kvm_vendor_ops {
 
 extern const struct kvm_vendor_ops *kvm_vendor;
 
-/* vm.c's, over the checker's slots; caller holds slots_lock. */
+/* guest_mem.c's, itself, over the checker's slots; caller holds slots_lock. */
 struct kvm_memory_slot *kvm_gfn_to_slot(struct kvm *kvm, gfn_t gfn);
 unsigned long kvm_gfn_to_hva(struct kvm *kvm, gfn_t gfn, bool write);
 int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len);
