@@ -283,6 +283,25 @@ TRACE_EVENT(kvm_inj_virq,
 	TP_printk("irq %u", __entry->irq)
 );
 
+/*
+ * An NMI delivered on this entry: one KVM_NMI made pending, or one whose
+ * delivery an exit interrupted, delivered again.
+ */
+TRACE_EVENT(kvm_inj_nmi,
+	TP_PROTO(bool reinjected),
+	TP_ARGS(reinjected),
+
+	TP_STRUCT__entry(
+		__field(bool,	reinjected)
+	),
+
+	TP_fast_assign(
+		__entry->reinjected = reinjected;
+	),
+
+	TP_printk("%s", __entry->reinjected ? "reinjected" : "new")
+);
+
 /* KVM_RUN returns: run->exit_reason, and the ioctl's error (0 or -errno). */
 TRACE_EVENT(kvm_userspace_exit,
 	TP_PROTO(u32 reason, int errno),

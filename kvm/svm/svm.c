@@ -527,6 +527,7 @@ static void svm_inject_nmi(struct vcpu_svm *svm)
 
 	svm->vmcb->control.event_inj = NMI_VECTOR | SVM_EVTINJ_TYPE_NMI |
 				       SVM_EVTINJ_VALID;
+	trace_kvm_inj_nmi(vcpu->nmi_injected);
 	/* A re-injection first; a pending NMI then waits for the IRET. */
 	if (vcpu->nmi_injected)
 		vcpu->nmi_injected = false;

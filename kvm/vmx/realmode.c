@@ -311,6 +311,7 @@ int vmx_rmode_deliver_events(struct vcpu_vmx *vmx)
 	}
 	if (vcpu->nmi_injected ||
 	    (vcpu->nmi_pending && !kvm_vendor->get_nmi_mask(vcpu) && !shadow)) {
+		trace_kvm_inj_nmi(vcpu->nmi_injected);
 		if (vcpu->nmi_injected)
 			vcpu->nmi_injected = false;
 		else

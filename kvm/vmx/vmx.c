@@ -869,6 +869,7 @@ static void vmx_inject_events(struct vcpu_vmx *vmx)
 		 */
 		intr &= ~(VMX_SHADOW | GUEST_INTR_STATE_NMI);
 		info = NMI_VECTOR | INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK;
+		trace_kvm_inj_nmi(vcpu->nmi_injected);
 		if (vcpu->nmi_injected)
 			vcpu->nmi_injected = false;
 		else

@@ -33,6 +33,7 @@ suite=trace
 # ---- the events and their fields ------------------------------------
 for e in kvm/kvm_entry kvm/kvm_exit kvm/kvm_pio kvm/kvm_mmio kvm/kvm_cr \
 	 kvm/kvm_msr kvm/kvm_cpuid kvm/kvm_hypercall kvm/kvm_inj_exception kvm/kvm_inj_virq \
+	 kvm/kvm_inj_nmi \
 	 kvm/kvm_userspace_exit kvm/kvm_page_fault kvmmmu/mmu_fault \
 	 kvmmmu/mmu_flush kvmmmu/mmu_sp kvmmmu/mmu_pte_write; do
 	if [ -r $T/events/$e/format ]; then
@@ -106,9 +107,10 @@ else
 fi
 
 # ---- counters against the trace ---------------------------------------
-# trace_run NAME EVENTS VMM-ARGS...: one VMM run with tracefs EVENTS on,
-# the trace in $tmp/NAME.trace, the VMM's stderr in $tmp/NAME.err.
-trace_run() {
+# trace_cmd NAME EVENTS CMD...: one run of CMD with tracefs EVENTS on, the
+# trace in $tmp/NAME.trace, CMD's stdout and stderr in $tmp/NAME.out and
+# $tmp/NAME.err, its status in $tmp/NAME.rc.
+trace_cmd() {
 	name=$1 events=$2
 	shift 2
 	echo 0 > $T/tracing_on
@@ -122,7 +124,7 @@ trace_run() {
 		echo "$e" >> $T/set_event
 	done
 	echo 1 > $T/tracing_on
-	"$VMM" --mmu-stats "$@" > "$tmp/$name.out" 2> "$tmp/$name.err"
+	"$@" > "$tmp/$name.out" 2> "$tmp/$name.err"
 	echo $? > "$tmp/$name.rc"
 	echo 0 > $T/tracing_on
 	echo > $T/set_event
@@ -137,6 +139,13 @@ trace_run() {
 		fail "$name: trace events lost"
 		grep '^# entries' "$tmp/$name.trace"
 	fi
+}
+
+# trace_run NAME EVENTS VMM-ARGS...: trace_cmd of one bench VMM run.
+trace_run() {
+	name=$1 events=$2
+	shift 2
+	trace_cmd "$name" "$events" "$VMM" --mmu-stats "$@"
 }
 
 counters() {
@@ -189,5 +198,22 @@ trace_run all-exits "kvm:* kvmmmu:*" bench/workloads/exits.bin
 fired all-exits kvm_hypercall kvm_pio kvm_mmio kvm_cpuid
 trace_run all-perm "kvm:* kvmmmu:*" $G/perm.bin
 fired all-perm kvm_inj_exception
+# Injections from userspace: the ABI suite's KVM_INTERRUPT and KVM_NMI
+# checks, an NMI re-injected after its delivery page-faulted among them.
+trace_cmd all-irq "kvm:kvm_inj_virq kvm:kvm_inj_nmi" tests/lab/bin/abi irq
+if [ "$(cat "$tmp/all-irq.rc")" = 0 ]; then
+	pass "all-irq: abi irq: exit status 0"
+else
+	fail "all-irq: abi irq: exit status $(cat "$tmp/all-irq.rc")"
+	grep '^FAIL' "$tmp/all-irq.out"
+fi
+fired all-irq kvm_inj_virq kvm_inj_nmi
+for how in new reinjected; do
+	if grep -q " kvm_inj_nmi: $how\$" "$tmp/all-irq.trace"; then
+		pass "all-irq: kvm_inj_nmi: $how"
+	else
+		fail "all-irq: no kvm_inj_nmi: $how"
+	fi
+done
 
 summary

@@ -145,6 +145,14 @@ LTTNG_TRACEPOINT_EVENT(kvm_inj_virq,
 	)
 )
 
+LTTNG_TRACEPOINT_EVENT(kvm_inj_nmi,
+	TP_PROTO(bool reinjected),
+	TP_ARGS(reinjected),
+	TP_FIELDS(
+		ctf_integer(u8, reinjected, reinjected)
+	)
+)
+
 LTTNG_TRACEPOINT_EVENT(kvm_userspace_exit,
 	TP_PROTO(u32 reason, int errno),
 	TP_ARGS(reason, errno),
