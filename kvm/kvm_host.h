@@ -416,6 +416,15 @@ int kvm_emulate_instruction(struct kvm_vcpu *vcpu);
 int kvm_handle_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code);
 int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len);
 int kvm_fetch_insn(struct kvm_vcpu *vcpu, u8 *buf);
+/* An instruction's legacy prefixes, for the intercepts that decode one. */
+struct kvm_prefixes {
+	int len;	/* bytes of legacy prefixes */
+	bool lock;	/* F0 */
+	bool adsz;	/* 67 */
+	int seg;	/* the last segment override, or VCPU_SREG_DS */
+};
+void kvm_scan_prefixes(const u8 *b, int n, struct kvm_prefixes *p);
+void kvm_string_io_prefixes(struct kvm_vcpu *vcpu, int *seg, int *asize);
 void kvm_inject_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code);
 /* Retire the instruction at RIP (it ends any interrupt shadow). */
 void kvm_skip_instruction(struct kvm_vcpu *vcpu, int len);

@@ -515,6 +515,63 @@ int kvm_fetch_insn(struct kvm_vcpu *vcpu, u8 *buf)
 	return n;
 }
 
+/* The legacy prefixes of b[0..n), up to the opcode or a REX prefix. */
+void kvm_scan_prefixes(const u8 *b, int n, struct kvm_prefixes *p)
+{
+	static const u8 prefix_seg[][2] = {
+		{ 0x26, VCPU_SREG_ES }, { 0x2e, VCPU_SREG_CS }, { 0x36, VCPU_SREG_SS },
+		{ 0x3e, VCPU_SREG_DS }, { 0x64, VCPU_SREG_FS }, { 0x65, VCPU_SREG_GS },
+	};
+	int i, j;
+
+	memset(p, 0, sizeof(*p));
+	p->seg = VCPU_SREG_DS;
+	for (i = 0; i < n; i++) {
+		if (b[i] == 0xf0) {
+			p->lock = true;
+			continue;
+		}
+		if (b[i] == 0x67) {
+			p->adsz = true;
+			continue;
+		}
+		if (b[i] == 0x66 || b[i] == 0xf2 || b[i] == 0xf3)
+			continue;
+		for (j = 0; j < ARRAY_SIZE(prefix_seg); j++)
+			if (b[i] == prefix_seg[j][0])
+				break;
+		if (j == ARRAY_SIZE(prefix_seg))
+			break;		/* the opcode (or REX, which ends prefixes) */
+		p->seg = prefix_seg[j][1];
+	}
+	p->len = i;
+}
+
+/*
+ * The prefixes of a string I/O instruction: the segment OUTS reads from
+ * (DS unless overridden) and the address size (the mode's, or the other
+ * one with 67), read from the instruction: SVM's EXITINFO1 can report
+ * both, but implementations differ in whether they fill those fields in
+ * (QEMU's leaves them zero); VMX reports them only where IA32_VMX_BASIC
+ * bit 54 is set.  Caller holds slots_lock.
+ */
+void kvm_string_io_prefixes(struct kvm_vcpu *vcpu, int *seg, int *asize)
+{
+	struct kvm_prefixes p;
+	struct kvm_segment cs;
+	u8 insn[15];
+
+	kvm_scan_prefixes(insn, kvm_fetch_insn(vcpu, insn), &p);
+	*seg = p.seg;
+	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
+	if (kvm_is_long_mode(vcpu) && cs.l)
+		*asize = p.adsz ? 4 : 8;
+	else if ((vcpu->cr0 & X86_CR0_PE) && cs.db)
+		*asize = p.adsz ? 2 : 4;
+	else
+		*asize = p.adsz ? 4 : 2;
+}
+
 /* ---- port I/O ---------------------------------------------------------- */
 
 /* Elements of a string moving down (DF=1) sit in memory in reverse order. */

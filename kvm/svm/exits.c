@@ -63,57 +63,18 @@ static int svm_exit_msr(struct vcpu_svm *svm)
 	return kvm_emulate_rdmsr(&svm->vcpu);
 }
 
-/* The legacy prefixes of an instruction, as the intercepts below need them. */
-struct svm_prefixes {
-	int len;	/* bytes of legacy prefixes */
-	bool lock;	/* F0 */
-	bool adsz;	/* 67 */
-	int seg;	/* the last segment override, or VCPU_SREG_DS */
-};
-
-static void svm_scan_prefixes(const u8 *b, int n, struct svm_prefixes *p)
-{
-	static const u8 prefix_seg[][2] = {
-		{ 0x26, VCPU_SREG_ES }, { 0x2e, VCPU_SREG_CS }, { 0x36, VCPU_SREG_SS },
-		{ 0x3e, VCPU_SREG_DS }, { 0x64, VCPU_SREG_FS }, { 0x65, VCPU_SREG_GS },
-	};
-	int i, j;
-
-	memset(p, 0, sizeof(*p));
-	p->seg = VCPU_SREG_DS;
-	for (i = 0; i < n; i++) {
-		if (b[i] == 0xf0) {
-			p->lock = true;
-			continue;
-		}
-		if (b[i] == 0x67) {
-			p->adsz = true;
-			continue;
-		}
-		if (b[i] == 0x66 || b[i] == 0xf2 || b[i] == 0xf3)
-			continue;
-		for (j = 0; j < ARRAY_SIZE(prefix_seg); j++)
-			if (b[i] == prefix_seg[j][0])
-				break;
-		if (j == ARRAY_SIZE(prefix_seg))
-			break;		/* the opcode (or REX, which ends prefixes) */
-		p->seg = prefix_seg[j][1];
-	}
-	p->len = i;
-}
-
 /*
  * Where the opcode of b[0..n) starts: past the legacy prefixes (in *p)
  * and, in 64-bit mode, a REX prefix (in *rex, else 0).
  */
 static int svm_opcode_start(struct kvm_vcpu *vcpu, const u8 *b, int n,
-			    struct svm_prefixes *p, int *rex)
+			    struct kvm_prefixes *p, int *rex)
 {
 	struct kvm_segment cs;
 	int i;
 
 	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
-	svm_scan_prefixes(b, n, p);
+	kvm_scan_prefixes(b, n, p);
 	i = p->len;
 	*rex = 0;
 	if (i < n && kvm_is_long_mode(vcpu) && cs.l && (b[i] & 0xf0) == 0x40)
@@ -132,30 +93,6 @@ static int svm_fetch_insn(struct kvm_vcpu *vcpu, u8 *insn)
 	return n;
 }
 
-/*
- * The prefixes of a string I/O instruction: the segment OUTS reads from
- * (DS unless overridden) and the address size (the mode's, or the other
- * one with 67).  EXITINFO1 can report both, but implementations differ in
- * whether they fill those fields in (QEMU's leaves them zero), so the
- * instruction is read.
- */
-static void svm_string_io_prefixes(struct kvm_vcpu *vcpu, int *seg, int *asize)
-{
-	struct svm_prefixes p;
-	struct kvm_segment cs;
-	u8 insn[15];
-
-	svm_scan_prefixes(insn, kvm_fetch_insn(vcpu, insn), &p);
-	*seg = p.seg;
-	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
-	if (kvm_is_long_mode(vcpu) && cs.l)
-		*asize = p.adsz ? 4 : 8;
-	else if ((vcpu->cr0 & X86_CR0_PE) && cs.db)
-		*asize = p.adsz ? 2 : 4;
-	else
-		*asize = p.adsz ? 4 : 2;
-}
-
 static int svm_exit_ioio(struct vcpu_svm *svm)
 {
 	struct kvm_vcpu *vcpu = &svm->vcpu;
@@ -169,7 +106,7 @@ static int svm_exit_ioio(struct vcpu_svm *svm)
 				       0, VCPU_SREG_DS, svm->vmcb->control.exit_info_2);
 
 	down_read(&vcpu->kvm->slots_lock);
-	svm_string_io_prefixes(vcpu, &seg, &asize);
+	kvm_string_io_prefixes(vcpu, &seg, &asize);
 	r = kvm_emulate_pio(vcpu, in, info >> 16, size, true,
 			    info & SVM_IOIO_REP_MASK, asize, seg,
 			    svm->vmcb->control.exit_info_2);
@@ -233,7 +170,7 @@ static int svm_exit_dr(struct vcpu_svm *svm)
 	u32 code = svm->vmcb->control.exit_code;
 	bool write = code >= SVM_EXIT_WRITE_DR0;
 	int dr = code - (write ? SVM_EXIT_WRITE_DR0 : SVM_EXIT_READ_DR0);
-	struct svm_prefixes p;
+	struct kvm_prefixes p;
 	struct kvm_segment cs;
 	bool op64;
 	int n, i, gpr, rex;
@@ -316,7 +253,7 @@ struct svm_cr_insn {
 static int svm_decode_cr(struct kvm_vcpu *vcpu, const u8 *b, int n,
 			 struct svm_cr_insn *d)
 {
-	struct svm_prefixes p;
+	struct kvm_prefixes p;
 	int i, rex;
 	u8 modrm;
 

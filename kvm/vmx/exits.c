@@ -78,49 +78,6 @@ static int vmx_exit_rdpmc(struct vcpu_vmx *vmx)
 }
 
 /*
- * The segment OUTS reads from and the address size of a string I/O
- * instruction, from its prefixes: for CPUs whose VM exits do not report
- * them (IA32_VMX_BASIC bit 54 clear).  Caller holds slots_lock.
- */
-static void vmx_string_io_prefixes(struct kvm_vcpu *vcpu, int *seg, int *asize)
-{
-	static const u8 seg_prefix[] = {
-		[VCPU_SREG_ES] = 0x26, [VCPU_SREG_CS] = 0x2e,
-		[VCPU_SREG_SS] = 0x36, [VCPU_SREG_DS] = 0x3e,
-		[VCPU_SREG_FS] = 0x64, [VCPU_SREG_GS] = 0x65,
-	};
-	struct kvm_segment cs;
-	bool adsz = false;
-	u8 insn[15];
-	int n, i, j;
-
-	n = kvm_fetch_insn(vcpu, insn);
-	*seg = VCPU_SREG_DS;
-	for (i = 0; i < n; i++) {
-		if (insn[i] == 0x67) {
-			adsz = true;
-			continue;
-		}
-		if (insn[i] == 0x66 || insn[i] == 0xf2 || insn[i] == 0xf3 ||
-		    insn[i] == 0xf0)
-			continue;
-		for (j = 0; j < ARRAY_SIZE(seg_prefix); j++)
-			if (insn[i] == seg_prefix[j])
-				break;
-		if (j == ARRAY_SIZE(seg_prefix))
-			break;
-		*seg = j;
-	}
-	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
-	if (kvm_is_long_mode(vcpu) && cs.l)
-		*asize = adsz ? 4 : 8;
-	else if ((vcpu->cr0 & X86_CR0_PE) && cs.db)
-		*asize = adsz ? 2 : 4;
-	else
-		*asize = adsz ? 4 : 2;
-}
-
-/*
  * The exit qualification (SDM vol. 3C, "Exit Qualification for I/O
  * Instructions"): bits 2:0 size - 1, bit 3 IN, bit 4 string, bit 5 REP,
  * bits 31:16 the port.  For INS/OUTS the VM-exit instruction-information
@@ -146,7 +103,7 @@ static int vmx_exit_io(struct vcpu_vmx *vmx)
 		asize = 2 << ((vmx->exit_insn_info >> 7) & 7);
 		seg = (vmx->exit_insn_info >> 15) & 7;
 	} else {
-		vmx_string_io_prefixes(vcpu, &seg, &asize);
+		kvm_string_io_prefixes(vcpu, &seg, &asize);
 	}
 	r = kvm_emulate_pio(vcpu, in, port, size, true, q & 32, asize, seg,
 			    next_rip);
