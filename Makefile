@@ -9,16 +9,22 @@
 #                   tables and plots
 #                   (bench/run; BENCH_ARGS='--reps 3 ...' passes options)
 #   make test       host unit tests, then the lab tests on svm and vmx
+#   make test-debug opt-in: the ABI suite and the guests (naive, cached) on
+#                   svm under the debug kernel (KASAN, lockdep, kmemleak,
+#                   UBSAN: lab/debug-kernel; its first build takes about
+#                   25 minutes), and the fuzzer if tests/fuzz/bin/fuzz is built
 #   make lttng      LTTng-modules (Debian's lttng-modules-dkms source) and
 #                   our probes (trace/lttng/) for the lab's kernel
 #   make demo       boot the lab, load kvm.ko, show its parameters
+#   make fuzz SEED=1 N=1000000 [ROUNDS=10000] [STRATEGIES=naive,cached] [MACHINE=svm|vmx]
+#                   a long run of the isolation fuzzer in the lab (tests/fuzz/)
 #   make mmu-soak SEED=123 OPS=1000000
 #                   a long run of the MMU reference checker (tests/unit/mmu/)
 #   make clean
 
 SUITES ?= host svm vmx
 
-.PHONY: all setup module tools bench test demo results lttng clean
+.PHONY: all setup module tools bench test demo results lttng clean fuzz fuzz-planted
 
 all: module
 
@@ -41,12 +47,39 @@ tests/lab/bin/%: tests/lab/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
 
-tests/lab/bin/abi: tests/lab/abi.c tests/lab/abi-irq.c tests/lab/abi.h
+tests/lab/bin/abi: tests/lab/abi.c tests/lab/abi-irq.c tests/lab/abi-iso.c tests/lab/abi-spec.c tests/lab/abi.h
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $(filter %.c,$^)
 
-tools: setup tests/lab/bin/labtool tests/lab/bin/abi
+tools: setup tests/lab/bin/labtool tests/lab/bin/abi tests/fuzz/bin/fuzz fuzz-planted
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/lab/hvhog modules
+
+# The isolation fuzzer (tests/fuzz/README.md), and kvm.ko with a planted
+# bug for it to find, built from a copy of kvm/ and trace/ (kvm/Kbuild
+# includes ../trace) so that kvm/kvm.ko stays as it is.
+tests/fuzz/bin/fuzz: $(wildcard tests/fuzz/*.c) tests/fuzz/fuzz.h
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $(filter %.c,$^)
+
+FUZZ_PLANTED := tests/fuzz/bin/planted
+fuzz-planted: setup
+	@mkdir -p $(FUZZ_PLANTED)
+	tar -cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude=modules.order --exclude=Module.symvers \
+		--exclude=lttng kvm trace | tar -C $(FUZZ_PLANTED) -xf -
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(FUZZ_PLANTED)/kvm KVM_PLANT=lma-no-pg modules
+
+# A long fuzzing campaign in the lab: make fuzz SEED=1 N=1000000
+# [ROUNDS=10000] [STRATEGIES=naive,cached] [MACHINE=svm|vmx]; the log goes
+# to results/local/fuzz-DATE/.
+SEED ?= 1
+N ?= 1000000
+ROUNDS ?= 10000
+STRATEGIES ?= naive,cached
+MACHINE ?= svm
+fuzz: module tools
+	tests/fuzz/campaign --seed $(SEED) --calls $(N) --rounds $(ROUNDS) \
+		--strategies $(STRATEGIES) --machine $(MACHINE)
 
 # The bench VMM and the guests (the test guests in tests/lab/guests/ too).
 bench:
@@ -69,14 +102,44 @@ demo: module
 
 # The MMU strategies against the reference checker, for long (VCPUS,
 # STRATEGY, AVOID too: tests/unit/mmu/README.md); no kernel needed.
-.PHONY: mmu-soak
+.PHONY: mmu-soak test-debug
 mmu-soak:
 	$(MAKE) -C tests/unit/mmu soak
+
+# The debug kernel's run (lab/run --debug): the suites of tests/lab/core.sh
+# under naive and cached (with the audit), then, if the fuzzer is built,
+# each of DEBUG_FUZZ's runs (';' between them) under cached.  The output
+# is kept in .cache/test-debug.out; the last line counts PASS and FAIL.
+DEBUG_FUZZ ?= ioctl --seed 1 --calls 2000; iso --seed 1 --rounds 20
+DEBUG_TIMEOUT ?= 3600
+test-debug: tools bench
+	lab/debug-kernel --build
+	@mkdir -p .cache
+	{ lab/run --debug --machine svm --params 'mmu=naive cached_audit=1' \
+		--timeout $(DEBUG_TIMEOUT) -- sh -c '\
+		tests/lab/each-mmu.sh naive,cached tests/lab/core.sh; s=$$?; \
+		echo "audit mismatches: $$(dmesg | grep -c "kvm: audit:")"; \
+		f=0; \
+		if [ -x tests/fuzz/bin/fuzz ]; then \
+			echo cached > /sys/module/kvm/parameters/mmu; \
+			runs="$(DEBUG_FUZZ)"; IFS=";"; \
+			for a in $$runs; do \
+				IFS=" "; set -- $$a; \
+				if tests/fuzz/bin/fuzz "$$@"; then echo "PASS: fuzz $$*"; \
+				else echo "FAIL: fuzz $$*: exit status $$?"; f=1; fi; \
+			done; \
+		fi; \
+		[ $$s = 0 ] && [ $$f = 0 ]'; \
+	  echo $$? > .cache/test-debug.rc; } 2>&1 | tee .cache/test-debug.out
+	@rc=$$(cat .cache/test-debug.rc); \
+	echo "test-debug: $$(grep -c '^PASS: ' .cache/test-debug.out) passed," \
+		"$$(grep -c '^FAIL: ' .cache/test-debug.out) failed, lab/run status $$rc"; \
+	[ "$$rc" = 0 ]
 
 # Without KDIR, so that cleaning never downloads a kernel.
 clean:
 	find kvm tests/lab/hvhog trace/lttng \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
 		-o -name '*.mod.c' -o -name '.*.cmd' -o -name modules.order \
 		-o -name Module.symvers \) -delete
-	rm -rf tests/lab/bin
+	rm -rf tests/lab/bin tests/fuzz/bin
 	$(MAKE) -C bench clean

@@ -16,6 +16,8 @@
 #include <linux/types.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
 
 #include "emulate.h"
 
@@ -176,6 +178,11 @@ struct kvm_vcpu {
 
 	struct kvm_cpuid_entry2 *cpuid;	/* KVM_SET_CPUID2, or NULL */
 	int cpuid_nent;
+	/*
+	 * The vCPU entered the guest once: from then on its CPUID, which
+	 * says which CR4 and EFER bits are reserved, cannot change.
+	 */
+	bool has_run;
 
 	sigset_t sigset;		/* KVM_SET_SIGNAL_MASK */
 	bool sigset_active;
@@ -224,7 +231,16 @@ struct kvm_vcpu {
 		u64 mmio_exits;
 		u64 page_faults;
 		u64 emulate_retries;	/* locked writes raced (X86EMU_RETRY) */
+		/* spec.c, debugfs exits "spec.vcpuN.*": */
+		u64 spec_ctrl_switch;	/* entries with the guest's SPEC_CTRL loaded */
+		u64 switch_in;		/* entries on a CPU that last ran another vCPU */
+		u64 ibpb;		/* IBPBs at those, where the host uses IBPB */
+		u64 guest_ibpb;		/* the guest's IBPBs (PRED_CMD writes) */
+		u64 verw;		/* entries after a VERW buffer clear */
+		u64 l1d_flush;		/* entries after an L1D flush (VMX) */
 	} stat;
+	/* The guest's IA32_SPEC_CTRL (spec.c), loaded around each entry. */
+	u64 spec_ctrl;
 	/*
 	 * Hardware exits by reason (see KVM_EXIT_SLOTS), counted where
 	 * kvm:kvm_exit fires.  Written by the vCPU's thread only.
@@ -247,9 +263,16 @@ struct kvm {
 	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS];
 	int nr_vcpus;
 
-	u64 tss_addr;
+	u64 tss_addr;			/* KVM_SET_TSS_ADDR, or KVM_INVALID_GPA */
 	u64 identity_map_addr;
 	bool halt_in_kernel;		/* halt_in_kernel= at creation */
+	/*
+	 * The last reference is gone and the VM is being destroyed: no vCPU
+	 * runs any more, so no TLB needs a remote flush.  Never set while
+	 * the VM's fd is open (a failed KVM_CREATE_VCPU leaves it alone).
+	 */
+	bool dying;
+	atomic64_t remote_flushes;	/* kvm_flush_remote_tlbs() calls */
 
 	void *mmu;			/* the MMU strategy's per-VM state */
 	struct dentry *debugfs_dentry;	/* debugfs kvm/PID-FD */
@@ -328,6 +351,12 @@ struct kvm_vendor_ops {
 	 * KVM_SET_TSS_ADDR gives (VMX's real mode in vm86: 3), or 0.
 	 */
 	unsigned int tss_pages;
+	/*
+	 * KVM_EXIT_FAIL_ENTRY's hardware_entry_failure_reason for a state
+	 * that must not run, refused before the entry (kvm_paging_mode()):
+	 * what the hardware reports for an invalid guest state.
+	 */
+	u64 invalid_state_exit;
 };
 
 extern const struct kvm_vendor_ops *kvm_vendor;
@@ -386,15 +415,28 @@ void kvm_make_all_vcpus_request(struct kvm *kvm, int req);
  */
 void kvm_flush_remote_tlbs(struct kvm *kvm);
 
+#include "paging_mode.h"
+
 /* x86.c: the run loop and the generic halves of exits. */
 int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu);
 void kvm_queue_exception(struct kvm_vcpu *vcpu, u8 vector);
 void kvm_queue_exception_e(struct kvm_vcpu *vcpu, u8 vector, u32 error_code);
-bool kvm_is_long_mode(struct kvm_vcpu *vcpu);
+/* #DF, #TS, #NP, #SS, #GP, #PF and #AC push an error code. */
+bool kvm_exception_has_error_code(u8 vector);
+/*
+ * Checks of a new CR0, CR4 or EFER value, or of a whole KVM_SET_SREGS:
+ * NULL if the value is valid, else why not (for the kernel log).  @host:
+ * written by userspace (KVM_SET_MSRS), not by the guest.
+ */
+const char *kvm_cr0_invalid(struct kvm_vcpu *vcpu, u64 cr0);
+const char *kvm_cr4_invalid(struct kvm_vcpu *vcpu, u64 cr4);
+const char *kvm_efer_invalid(struct kvm_vcpu *vcpu, u64 efer, bool host);
+const char *kvm_apic_base_invalid(struct kvm_vcpu *vcpu, u64 apic_base);
+const char *kvm_sregs_invalid(struct kvm_vcpu *vcpu, const struct kvm_sregs *s);
 int kvm_set_cr0(struct kvm_vcpu *vcpu, u64 cr0);
 int kvm_set_cr3(struct kvm_vcpu *vcpu, u64 cr3);
 int kvm_set_cr4(struct kvm_vcpu *vcpu, u64 cr4);
-int kvm_set_efer(struct kvm_vcpu *vcpu, u64 efer);
+int kvm_set_efer(struct kvm_vcpu *vcpu, u64 efer, bool host);
 int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
 int kvm_emulate_halt(struct kvm_vcpu *vcpu);
 /* MOV to/from DR0-DR7 (DR4/DR5 alias DR6/DR7): kvm_set_dr() returns 1 for #GP. */

@@ -188,10 +188,19 @@ int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 
 	switch (index) {
 	case MSR_EFER:
-		return kvm_set_efer(vcpu, data);
-	case MSR_IA32_APICBASE:
+		return kvm_set_efer(vcpu, data, host);
+	case MSR_IA32_APICBASE: {
+		const char *why = kvm_apic_base_invalid(vcpu, data);
+
+		if (why) {
+			if (host)
+				pr_info_ratelimited("vCPU %d: KVM_SET_MSRS: APIC base %#llx: %s\n",
+						    vcpu->vcpu_id, data, why);
+			return 1;
+		}
 		vcpu->apic_base = data;
 		return 0;
+	}
 	case MSR_IA32_TSC:
 		vcpu->tsc_offset = data - rdtsc();
 		kvm_vendor->update_cr(vcpu);

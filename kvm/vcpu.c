@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) "kvm: " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
@@ -61,6 +62,11 @@ static void kvm_ack_flush(void *unused)
 void kvm_flush_remote_tlbs(struct kvm *kvm)
 {
 	int i, n = READ_ONCE(kvm->nr_vcpus), self;
+
+	/* No vCPU is left to flush, and their structures are going away. */
+	if (kvm->dying)
+		return;
+	atomic64_inc(&kvm->remote_flushes);
 
 	smp_rmb();
 	for (i = 0; i < n; i++)
@@ -156,22 +162,23 @@ static int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
 	const struct kvm_segment *segs[] = {
 		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
 	};
+	const char *why;
 	int i, irq;
 
-	/* Reject what the hardware would refuse to enter with. */
-	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+	/* Refuse what upstream refuses: an inconsistent mode never runs. */
+	why = kvm_sregs_invalid(vcpu, s);
+	if (why) {
+		pr_info_ratelimited("vCPU %d: KVM_SET_SREGS: cr0 %#llx cr4 %#llx efer %#llx cs.l %u: %s\n",
+				    vcpu->vcpu_id, s->cr0, s->cr4, s->efer,
+				    s->cs.l, why);
 		return -EINVAL;
-	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG) &&
-	    !(s->cr4 & X86_CR4_PAE))
-		return -EINVAL;
-	if (s->efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
-		return -EINVAL;
+	}
 
 	for (i = 0; i < ARRAY_SIZE(segs); i++)
 		kvm_vendor->set_segment(vcpu, segs[i], kvm_seg_order[i]);
 	kvm_vendor->set_dtable(vcpu, &s->gdt, false);
 	kvm_vendor->set_dtable(vcpu, &s->idt, true);
-	vcpu->cr0 = s->cr0;
+	vcpu->cr0 = s->cr0 & KVM_CR0_DEFINED;
 	vcpu->cr2 = s->cr2;
 	vcpu->cr3 = s->cr3;
 	vcpu->cr4 = s->cr4;
@@ -251,6 +258,24 @@ static int kvm_vcpu_msrs(struct kvm_vcpu *vcpu, struct kvm_msrs __user *umsrs,
 	return i;
 }
 
+/* Whether @e is the vCPU's CPUID table, entry for entry (padding aside). */
+static bool kvm_cpuid_same(struct kvm_vcpu *vcpu,
+			   const struct kvm_cpuid_entry2 *e, u32 nent)
+{
+	const struct kvm_cpuid_entry2 *old = vcpu->cpuid;
+	u32 i;
+
+	if (nent != vcpu->cpuid_nent)
+		return false;
+	for (i = 0; i < nent; i++)
+		if (e[i].function != old[i].function ||
+		    e[i].index != old[i].index || e[i].flags != old[i].flags ||
+		    e[i].eax != old[i].eax || e[i].ebx != old[i].ebx ||
+		    e[i].ecx != old[i].ecx || e[i].edx != old[i].edx)
+			return false;
+	return true;
+}
+
 static int kvm_vcpu_set_cpuid2(struct kvm_vcpu *vcpu,
 			       struct kvm_cpuid2 __user *ucpuid)
 {
@@ -264,6 +289,16 @@ static int kvm_vcpu_set_cpuid2(struct kvm_vcpu *vcpu,
 	entries = memdup_user(ucpuid->entries, array_size(cpuid.nent, sizeof(*entries)));
 	if (IS_ERR(entries))
 		return PTR_ERR(entries);
+	/*
+	 * The CPUID decides which CR4 and EFER bits the guest may have set:
+	 * after the first entry it stays as it is (upstream 6.1 too).
+	 */
+	if (vcpu->has_run && !kvm_cpuid_same(vcpu, entries, cpuid.nent)) {
+		pr_info_ratelimited("vCPU %d: KVM_SET_CPUID2 after KVM_RUN may only set the same table again\n",
+				    vcpu->vcpu_id);
+		kfree(entries);
+		return -EINVAL;
+	}
 	kfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = cpuid.nent;
@@ -368,11 +403,17 @@ static int kvm_vcpu_set_events(struct kvm_vcpu *vcpu,
 		return -EINVAL;
 	}
 
-	/* exception.pending is the payload ABI's, ignored without it. */
+	/*
+	 * exception.pending is the payload ABI's, ignored without it.  An
+	 * error code goes with the vectors that push one, and only with
+	 * them (VM entry checks it); it has 15 bits on VMX.
+	 */
 	vcpu->exception.pending = ev->exception.injected;
 	vcpu->exception.vector = ev->exception.nr;
-	vcpu->exception.has_error_code = ev->exception.has_error_code;
-	vcpu->exception.error_code = ev->exception.error_code;
+	vcpu->exception.has_error_code = kvm_exception_has_error_code(ev->exception.nr);
+	vcpu->exception.error_code = vcpu->exception.has_error_code &&
+				     ev->exception.has_error_code ?
+				     ev->exception.error_code & 0x7fff : 0;
 	vcpu->pending_irq = ev->interrupt.injected ? ev->interrupt.nr : -1;
 	if (ev->flags & KVM_VCPUEVENT_VALID_SHADOW)
 		kvm_vendor->set_interrupt_shadow(vcpu, ev->interrupt.shadow);
@@ -690,7 +731,8 @@ void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
 int kvm_vm_create_vcpu(struct kvm *kvm, unsigned long id)
 {
 	struct kvm_vcpu *vcpu;
-	int r, i;
+	struct file *file;
+	int r, i, fd;
 
 	if (id >= KVM_MAX_VCPUS)
 		return -EINVAL;
@@ -726,21 +768,38 @@ int kvm_vm_create_vcpu(struct kvm *kvm, unsigned long id)
 		goto err_free_fpu;
 	kvm_vcpu_reset(vcpu);
 
-	/* The fd's reference to the VM; dropped by kvm_vcpu_release(). */
+	/*
+	 * The fd is reserved and its file made first, which may fail; the
+	 * vCPU is published next, and only then the fd installed: from that
+	 * moment another thread can use it, and remote flushes and requests
+	 * must already see the vCPU.
+	 */
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		r = fd;
+		goto err_mmu_destroy;
+	}
+	/* The file's reference to the VM; dropped by kvm_vcpu_release(). */
 	kvm_get(kvm);
-	r = anon_inode_getfd("kvm-vcpu", &kvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
-	if (r < 0)
+	file = anon_inode_getfile("kvm-vcpu", &kvm_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		r = PTR_ERR(file);
 		goto err_put_kvm;
+	}
 
 	kvm->vcpus[kvm->nr_vcpus] = vcpu;
 	/* Readers (kvm_make_all_vcpus_request()) see the pointer first. */
 	smp_store_release(&kvm->nr_vcpus, kvm->nr_vcpus + 1);
 	mutex_unlock(&kvm->lock);
-	return r;
+	fd_install(fd, file);
+	return fd;
 
 err_put_kvm:
 	/* Not the last reference: the VM fd still holds one. */
 	kvm_put(kvm);
+	put_unused_fd(fd);
+err_mmu_destroy:
+	/* The VM lives on: this unwinds the vCPU alone (kvm->dying stays clear). */
 	kvm->mmu_ops->vcpu_destroy(vcpu);
 err_free_fpu:
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);

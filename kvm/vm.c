@@ -22,6 +22,7 @@
 
 #include "kvm_host.h"
 #include "mmu/mmu.h"
+#include "spec.h"
 
 /*
  * debugfs kvm/PID-FD/mmu: the VM's MMU strategy, then its counters as
@@ -32,6 +33,8 @@ static int kvm_vm_mmu_show(struct seq_file *m, void *unused)
 	struct kvm *kvm = m->private;
 
 	seq_printf(m, "strategy %s\n", kvm->mmu_ops->name);
+	seq_printf(m, "remote_flushes %lld\n",
+		   (long long)atomic64_read(&kvm->remote_flushes));
 	if (kvm->mmu_ops->stats_show)
 		kvm->mmu_ops->stats_show(kvm, m);
 	return 0;
@@ -73,6 +76,8 @@ static int kvm_vm_exits_show(struct seq_file *m, void *unused)
 		if (sum && name)
 			seq_printf(m, "%s %llu\n", name, sum);
 	}
+	/* Speculation hygiene: "spec.vcpuN.NAME" and "spec.host.NAME" lines. */
+	kvm_spec_show(m, kvm);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kvm_vm_exits);
@@ -104,6 +109,7 @@ static void kvm_destroy(struct kref *kref)
 	debugfs_remove_recursive(kvm->debugfs_dentry);
 
 	/* Every vCPU fd is closed: nothing runs any more. */
+	kvm->dying = true;
 	for (i = 0; i < kvm->nr_vcpus; i++)
 		kvm_vcpu_destroy(kvm->vcpus[i]);
 	if (kvm->mmu_ops->vm_destroy)
@@ -169,22 +175,30 @@ static int kvm_vm_set_tss_addr(struct kvm *kvm, unsigned long addr)
 	unsigned long hva;
 	int r = 0;
 
-	/* A TSS has a 32-bit base; upstream allows three pages below 4 GiB. */
-	if ((u64)addr + 3 * PAGE_SIZE > 0x100000000ULL ||
+	/*
+	 * A TSS has a 32-bit base; upstream allows three pages below 4 GiB.
+	 * Compared without adding to @addr, which could wrap past 2^64.
+	 */
+	if (addr > 0x100000000ULL - 3 * PAGE_SIZE ||
 	    (npages && !PAGE_ALIGNED(addr))) {
 		pr_info_ratelimited("KVM_SET_TSS_ADDR %#lx: want a page-aligned address with 3 pages below 4 GiB\n",
 				    addr);
 		return -EINVAL;
 	}
+	/*
+	 * Once: the private slot is never replaced (0 is an address like any
+	 * other, "unset" is KVM_INVALID_GPA), as upstream refuses a second
+	 * private region with EEXIST.
+	 */
 	mutex_lock(&kvm->lock);
-	if (kvm->tss_addr) {
+	if (kvm->tss_addr != KVM_INVALID_GPA) {
 		pr_info_ratelimited("KVM_SET_TSS_ADDR %#lx: already set, to %#llx\n",
 				    addr, kvm->tss_addr);
 		r = -EEXIST;
 		goto out_unlock;
 	}
 	if (!npages) {
-		kvm->tss_addr = addr;
+		WRITE_ONCE(kvm->tss_addr, addr);
 		goto out_unlock;
 	}
 
@@ -204,8 +218,8 @@ static int kvm_vm_set_tss_addr(struct kvm *kvm, unsigned long addr)
 	}
 	kvm_slot_fill(slot, KVM_TSS_PRIVATE_SLOT, 0, addr >> PAGE_SHIFT, npages,
 		      hva);
+	WRITE_ONCE(kvm->tss_addr, addr);
 	up_write(&kvm->slots_lock);
-	kvm->tss_addr = addr;
 	mutex_unlock(&kvm->lock);
 	return 0;
 
@@ -367,6 +381,7 @@ int kvm_dev_create_vm(unsigned long type)
 	init_rwsem(&kvm->slots_lock);
 	kvm->mmu_ops = mmu_ops;
 	kvm->halt_in_kernel = READ_ONCE(kvm_halt_in_kernel);
+	kvm->tss_addr = KVM_INVALID_GPA;
 	kvm->mm = current->mm;
 	mmgrab(kvm->mm);
 

@@ -15,6 +15,7 @@
 #include <linux/pid.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
+#include <asm/apicdef.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
 #include <asm/msr-index.h>
@@ -33,7 +34,7 @@ static bool kvm_exception_is_contributory(u8 vector)
 	       vector == SS_VECTOR || vector == GP_VECTOR;
 }
 
-static bool kvm_exception_has_error_code(u8 vector)
+bool kvm_exception_has_error_code(u8 vector)
 {
 	return vector == DF_VECTOR || vector == TS_VECTOR || vector == NP_VECTOR ||
 	       vector == SS_VECTOR || vector == GP_VECTOR || vector == PF_VECTOR ||
@@ -90,11 +91,6 @@ void kvm_inject_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code)
 
 /* ---- control registers ------------------------------------------------- */
 
-bool kvm_is_long_mode(struct kvm_vcpu *vcpu)
-{
-	return vcpu->efer & EFER_LMA;
-}
-
 /* What the CPUID table says the guest has (leaf 1 ECX/EDX, leaf 7 EBX, ...). */
 static bool kvm_guest_has(struct kvm_vcpu *vcpu, u32 function, int reg, u32 bit)
 {
@@ -112,6 +108,114 @@ static bool kvm_guest_has(struct kvm_vcpu *vcpu, u32 function, int reg, u32 bit)
 	return v & bit;
 }
 
+const char *kvm_cr0_invalid(struct kvm_vcpu *vcpu, u64 cr0)
+{
+	if (cr0 >> 32)
+		return "CR0 bits 63:32 are reserved";
+	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
+		return "CR0.NW without CR0.CD";
+	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
+		return "CR0.PG without CR0.PE";
+	return NULL;
+}
+
+/*
+ * The CR4 bits a guest may set: those we virtualize, SMEP and SMAP only
+ * if both the guest's CPUID and the host's CPU have them.  The others
+ * (VMXE, PCIDE, OSXSAVE, FSGSBASE, LA57, PKE, UMIP, ...) are reserved.
+ */
+const char *kvm_cr4_invalid(struct kvm_vcpu *vcpu, u64 cr4)
+{
+	u64 allowed = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+		      X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+		      X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+
+	if (boot_cpu_has(X86_FEATURE_SMEP) && kvm_guest_has(vcpu, 7, 1, BIT(7)))
+		allowed |= X86_CR4_SMEP;
+	if (boot_cpu_has(X86_FEATURE_SMAP) && kvm_guest_has(vcpu, 7, 1, BIT(20)))
+		allowed |= X86_CR4_SMAP;
+	if (cr4 & ~allowed)
+		return "reserved or unsupported CR4 bits";
+	return NULL;
+}
+
+/*
+ * EFER: SCE, LME, LMA and NX (if the host has NX) exist.  A write by the
+ * guest also needs them in its CPUID (long mode: 0x80000001 EDX bit 29,
+ * NX: bit 20); userspace may set them regardless, as upstream allows.
+ */
+const char *kvm_efer_invalid(struct kvm_vcpu *vcpu, u64 efer, bool host)
+{
+	u64 allowed = EFER_SCE | EFER_LME | EFER_LMA;
+
+	if (boot_cpu_has(X86_FEATURE_NX))
+		allowed |= EFER_NX;
+	if (efer & ~allowed)
+		return "reserved or unsupported EFER bits";
+	if (host)
+		return NULL;
+	if ((efer & (EFER_LME | EFER_LMA)) &&
+	    !kvm_guest_has(vcpu, 0x80000001, 3, BIT(29)))
+		return "EFER.LME without long mode in the guest's CPUID";
+	if ((efer & EFER_NX) && !kvm_guest_has(vcpu, 0x80000001, 3, BIT(20)))
+		return "EFER.NX without NX in the guest's CPUID";
+	return NULL;
+}
+
+/*
+ * IA32_APIC_BASE: bits 0-7 and 9 are reserved, x2APIC mode (bit 10)
+ * too since the guest's CPUID never offers it, and so is every bit
+ * beyond the physical-address width.
+ */
+const char *kvm_apic_base_invalid(struct kvm_vcpu *vcpu, u64 apic_base)
+{
+	u64 reserved = 0x2ffULL | X2APIC_ENABLE;
+
+	if (boot_cpu_data.x86_phys_bits < 64)
+		reserved |= GENMASK_ULL(63, boot_cpu_data.x86_phys_bits);
+	if (apic_base & reserved)
+		return "reserved APIC base bits";
+	return NULL;
+}
+
+/*
+ * KVM_SET_SREGS: the whole state at once, as upstream's
+ * kvm_is_valid_sregs() checks it.  EFER.LME with CR0.PG is long mode,
+ * which needs CR4.PAE and EFER.LMA and a CR3 within MAXPHYADDR, and whose
+ * 64-bit code segments have D clear; otherwise neither EFER.LMA nor CS.L
+ * may be set.
+ */
+const char *kvm_sregs_invalid(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
+{
+	const char *why;
+
+#ifndef KVM_PLANT_LMA_NO_PG
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE))
+			return "long mode (EFER.LME and CR0.PG) without CR4.PAE";
+		if (!(s->efer & EFER_LMA))
+			return "EFER.LME and CR0.PG without EFER.LMA";
+		if (s->cr3 >> boot_cpu_data.x86_phys_bits)
+			return "CR3 beyond the physical-address width";
+		if (s->cs.l && s->cs.db)
+			return "a 64-bit code segment (CS.L) with CS.D set";
+	} else {
+		if (s->efer & EFER_LMA)
+			return "EFER.LMA without EFER.LME and CR0.PG";
+		if (s->cs.l)
+			return "CS.L outside long mode";
+	}
+#endif
+	why = kvm_cr0_invalid(vcpu, s->cr0);
+	if (!why)
+		why = kvm_cr4_invalid(vcpu, s->cr4);
+	if (!why)
+		why = kvm_efer_invalid(vcpu, s->efer, true);
+	if (!why)
+		why = kvm_apic_base_invalid(vcpu, s->apic_base);
+	return why;
+}
+
 static void kvm_paging_changed(struct kvm_vcpu *vcpu)
 {
 	kvm_vendor->update_cr(vcpu);
@@ -125,12 +229,9 @@ int kvm_set_cr0(struct kvm_vcpu *vcpu, u64 cr0)
 	u64 old = vcpu->cr0;
 
 	cr0 |= X86_CR0_ET;
-	if (cr0 >> 32)
+	if (kvm_cr0_invalid(vcpu, cr0))
 		return 1;
-	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
-		return 1;
-	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
-		return 1;
+	cr0 &= KVM_CR0_DEFINED;
 
 	if (!(old & X86_CR0_PG) && (cr0 & X86_CR0_PG) && (vcpu->efer & EFER_LME)) {
 		/* Entering long mode: needs PAE, and CS.L must be clear. */
@@ -163,18 +264,11 @@ int kvm_set_cr3(struct kvm_vcpu *vcpu, u64 cr3)
 
 int kvm_set_cr4(struct kvm_vcpu *vcpu, u64 cr4)
 {
-	u64 allowed = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
-		      X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
-		      X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 	u64 old = vcpu->cr4;
 
-	if (kvm_guest_has(vcpu, 7, 1, BIT(7)))
-		allowed |= X86_CR4_SMEP;
-	if (kvm_guest_has(vcpu, 7, 1, BIT(20)))
-		allowed |= X86_CR4_SMAP;
-	if (cr4 & ~allowed)
+	if (kvm_cr4_invalid(vcpu, cr4))
 		return 1;
-	if (kvm_is_long_mode(vcpu) && !(cr4 & X86_CR4_PAE))
+	if ((vcpu->efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
 		return 1;
 	vcpu->cr4 = cr4;
 	if ((old ^ cr4) & (X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE |
@@ -185,17 +279,25 @@ int kvm_set_cr4(struct kvm_vcpu *vcpu, u64 cr4)
 	return 0;
 }
 
-int kvm_set_efer(struct kvm_vcpu *vcpu, u64 efer)
+/*
+ * WRMSR or KVM_SET_MSRS of EFER: 0 = done, 1 = #GP (the ioctl stops at
+ * that entry).  LMA is read-only: it follows CR0.PG with LME, so LME
+ * cannot change while paging is on.
+ */
+int kvm_set_efer(struct kvm_vcpu *vcpu, u64 efer, bool host)
 {
-	u64 allowed = EFER_SCE | EFER_LME | EFER_NX;
+	const char *why;
 
-	/* LMA is read-only; it follows CR0.PG with LME. */
 	efer = (efer & ~EFER_LMA) | (vcpu->efer & EFER_LMA);
-	if (efer & ~(allowed | EFER_LMA))
+	why = kvm_efer_invalid(vcpu, efer, host);
+	if (!why && (vcpu->cr0 & X86_CR0_PG) && ((efer ^ vcpu->efer) & EFER_LME))
+		why = "EFER.LME changed while paging is on";
+	if (why) {
+		if (host)
+			pr_info_ratelimited("vCPU %d: KVM_SET_MSRS: EFER %#llx: %s\n",
+					    vcpu->vcpu_id, efer, why);
 		return 1;
-	/* LME cannot change while paging is on. */
-	if ((vcpu->cr0 & X86_CR0_PG) && ((efer ^ vcpu->efer) & EFER_LME))
-		return 1;
+	}
 	if ((efer ^ vcpu->efer) & EFER_NX) {
 		vcpu->efer = efer;
 		kvm_paging_changed(vcpu);
@@ -1076,6 +1178,25 @@ static void kvm_handle_requests(struct kvm_vcpu *vcpu)
 		kvm_vendor->flush_tlb(vcpu);
 }
 
+/*
+ * Defence in depth: the ioctls and the guest's own control-register
+ * writes keep EFER.LMA with LME, CR0.PG and CR4.PAE, so this never
+ * happens.  If it did, the backend would run long mode on a root the MMU
+ * built for another mode: refuse the entry, as the hardware refuses an
+ * invalid guest state.
+ */
+static int kvm_fail_invalid_state(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	pr_info_ratelimited("vCPU %d: KVM_RUN: invalid paging mode (cr0 %#llx cr4 %#llx efer %#llx): not entered\n",
+			    vcpu->vcpu_id, vcpu->cr0, vcpu->cr4, vcpu->efer);
+	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_entry_failure_reason = kvm_vendor->invalid_state_exit;
+	run->fail_entry.cpu = raw_smp_processor_id();
+	return 0;
+}
+
 /* What userspace's interrupt-window protocol reads after every exit. */
 static void kvm_post_run(struct kvm_vcpu *vcpu)
 {
@@ -1091,6 +1212,7 @@ static void kvm_post_run(struct kvm_vcpu *vcpu)
 int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
+	u64 cr8;
 	int r;
 
 	if (vcpu->pid != task_pid(current)) {
@@ -1104,17 +1226,22 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 	 * The APIC is userspace's, so its TPR is too: kvm_run.cr8 becomes
 	 * the guest's CR8 at every KVM_RUN, as upstream does.
 	 */
-	if (run->cr8 & ~0xfULL) {
+	/*
+	 * kvm_run is shared with userspace, which may change it at any time:
+	 * each field is read once (READ_ONCE), then checked and used.
+	 */
+	cr8 = READ_ONCE(run->cr8);
+	if (cr8 & ~0xfULL) {
 		pr_info_ratelimited("vCPU %d: KVM_RUN: kvm_run.cr8 %#llx is not a TPR (0-15)\n",
-				    vcpu->vcpu_id, run->cr8);
+				    vcpu->vcpu_id, cr8);
 		r = -EINVAL;
 		goto out;
 	}
-	vcpu->cr8 = run->cr8;
+	vcpu->cr8 = cr8;
 
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	r = kvm_complete_userspace_io(vcpu);
-	if (r > 0 && run->immediate_exit) {
+	if (r > 0 && READ_ONCE(run->immediate_exit)) {
 		run->exit_reason = KVM_EXIT_INTR;
 		r = -EINTR;
 	}
@@ -1135,6 +1262,11 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 		}
 		if (!kvm_vcpu_halted(vcpu))
 			continue;
+		if (kvm_paging_mode(vcpu) == KVM_PAGING_INVALID) {
+			r = kvm_fail_invalid_state(vcpu);
+			break;
+		}
+		vcpu->has_run = true;
 		r = kvm_vendor->run(vcpu);
 		vcpu->stat.exits++;
 		if (vcpu->unprotected && vcpu->rip != vcpu->unprotected_rip)
@@ -1144,6 +1276,6 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 out:
 	kvm_post_run(vcpu);
-	trace_kvm_userspace_exit(run->exit_reason, r < 0 ? r : 0);
+	trace_kvm_userspace_exit(READ_ONCE(run->exit_reason), r < 0 ? r : 0);
 	return r < 0 ? r : 0;
 }

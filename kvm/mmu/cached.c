@@ -234,8 +234,7 @@ static int cached_parent_add(struct cached_sp *sp, u64 *sptep)
 /* Flush every vCPU's TLB, then release the pins of dropped leaves. */
 static void cached_flush_release(struct cached_vm *cvm)
 {
-	if (!cvm->teardown)
-		kvm_flush_remote_tlbs(cvm->kvm);
+	kvm_flush_remote_tlbs(cvm->kvm);
 	shadow_release_all(&cvm->release);
 }
 
@@ -350,7 +349,7 @@ static void cached_commit(struct cached_vm *cvm)
 		list_del(&sp->lru);
 		cached_free_sp(cvm, sp);
 	}
-	if (flushed && !cvm->teardown)
+	if (flushed && !cvm->kvm->dying)
 		trace_mmu_flush(-1, KVM_MMU_FLUSH_REMOTE,
 				cvm->stats.shadow_zapped - zapped);
 }
@@ -533,7 +532,6 @@ static void cached_vm_destroy(struct kvm *kvm)
 	if (!cvm)
 		return;
 	mutex_lock(&cvm->lock);
-	cvm->teardown = true;
 	cached_zap_all(cvm);
 	/* No vCPU is left to hold a root. */
 	list_for_each_entry_safe(sp, tmp, &cvm->zapped_roots, lru)
@@ -566,9 +564,13 @@ static void cached_vcpu_destroy(struct kvm_vcpu *vcpu)
 
 	if (!cv)
 		return;
-	/* The VM's last reference went: no vCPU runs any more. */
+	/*
+	 * Either the VM's last reference went (kvm->dying: no vCPU runs, and
+	 * kvm_flush_remote_tlbs() does nothing), or KVM_CREATE_VCPU is
+	 * unwinding a vCPU that was never published while the VM lives on:
+	 * then the other vCPUs are flushed as usual.
+	 */
 	mutex_lock(&cvm->lock);
-	cvm->teardown = true;
 	cached_release_roots(cvm, cv);
 	cached_commit(cvm);
 	mutex_unlock(&cvm->lock);
@@ -584,15 +586,19 @@ static int cached_load_root(struct kvm_vcpu *vcpu, hpa_t *root)
 	struct cached_vcpu *cv = vcpu->mmu;
 	struct guest_paging pg;
 	bool created = false;
-	int i, r = 0;
+	int i, r = 0, level = shadow_root_level(vcpu);
 
+	if (level < 0)
+		return level;
 	mutex_lock(&cvm->lock);
-	if (cv->root_valid)
+	/* A mode change comes with new_cr3(); check the shape anyway. */
+	if (cv->root_valid && cv->root_level == level)
 		goto out;
 
+	cv->root_valid = false;
 	cached_release_roots(cvm, cv);
 	guest_paging_init(&pg, vcpu);
-	if (pg.levels == 4) {
+	if (level == 4) {
 		union cached_role role = cached_base_role(&pg);
 
 		role.level = 4;

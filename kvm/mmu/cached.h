@@ -75,7 +75,6 @@ struct cached_vm {
 
 	/* Released by cached_commit(), after the TLB flush. */
 	bool need_flush;
-	bool teardown;			/* no vCPU runs any more: no flush */
 	struct shadow_release release;
 	struct list_head free_list;	/* zapped pages to free */
 

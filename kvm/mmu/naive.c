@@ -67,11 +67,6 @@ struct naive_vcpu {
 static atomic64_t naive_pinned_total = ATOMIC64_INIT(0);
 static atomic64_t naive_pages_total = ATOMIC64_INIT(0);
 
-static int naive_root_level(struct kvm_vcpu *vcpu)
-{
-	return (vcpu->efer & EFER_LMA) ? 4 : 3;
-}
-
 /* The shadow of a non-long-mode guest covers 32-bit linear addresses. */
 static gva_t naive_gva(const struct naive_vcpu *nv, gva_t gva)
 {
@@ -249,8 +244,10 @@ static void naive_vcpu_destroy(struct kvm_vcpu *vcpu)
 static int naive_load_root(struct kvm_vcpu *vcpu, hpa_t *root)
 {
 	struct naive_vcpu *nv = vcpu->mmu;
-	int level = naive_root_level(vcpu);
+	int level = shadow_root_level(vcpu);
 
+	if (level < 0)
+		return level;
 	/* A mode change should have come with new_cr3(); be safe anyway. */
 	if (nv->root && nv->root_level != level)
 		naive_flush_all(nv, KVM_MMU_FLUSH_FULL);
@@ -287,7 +284,7 @@ static int __naive_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *faul
 	fault->guest_error_code = 0;
 
 	/* The guest ran on some root; if it is not this mode's, rebuild. */
-	if (!nv->root || nv->root_level != naive_root_level(vcpu)) {
+	if (!nv->root || nv->root_level != shadow_root_level(vcpu)) {
 		naive_flush_all(nv, KVM_MMU_FLUSH_FULL);
 		nv->stats.pf_retry++;
 		return RET_PF_RETRY;

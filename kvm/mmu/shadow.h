@@ -7,6 +7,7 @@
 #ifndef KVM_RESEARCH_MMU_SHADOW_H
 #define KVM_RESEARCH_MMU_SHADOW_H
 
+#include <linux/errno.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
 
@@ -20,7 +21,24 @@ struct seq_file;
  * name is marked in @which (SHADOW_STATS_*), prefixed with @prefix.
  */
 #define SHADOW_STATS_PAGES	BIT(0)	/* shadow_pages ... pinned */
-#define SHADOW_STATS_FAULTS	BIT(1)	/* pf_* ... overflows */
+#define SHADOW_STATS_FAULTS	BIT(1)	/*
+ * The shadow root's shape for @vcpu's mode, as the hardware will walk it
+ * (kvm_paging_mode(), which the backends follow too): 4-level in long
+ * mode, a PAE PDPT otherwise; -EINVAL for a state that must not run.
+ */
+static inline int shadow_root_level(struct kvm_vcpu *vcpu)
+{
+	switch (kvm_paging_mode(vcpu)) {
+	case KVM_PAGING_INVALID:
+		return -EINVAL;
+	case KVM_PAGING_LONG:
+		return 4;
+	default:
+		return 3;
+	}
+}
+
+/* pf_* ... overflows */
 void shadow_show_stats(struct seq_file *m, const char *prefix,
 		       const struct kvm_mmu_stats *s, unsigned int which);
 /* Add @b's counters to @a. */

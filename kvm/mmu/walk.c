@@ -42,14 +42,11 @@ void guest_paging_init(struct guest_paging *pg, struct kvm_vcpu *vcpu)
 	/* The host's; the guest's CPUID should not report more. */
 	pg->maxphyaddr = clamp_t(int, boot_cpu_data.x86_phys_bits, 32, 52);
 
-	if (!(vcpu->cr0 & X86_CR0_PG))
-		pg->levels = 0;
-	else if (vcpu->efer & EFER_LMA)
-		pg->levels = 4;
-	else if (vcpu->cr4 & X86_CR4_PAE)
-		pg->levels = 3;
-	else
-		pg->levels = 2;
+	/*
+	 * KVM_PAGING_* are the levels.  A state that must not run
+	 * (KVM_PAGING_INVALID) never gets here: load_root() refuses it.
+	 */
+	pg->levels = max_t(int, kvm_paging_mode(vcpu), KVM_PAGING_OFF);
 
 	/*
 	 * EFER.NXE only means something with 64-bit entries: 32-bit paging

@@ -33,6 +33,7 @@
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
+#include <asm/spec-ctrl.h>
 #include <asm/svm.h>
 #include <asm/tlbflush.h>
 #include <asm/traps.h>
@@ -40,6 +41,7 @@
 #include "svm.h"
 #include "mmu/mmu.h"
 #include "kvm_trace.h"
+#include "spec.h"
 
 /* Bitmaps with every bit set: every port and every MSR access exits. */
 #define SVM_IOPM_ORDER	2	/* 12 KiB used */
@@ -74,6 +76,7 @@ static int svm_hardware_setup(void)
 	memset(page_address(svm_iopm), 0xff, PAGE_SIZE << SVM_IOPM_ORDER);
 	memset(page_address(svm_msrpm), 0xff, PAGE_SIZE << SVM_MSRPM_ORDER);
 
+	kvm_spec_init(false);
 	pr_info("AMD SVM, %u ASIDs, nested paging %s\n",
 		cpuid_ebx(SVM_CPUID_FUNC),
 		boot_cpu_has(X86_FEATURE_NPT) ? "yes" : "no");
@@ -346,9 +349,9 @@ static void svm_update_cr(struct kvm_vcpu *vcpu)
 		cr4_guest &= ~(X86_CR4_SMEP | X86_CR4_SMAP);
 	s->cr4 = (vcpu->cr4 & cr4_guest) | X86_CR4_PAE |
 		 (cr4_read_shadow() & X86_CR4_MCE);
-	s->efer = (vcpu->efer & (EFER_SCE | EFER_LMA)) | EFER_SVME | EFER_NX;
-	if (vcpu->efer & EFER_LMA)
-		s->efer |= EFER_LME;
+	s->efer = (vcpu->efer & EFER_SCE) | EFER_SVME | EFER_NX;
+	if (kvm_is_long_mode(vcpu))
+		s->efer |= EFER_LME | EFER_LMA;
 	to_svm(vcpu)->vmcb->control.tsc_offset = vcpu->tsc_offset;
 }
 
@@ -413,6 +416,8 @@ static int svm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data)
 {
 	u64 *slot = svm_msr_slot(to_svm(vcpu), index);
 
+	if (kvm_spec_msr(index))
+		return kvm_spec_get_msr(vcpu, index, data);
 	if (!slot)
 		return 1;
 	*data = *slot;
@@ -423,6 +428,8 @@ static int svm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data)
 {
 	u64 *slot = svm_msr_slot(to_svm(vcpu), index);
 
+	if (kvm_spec_msr(index))
+		return kvm_spec_set_msr(vcpu, index, data);
 	if (!slot)
 		return 1;
 	/* Addresses must be canonical, or VMLOAD would fault in the host. */
@@ -465,6 +472,7 @@ static void svm_vcpu_free(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_svm *svm = to_svm(vcpu);
 
+	kvm_spec_vcpu_free(vcpu);
 	__free_page(svm->host_state);
 	free_page((unsigned long)svm->vmcb);
 	kfree(svm);
@@ -478,6 +486,7 @@ static void svm_vcpu_reset(struct kvm_vcpu *vcpu)
 	svm->nmi_masked = false;
 	svm->awaiting_iret = false;
 	svm->singlestep = false;
+	vcpu->spec_ctrl = 0;
 	/* Guest TSC starts near 0. */
 	vcpu->tsc_offset = -(s64)rdtsc();
 	svm_update_cr(vcpu);
@@ -583,7 +592,7 @@ static void svm_inject_events(struct vcpu_svm *svm, int cpu)
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	bool shadow = c->int_state & SVM_INTERRUPT_SHADOW_MASK;
 	bool irq_window = vcpu->pending_irq >= 0 ||
-			  vcpu->run->request_interrupt_window;
+			  READ_ONCE(vcpu->run->request_interrupt_window);
 	bool step = false;
 
 	c->event_inj = 0;
@@ -606,7 +615,7 @@ static void svm_inject_events(struct vcpu_svm *svm, int cpu)
 			       SVM_EVTINJ_VALID;
 		trace_kvm_inj_virq(vcpu->pending_irq);
 		vcpu->pending_irq = -1;
-		irq_window = vcpu->run->request_interrupt_window;
+		irq_window = READ_ONCE(vcpu->run->request_interrupt_window);
 	}
 
 	if (vcpu->nmi_injected ||
@@ -722,6 +731,7 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	}
 
 	kvm_load_guest_fpu_regs();
+	kvm_spec_vcpu_switch(vcpu);
 	svm_assign_asid(svm, cpu);
 	svm_inject_events(svm, cpu);
 	s->cr3 = root;
@@ -737,7 +747,11 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 		/* A clean DR6: after a #DB it says exactly what happened. */
 		s->dr6 = KVM_DR6_FIXED_1;
 	}
+	/* Where the CPU switches SPEC_CTRL itself; else vmenter.S does. */
+	if (boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
+		s->spec_ctrl = vcpu->spec_ctrl;
 	svm->vmcb->control.clean = 0;
+	kvm_spec_count_entry(vcpu);
 	trace_kvm_entry(vcpu->vcpu_id, vcpu->rip);
 
 	/*
@@ -754,9 +768,15 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	 */
 	asm volatile("clgi" ::: "memory");
 	guest_drs = svm_load_guest_drs(vcpu);
+	/* SSBD through VIRT_SPEC_CTRL or LS_CFG: the guest's (never set). */
+	if (!boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
+		x86_spec_ctrl_set_guest(0);
 	local_irq_enable();
-	__svm_vcpu_run(svm->vmcb_pa, page_to_phys(svm->host_state), vcpu->regs);
+	__svm_vcpu_run(svm->vmcb_pa, page_to_phys(svm->host_state), vcpu->regs,
+		       &vcpu->spec_ctrl);
 	local_irq_disable();
+	if (!boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
+		x86_spec_ctrl_restore_host(0);
 	kvm_put_host_drs(guest_drs);
 	asm volatile("stgi" ::: "memory");
 	context_tracking_guest_exit();
@@ -783,6 +803,7 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	} else {
 		vcpu->dr6 = s->dr6;
 	}
+	kvm_spec_after_exit();
 	/* The interrupt that caused the exit runs now, in preemptible context. */
 	preempt_enable();
 	local_irq_enable();
@@ -793,6 +814,7 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 
 static const struct kvm_vendor_ops svm_vendor_ops = {
 	.name = "AMD SVM",
+	.invalid_state_exit = (u64)SVM_EXIT_ERR,
 	.hardware_setup = svm_hardware_setup,
 	.hardware_unsetup = svm_hardware_unsetup,
 	.enable_cpu = svm_enable_cpu,

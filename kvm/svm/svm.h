@@ -47,7 +47,7 @@ static inline struct vcpu_svm *to_svm(struct kvm_vcpu *vcpu)
 
 /* vmenter.S: VMLOAD, VMRUN, VMSAVE with the guest's general registers. */
 void __svm_vcpu_run(unsigned long vmcb_pa, unsigned long host_state_pa,
-		    u64 *regs);
+		    u64 *regs, u64 *spec_ctrl);
 
 /* exits.c */
 int svm_handle_exit(struct vcpu_svm *svm);

@@ -181,7 +181,7 @@ static int vmx_exit_irq_window(struct vcpu_vmx *vmx)
 	struct kvm_vcpu *vcpu = &vmx->vcpu;
 
 	/* The next entry injects the pending vector, if there is one. */
-	if (vcpu->pending_irq >= 0 || !vcpu->run->request_interrupt_window)
+	if (vcpu->pending_irq >= 0 || !READ_ONCE(vcpu->run->request_interrupt_window))
 		return 1;
 	vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 	return 0;

@@ -195,7 +195,7 @@ int vmx_rmode_prepare(struct vcpu_vmx *vmx)
 	void *zero;
 	int i, r = 0;
 
-	if (!tss) {
+	if (tss == KVM_INVALID_GPA) {
 		pr_info_ratelimited("vCPU %d: real mode on VMX needs KVM_SET_TSS_ADDR first\n",
 				    vcpu->vcpu_id);
 		return -EINVAL;

@@ -14,6 +14,7 @@
 
 #include "vmx.h"
 #include "mmu/mmu.h"
+#include "spec.h"
 
 /* ---- segments ------------------------------------------------------------ */
 
@@ -216,9 +217,9 @@ void vmx_update_cr(struct kvm_vcpu *vcpu)
 		cr4 |= X86_CR4_VME;
 	cr4 = (cr4 | vmx_cr4_fixed0) & vmx_cr4_fixed1;
 
-	efer = (vcpu->efer & (EFER_SCE | EFER_LMA)) | EFER_NX;
-	if (vcpu->efer & EFER_LMA) {
-		efer |= EFER_LME;
+	efer = (vcpu->efer & EFER_SCE) | EFER_NX;
+	if (kvm_is_long_mode(vcpu)) {
+		efer |= EFER_LME | EFER_LMA;
 		entry |= VM_ENTRY_IA32E_MODE;
 	}
 
@@ -338,6 +339,8 @@ int vmx_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data)
 	u64 *slot = vmx_msr_slot(vmx, index);
 	long field = vmx_msr_field(index);
 
+	if (kvm_spec_msr(index))
+		return kvm_spec_get_msr(vcpu, index, data);
 	if (slot) {
 		*data = *slot;
 		return 0;
@@ -356,6 +359,8 @@ int vmx_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data)
 	u64 *slot = vmx_msr_slot(vmx, index);
 	long field = vmx_msr_field(index);
 
+	if (kvm_spec_msr(index))
+		return kvm_spec_set_msr(vcpu, index, data);
 	if (!slot && field < 0)
 		return 1;
 	/*

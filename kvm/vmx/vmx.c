@@ -67,6 +67,7 @@
 #include "vmx.h"
 #include "mmu/mmu.h"
 #include "kvm_trace.h"
+#include "spec.h"
 
 /* What IA32_FEAT_CTL must contain for VMXON outside SMX not to #GP. */
 #define VMX_FEAT_CTL_REQUIRED \
@@ -350,6 +351,7 @@ static int vmx_hardware_setup(void)
 	memset(page_address(vmx_io_bitmaps), 0xff, 2 * PAGE_SIZE);
 	memset(page_address(vmx_msr_bitmap), 0xff, PAGE_SIZE);
 	vmx_report_features();
+	kvm_spec_init(true);
 	return 0;
 
 free_io_bitmaps:
@@ -718,6 +720,7 @@ static void vmx_vcpu_free(struct kvm_vcpu *vcpu)
 	preempt_disable();
 	vmx_vmcs_clear(vmx);
 	preempt_enable();
+	kvm_spec_vcpu_free(vcpu);
 	free_page((unsigned long)vmx->efer_area);
 	free_page((unsigned long)vmx->vmcs);
 	kfree(vmx);
@@ -784,9 +787,10 @@ static void vmx_vcpu_reset(struct kvm_vcpu *vcpu)
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	int seg;
 
+	vcpu->spec_ctrl = 0;
 	vmx_vmcs_get(vmx);
 	vmx->rmode.active = false;
-	vmx->rmode.tss_built = 0;
+	vmx->rmode.tss_built = KVM_INVALID_GPA;
 	vmx_init_controls(vmx);
 	vmx_init_seg(vcpu, VCPU_SREG_CS, 0xf000, 0xffff0000, 0xb, true);
 	for (seg = VCPU_SREG_ES; seg <= VCPU_SREG_GS; seg++)
@@ -844,7 +848,7 @@ static void vmx_inject_events(struct vcpu_vmx *vmx)
 	if ((intr & GUEST_INTR_STATE_STI) && !(vcpu->rflags & X86_EFLAGS_IF))
 		intr = (intr & ~GUEST_INTR_STATE_STI) | GUEST_INTR_STATE_MOV_SS;
 	shadow = intr & VMX_SHADOW;
-	irq_window = vcpu->pending_irq >= 0 || vcpu->run->request_interrupt_window;
+	irq_window = vcpu->pending_irq >= 0 || READ_ONCE(vcpu->run->request_interrupt_window);
 
 	if (vmx->rmode.active) {
 		/* realmode.c delivered what could be; wait for the rest. */
@@ -880,7 +884,7 @@ static void vmx_inject_events(struct vcpu_vmx *vmx)
 		       INTR_INFO_VALID_MASK;
 		trace_kvm_inj_virq(vcpu->pending_irq);
 		vcpu->pending_irq = -1;
-		irq_window = vcpu->run->request_interrupt_window;
+		irq_window = READ_ONCE(vcpu->run->request_interrupt_window);
 	}
 
 	if (vcpu->nmi_pending || vcpu->nmi_injected)
@@ -1135,6 +1139,7 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	}
 
 	kvm_load_guest_fpu_regs();
+	kvm_spec_vcpu_switch(vcpu);
 	vmx_inject_events(vmx);
 	vmcs_write(GUEST_CR3, root);
 	vmcs_write(GUEST_RIP, vcpu->rip);
@@ -1152,11 +1157,12 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	vmcs_write(GUEST_DR7, vcpu->dr7 & ~KVM_DR7_GD);
 	if (!vmx_cfg.load_efer)
 		vmx->efer_area[1].value = this_cpu_read(vmx_cpus.efer);
-	long_mode = vcpu->efer & EFER_LMA;
+	long_mode = kvm_is_long_mode(vcpu);
 	if (long_mode)
 		vmx_long_mode_tr();
 	vmx_save_host(vmx, &host, long_mode);
 	vmx->last_cpu = cpu;
+	kvm_spec_count_entry(vcpu);
 	trace_kvm_entry(vcpu->vcpu_id, vcpu->rip);
 
 	/* Guest mode is like user mode for RCU: a quiescent state. */
@@ -1170,7 +1176,11 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	/* VMX does not switch CR2; nothing here faults between. */
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
-	failed = __vmx_vcpu_run(vcpu->regs, vmx->launched, HOST_RSP);
+	/* L1TF: the host's decision (spec.c; the flush also clears buffers). */
+	if (kvm_spec_l1d_flush_needed())
+		kvm_spec_l1d_flush(vcpu);
+	failed = __vmx_vcpu_run(vcpu->regs, vmx->launched, HOST_RSP,
+				&vcpu->spec_ctrl);
 	vcpu->cr2 = native_read_cr2();
 	/* The exit left DR7 0x400: no breakpoint before the host is back. */
 	vmx_restore_host(vmx, &host, long_mode, cpu);
@@ -1187,6 +1197,7 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 			vmx_complete_events(vmx);
 		}
 	}
+	kvm_spec_after_exit();
 	/* The interrupt that caused the exit runs now. */
 	local_irq_enable();
 	preempt_enable();
@@ -1222,6 +1233,8 @@ static const struct kvm_vendor_ops vmx_vendor_ops = {
 	.set_msr = vmx_set_msr,
 	.exit_slot_name = vmx_exit_slot_name,
 	.tss_pages = RMODE_TSS_PAGES,
+	.invalid_state_exit = EXIT_REASON_INVALID_STATE |
+			      VMX_EXIT_REASONS_FAILED_VMENTRY,
 };
 
 const struct kvm_vendor_ops *vmx_probe(void)

@@ -156,7 +156,8 @@ void vmx_vmcs_get(struct vcpu_vmx *vmx);
 void vmx_vmcs_put(struct vcpu_vmx *vmx);
 
 /* vmenter.S: 0 after a VM exit, 1 if VMLAUNCH/VMRESUME failed (VMfail). */
-int __vmx_vcpu_run(u64 *regs, bool launched, unsigned long host_rsp_field);
+int __vmx_vcpu_run(u64 *regs, bool launched, unsigned long host_rsp_field,
+		   u64 *spec_ctrl);
 /* Where a VM exit continues (HOST_RIP). */
 extern const char vmx_vmexit[];
 

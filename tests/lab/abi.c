@@ -12,7 +12,7 @@
  * "PASS: abi: name" or "FAIL: abi: name: why" per check; exits 1 if any
  * check failed.
  *
- *   abi [all|errnos|state|guest|signal|twovms|smp|fpu|irq|leak N]
+ *   abi [all|errnos|state|guest|signal|twovms|smp|fpu|irq|iso|spec|leak N]
  */
 #include "abi.h"
 
@@ -1115,6 +1115,10 @@ int main(int argc, char **argv)
 		test_migrate();
 	if (all || !strcmp(what, "irq"))
 		test_irq();
+	if (all || !strcmp(what, "iso"))
+		test_iso();
+	if (all || !strcmp(what, "spec"))
+		test_spec();
 	if (all || !strcmp(what, "leak"))
 		test_leak(argc > 2 ? atoi(argv[2]) : 30);
 	return failures ? 1 : 0;

@@ -98,5 +98,9 @@ void ivt_set(struct vm *vm, int vector, uint16_t ip);
 int cpu_has_vmx(void);
 
 void test_irq(void);
+/* abi-iso.c: the isolation regressions (issue 15). */
+void test_iso(void);
+/* abi-spec.c: speculation hygiene around entry and exit. */
+void test_spec(void);
 
 #endif

@@ -445,6 +445,7 @@ void teardown(void)
 	u64 j;
 
 	snprintf(op_desc, sizeof(op_desc), "destroy the VM");
+	the_kvm->dying = true;
 	for (i = 0; i < nr_hvcpus; i++)
 		ops->vcpu_destroy(&hvcpus[i]->vcpu);
 	if (ops->vm_destroy)

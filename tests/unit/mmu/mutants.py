@@ -142,7 +142,7 @@ MUTANTS = [
      "\t\tfor (g = first; g <= last; g++) {",
      "\t\tfor (g = first; g < first; g++) {"),
     ("cached: no remote TLB flush", "cached.c",
-     "\t\tkvm_flush_remote_tlbs(cvm->kvm);", ""),
+     "\tkvm_flush_remote_tlbs(cvm->kvm);", ""),
     ("cached: the role ignores the rights above", "cached.c",
      "\trole->access = access;", "\trole->access = PERM_ALL;"),
     ("cached: the role ignores the 32-bit quadrant", "cached.c",
@@ -237,6 +237,9 @@ def main():
         shutil.copytree(os.path.join(top, "kvm", "mmu"),
                         os.path.join(work, "kvm", "mmu"),
                         ignore=shutil.ignore_patterns("*.o", ".*.cmd"))
+        # The core header the strategies include from kvm/ (the shim's too).
+        shutil.copy(os.path.join(top, "kvm", "paging_mode.h"),
+                    os.path.join(work, "kvm"))
         if os.path.isdir(os.path.join(out, "h")):
             shutil.copytree(os.path.join(out, "h"),
                             os.path.join(work, "out", "h"))

@@ -750,11 +750,6 @@ void kvm_flush_remote_tlbs(struct kvm *kvm)
 	kvm_make_all_vcpus_request(kvm, KVM_REQ_TLB_FLUSH);
 }
 
-bool kvm_is_long_mode(struct kvm_vcpu *vcpu)
-{
-	return vcpu->efer & EFER_LMA;
-}
-
 const struct kvm_cpuid_entry2 *kvm_find_cpuid_entry(struct kvm_vcpu *vcpu,
 						     u32 function, u32 index)
 {

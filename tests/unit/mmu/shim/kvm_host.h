@@ -87,6 +87,7 @@ struct kvm {
 	int nr_vcpus;
 
 	void *mmu;			/* the MMU strategy's per-VM state */
+	bool dying;			/* set by teardown(), as kvm_destroy() does */
 };
 
 /* The backend operations the MMU code calls. */
@@ -116,8 +117,12 @@ int kvm_cmpxchg_guest(struct kvm *kvm, gpa_t gpa, unsigned int size, u64 old,
 void kvm_make_all_vcpus_request(struct kvm *kvm, int req);
 void kvm_flush_remote_tlbs(struct kvm *kvm);
 
-/* x86.c's and cpuid.c's. */
-bool kvm_is_long_mode(struct kvm_vcpu *vcpu);
+/* The module's own: the paging mode of a vCPU (kvm_paging_mode()). */
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+#include "paging_mode.h"
+
+/* cpuid.c's. */
 const struct kvm_cpuid_entry2 *kvm_find_cpuid_entry(struct kvm_vcpu *vcpu,
 						     u32 function, u32 index);
 
