@@ -549,7 +549,7 @@ static enum x86_emu_result mem_write(struct emu *e, u64 gva, u64 v,
 
 /*
  * The write of a read-modify-write that read @old: when @locked, through
- * ops->cmpxchg (atomic against other writers) if the caller has one.
+ * ops->cmpxchg_emulated (atomic against other writers) if the caller has one.
  */
 static enum x86_emu_result mem_write_rmw(struct emu *e, u64 gva, u64 old,
 					 u64 v, unsigned int size, bool locked)
@@ -557,13 +557,13 @@ static enum x86_emu_result mem_write_rmw(struct emu *e, u64 gva, u64 old,
 	u8 o[8], n[8];
 	unsigned int i;
 
-	if (!locked || !e->c->ops->cmpxchg)
+	if (!locked || !e->c->ops->cmpxchg_emulated)
 		return mem_write(e, gva, v, size);
 	for (i = 0; i < size; i++) {
 		o[i] = old >> (8 * i);
 		n[i] = v >> (8 * i);
 	}
-	return e->c->ops->cmpxchg(e->c, gva, o, n, size);
+	return e->c->ops->cmpxchg_emulated(e->c, gva, o, n, size);
 }
 
 /* ---- Execution ------------------------------------------------------ */

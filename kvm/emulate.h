@@ -53,7 +53,7 @@
  * A 32-bit register destination is zero-extended to 64 bits in every mode.
  * LOCK is accepted where the hardware takes it.  The write of a locked
  * read-modify-write (LOCK ALU, LOCK CMPXCHG, LOCK CMPXCHG8B, and XCHG,
- * which is always locked) goes through ops->cmpxchg when the caller has
+ * which is always locked) goes through ops->cmpxchg_emulated when the caller has
  * one, so that it is atomic against other vCPUs: it stores only if memory
  * still holds what the instruction read, and X86EMU_RETRY otherwise.
  */
@@ -104,7 +104,7 @@ enum x86_emu_result {
 	X86EMU_UNHANDLED,
 	/*
 	 * A locked write found memory changed since the instruction read it
-	 * (ops->cmpxchg): nothing committed; run the instruction again.
+	 * (ops->cmpxchg_emulated): nothing committed; run the instruction again.
 	 */
 	X86EMU_RETRY,
 };
@@ -136,9 +136,10 @@ struct x86_emu_ops {
 	 * memory had changed, or what write may return.  Without it, these
 	 * writes go through write, atomic only if nothing else writes.
 	 */
-	enum x86_emu_result (*cmpxchg)(struct x86_emu_ctxt *c, u64 gva,
-				       const void *old, const void *new,
-				       unsigned int size);
+	enum x86_emu_result (*cmpxchg_emulated)(struct x86_emu_ctxt *c,
+						u64 gva, const void *old,
+						const void *new,
+						unsigned int size);
 };
 
 struct x86_emu_exception {

@@ -950,7 +950,7 @@ static const struct x86_emu_ops kvm_emu_ops = {
 	.read = kvm_emu_read,
 	.write = kvm_emu_write,
 	.invlpg = kvm_emu_invlpg,
-	.cmpxchg = kvm_emu_cmpxchg,
+	.cmpxchg_emulated = kvm_emu_cmpxchg,
 };
 
 int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len)

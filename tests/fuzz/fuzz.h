@@ -102,9 +102,13 @@ void fuzz_fail(const char *mode, const char *fmt, ...)
 
 int kvm_open(void);
 long meminfo_kb(const char *key);
+long memfree_kb(void);
 long kvm_total(const char *key);
 int count_fds(void);
 int count_maps(void);
+/* /proc/self/maps as text (malloc'ed); print the lines not in @before. */
+char *maps_text(void);
+void maps_print_new(const char *mode, const char *before);
 void drop_caches(void);
 /* Physical address of the page at @va (mlocked, present), or 0. */
 uint64_t virt_to_phys(const void *va);

@@ -825,6 +825,7 @@ static int ioctl_body(void *arg)
 	struct worker *w;
 	struct rng r = { .s = O.seed ^ 0x1234567 };
 	int fds0, maps0, fds1, maps1;
+	char *maps_before;
 	time_t t0 = time(NULL);
 
 	(void)arg;
@@ -835,6 +836,7 @@ static int ioctl_body(void *arg)
 	msr_list->nmsrs = 1024;
 	if (ioctl(kvm_sys, KVM_GET_MSR_INDEX_LIST, msr_list))
 		msr_list->nmsrs = 0;
+	maps_before = maps_text();
 	fds0 = count_fds();
 	maps0 = count_maps();
 	for (int i = 0; i < NVM; i++) {
@@ -883,6 +885,8 @@ static int ioctl_body(void *arg)
 		vm_destroy(&vms[i]);
 	fds1 = count_fds();
 	maps1 = count_maps();
+	if (maps1 != maps0)
+		maps_print_new("ioctl", maps_before);
 	if (fds1 != fds0 || maps1 != maps0)
 		fuzz_fail("ioctl", "after %ld calls with every VM closed: %d fds and %d mappings, %d and %d before",
 			  calls_done < O.calls ? calls_done : O.calls, fds1, maps1, fds0, maps0);

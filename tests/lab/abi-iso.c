@@ -141,17 +141,6 @@ static void test_iso_sregs(void)
 	vm_destroy(&vm);
 }
 
-/* KVM_SET_MSRS of one MSR: how many entries were set. */
-static int set_msr(int fd, uint32_t index, uint64_t data)
-{
-	struct {
-		struct kvm_msrs m;
-		struct kvm_msr_entry e;
-	} msrs = { .m.nmsrs = 1, .e = { .index = index, .data = data } };
-
-	return ioctl(fd, KVM_SET_MSRS, &msrs);
-}
-
 static void test_iso_efer_msr(void)
 {
 	struct kvm_sregs s;

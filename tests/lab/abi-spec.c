@@ -187,28 +187,6 @@ static void spec_host(struct spec_host *h)
 #define MSR_SPEC_CTRL	0x48
 #define MSR_PRED_CMD	0x49
 
-static int get_msr(int fd, uint32_t index, uint64_t *data)
-{
-	struct {
-		struct kvm_msrs m;
-		struct kvm_msr_entry e;
-	} msrs = { .m.nmsrs = 1, .e = { .index = index } };
-	int n = ioctl(fd, KVM_GET_MSRS, &msrs);
-
-	*data = msrs.e.data;
-	return n;
-}
-
-static int set_msr(int fd, uint32_t index, uint64_t data)
-{
-	struct {
-		struct kvm_msrs m;
-		struct kvm_msr_entry e;
-	} msrs = { .m.nmsrs = 1, .e = { .index = index, .data = data } };
-
-	return ioctl(fd, KVM_SET_MSRS, &msrs);
-}
-
 /*
  * CPUID.7.0:EDX[26] SPEC_CTRL (IBRS and IBPB), 0x80000008:EBX[12] IBPB:
  * the guest may use both MSRs.

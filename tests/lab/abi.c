@@ -207,6 +207,29 @@ void ivt_set(struct vm *vm, int vector, uint16_t ip)
 	e[1] = 0;
 }
 
+/* KVM_GET_MSRS / KVM_SET_MSRS of one MSR: how many entries were done. */
+int get_msr(int fd, uint32_t index, uint64_t *data)
+{
+	struct {
+		struct kvm_msrs m;
+		struct kvm_msr_entry e;
+	} msrs = { .m.nmsrs = 1, .e = { .index = index } };
+	int n = ioctl(fd, KVM_GET_MSRS, &msrs);
+
+	*data = msrs.e.data;
+	return n;
+}
+
+int set_msr(int fd, uint32_t index, uint64_t data)
+{
+	struct {
+		struct kvm_msrs m;
+		struct kvm_msr_entry e;
+	} msrs = { .m.nmsrs = 1, .e = { .index = index, .data = data } };
+
+	return ioctl(fd, KVM_SET_MSRS, &msrs);
+}
+
 /* ---- errnos --------------------------------------------------------- */
 
 static void test_errnos(void)

@@ -97,6 +97,10 @@ void ivt_set(struct vm *vm, int vector, uint16_t ip);
  */
 int cpu_has_vmx(void);
 
+/* KVM_GET_MSRS / KVM_SET_MSRS of one MSR: how many entries were done. */
+int get_msr(int fd, uint32_t index, uint64_t *data);
+int set_msr(int fd, uint32_t index, uint64_t data);
+
 void test_irq(void);
 /* abi-iso.c: the isolation regressions (issue 15). */
 void test_iso(void);

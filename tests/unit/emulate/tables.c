@@ -1145,7 +1145,7 @@ static void invlpg_tests(void)
 	group_end(&g);
 }
 
-/* ---- Locked writes through ops->cmpxchg ----------------------------------- */
+/* ---- Locked writes through ops->cmpxchg_emulated ----------------------------------- */
 
 /*
  * Eight bytes of memory at LK_GVA.  "Another vCPU" may write lk_race to
@@ -1205,7 +1205,7 @@ static enum x86_emu_result lk_cmpxchg(struct x86_emu_ctxt *c, u64 gva,
 static void lock_tests(void)
 {
 	static const struct x86_emu_ops ops = {
-		.read = lk_read, .write = lk_write, .cmpxchg = lk_cmpxchg,
+		.read = lk_read, .write = lk_write, .cmpxchg_emulated = lk_cmpxchg,
 	};
 	/* RAX = LK_GVA; RCX, RDX, RBX as below; memory before: mem. */
 	static const struct {
