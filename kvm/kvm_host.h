@@ -423,6 +423,8 @@ void kvm_queue_exception(struct kvm_vcpu *vcpu, u8 vector);
 void kvm_queue_exception_e(struct kvm_vcpu *vcpu, u8 vector, u32 error_code);
 /* #DF, #TS, #NP, #SS, #GP, #PF and #AC push an error code. */
 bool kvm_exception_has_error_code(u8 vector);
+/* Bit @bit of register @reg (0 EAX, 1 EBX, 2 ECX, 3 EDX) of CPUID @function, index 0. */
+bool kvm_guest_has(struct kvm_vcpu *vcpu, u32 function, int reg, u32 bit);
 /*
  * Checks of a new CR0, CR4 or EFER value, or of a whole KVM_SET_SREGS:
  * NULL if the value is valid, else why not (for the kernel log).  @host:

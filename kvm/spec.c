@@ -153,13 +153,8 @@ void kvm_spec_l1d_flush(struct kvm_vcpu *vcpu)
 static bool kvm_spec_guest_has(struct kvm_vcpu *vcpu, u32 leaf7_edx,
 			       u32 ext8_ebx)
 {
-	const struct kvm_cpuid_entry2 *e;
-
-	e = kvm_find_cpuid_entry(vcpu, 7, 0);
-	if (e && (e->edx & leaf7_edx))
-		return true;
-	e = kvm_find_cpuid_entry(vcpu, 0x80000008, 0);
-	return e && (e->ebx & ext8_ebx);
+	return kvm_guest_has(vcpu, 7, 3, leaf7_edx) ||
+	       kvm_guest_has(vcpu, 0x80000008, 1, ext8_ebx);
 }
 
 #define F(x)	BIT(X86_FEATURE_##x & 31)

@@ -92,7 +92,7 @@ void kvm_inject_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code)
 /* ---- control registers ------------------------------------------------- */
 
 /* What the CPUID table says the guest has (leaf 1 ECX/EDX, leaf 7 EBX, ...). */
-static bool kvm_guest_has(struct kvm_vcpu *vcpu, u32 function, int reg, u32 bit)
+bool kvm_guest_has(struct kvm_vcpu *vcpu, u32 function, int reg, u32 bit)
 {
 	const struct kvm_cpuid_entry2 *e = kvm_find_cpuid_entry(vcpu, function, 0);
 	u32 v;
