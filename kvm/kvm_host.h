@@ -491,8 +491,8 @@ int kvm_vcpu_set_mce(struct kvm_vcpu *vcpu, struct kvm_x86_mce __user *umce);
 bool kvm_mce_msr(u32 msr);
 int kvm_mce_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data);
 int kvm_mce_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host);
-extern const u32 kvm_msrs_to_save[];
-extern const unsigned int kvm_nr_msrs_to_save;
+#define KVM_MAX_MSRS_TO_SAVE	32
+unsigned int kvm_msrs_to_save(u32 *list);
 
 /* cpuid.c */
 int kvm_dev_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);

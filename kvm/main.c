@@ -88,8 +88,9 @@ long kvm_check_extension(long ext)
 
 static long kvm_dev_get_msr_index_list(struct kvm_msr_list __user *ulist)
 {
+	u32 msrs[KVM_MAX_MSRS_TO_SAVE];
 	struct kvm_msr_list list;
-	u32 n = kvm_nr_msrs_to_save, room;
+	u32 n = kvm_msrs_to_save(msrs), room;
 
 	if (copy_from_user(&list, ulist, sizeof(list)))
 		return -EFAULT;
@@ -100,7 +101,7 @@ static long kvm_dev_get_msr_index_list(struct kvm_msr_list __user *ulist)
 		return -EFAULT;
 	if (n > room)
 		return -E2BIG;
-	if (copy_to_user(ulist->indices, kvm_msrs_to_save, n * sizeof(u32)))
+	if (copy_to_user(ulist->indices, msrs, n * sizeof(u32)))
 		return -EFAULT;
 	return 0;
 }

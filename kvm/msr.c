@@ -18,6 +18,7 @@
 
 #include "kvm_host.h"
 #include "kvm_trace.h"
+#include "spec.h"
 
 /*
  * MTRRs: stored, never applied.  Guest memory is ordinary WB host memory
@@ -137,6 +138,8 @@ int kvm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return kvm_mtrr_get(vcpu, index, data);
 	if (kvm_mce_msr(index))
 		return kvm_mce_get_msr(vcpu, index, data);
+	if (kvm_spec_msr(index))
+		return kvm_spec_get_msr(vcpu, index, data, host);
 	if ((kvm_pvclock_msr(index) && host) || kvm_zero_msr(index)) {
 		*data = 0;
 		return 0;
@@ -177,6 +180,8 @@ int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return kvm_mtrr_set(vcpu, index, data);
 	if (kvm_mce_msr(index))
 		return kvm_mce_set_msr(vcpu, index, data, host);
+	if (kvm_spec_msr(index))
+		return kvm_spec_set_msr(vcpu, index, data, host);
 	if (kvm_pvclock_msr(index) && host) {
 		if (data)
 			pr_info_ratelimited("vCPU %d: KVM_SET_MSRS %#x = %#llx: kvmclock is not offered\n",
@@ -265,11 +270,26 @@ int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu)
  * KVM_GET_MSR_INDEX_LIST: the MSRs a VMM saves and restores.  Every one
  * of them can be read and written back with KVM_GET/SET_MSRS.
  */
-const u32 kvm_msrs_to_save[] = {
+static const u32 kvm_msrs_always[] = {
 	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE,
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
 };
-const unsigned int kvm_nr_msrs_to_save = ARRAY_SIZE(kvm_msrs_to_save);
+static_assert(ARRAY_SIZE(kvm_msrs_always) < KVM_MAX_MSRS_TO_SAVE);
+
+/*
+ * Fills @list (KVM_MAX_MSRS_TO_SAVE entries) and returns how many: the
+ * list above, and IA32_SPEC_CTRL where this CPU has it (upstream lists
+ * only the MSRs that the host can read).
+ */
+unsigned int kvm_msrs_to_save(u32 *list)
+{
+	unsigned int n = ARRAY_SIZE(kvm_msrs_always);
+
+	memcpy(list, kvm_msrs_always, sizeof(kvm_msrs_always));
+	if (boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL))
+		list[n++] = MSR_IA32_SPEC_CTRL;
+	return n;
+}

@@ -196,30 +196,31 @@ static int kvm_spec_ctrl_test_value(u64 value)
 }
 
 /*
- * The vendor hooks do not know whether KVM_GET/SET_MSRS or the guest
- * asks, so both need the CPUID bit (upstream lets the VMM through).
+ * The guest needs the CPUID bit; its VMM (@host: KVM_GET/SET_MSRS) does
+ * not, so it can restore SPEC_CTRL before it sets CPUID, as upstream.
  */
-int kvm_spec_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data)
+int kvm_spec_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	/* PRED_CMD is write-only. */
-	if (index != MSR_IA32_SPEC_CTRL || !kvm_spec_guest_spec_ctrl(vcpu))
+	if (index != MSR_IA32_SPEC_CTRL ||
+	    (!host && !kvm_spec_guest_spec_ctrl(vcpu)))
 		return 1;
 	*data = vcpu->spec_ctrl;
 	return 0;
 }
 
-int kvm_spec_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data)
+int kvm_spec_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	if (index == MSR_IA32_SPEC_CTRL) {
-		if (!kvm_spec_guest_spec_ctrl(vcpu) ||
+		if ((!host && !kvm_spec_guest_spec_ctrl(vcpu)) ||
 		    kvm_spec_ctrl_test_value(data))
 			return 1;
 		vcpu->spec_ctrl = data;
 		return 0;
 	}
 	/* MSR_IA32_PRED_CMD */
-	if (!kvm_spec_guest_pred_cmd(vcpu) || (data & ~PRED_CMD_IBPB) ||
-	    !boot_cpu_has(X86_FEATURE_IBPB))
+	if ((!host && !kvm_spec_guest_pred_cmd(vcpu)) ||
+	    (data & ~PRED_CMD_IBPB) || !boot_cpu_has(X86_FEATURE_IBPB))
 		return 1;
 	if (data) {
 		wrmsrl(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);

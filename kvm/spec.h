@@ -58,13 +58,13 @@ static inline void kvm_spec_after_exit(void)
 		this_cpu_write(x86_ibpb_exit_to_user, true);
 }
 
-/* MSR_IA32_SPEC_CTRL and MSR_IA32_PRED_CMD, for the vendors' get/set_msr. */
+/* MSR_IA32_SPEC_CTRL and MSR_IA32_PRED_CMD, for kvm_get/set_msr(). */
 static inline bool kvm_spec_msr(u32 index)
 {
 	return index == MSR_IA32_SPEC_CTRL || index == MSR_IA32_PRED_CMD;
 }
-int kvm_spec_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data);
-int kvm_spec_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data);
+int kvm_spec_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+int kvm_spec_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host);
 
 /* debugfs kvm/PID-FD/exits: the "spec.*" lines. */
 void kvm_spec_show(struct seq_file *m, struct kvm *kvm);

@@ -416,8 +416,6 @@ static int svm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data)
 {
 	u64 *slot = svm_msr_slot(to_svm(vcpu), index);
 
-	if (kvm_spec_msr(index))
-		return kvm_spec_get_msr(vcpu, index, data);
 	if (!slot)
 		return 1;
 	*data = *slot;
@@ -428,8 +426,6 @@ static int svm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data)
 {
 	u64 *slot = svm_msr_slot(to_svm(vcpu), index);
 
-	if (kvm_spec_msr(index))
-		return kvm_spec_set_msr(vcpu, index, data);
 	if (!slot)
 		return 1;
 	/* Addresses must be canonical, or VMLOAD would fault in the host. */

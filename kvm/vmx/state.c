@@ -339,8 +339,6 @@ int vmx_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data)
 	u64 *slot = vmx_msr_slot(vmx, index);
 	long field = vmx_msr_field(index);
 
-	if (kvm_spec_msr(index))
-		return kvm_spec_get_msr(vcpu, index, data);
 	if (slot) {
 		*data = *slot;
 		return 0;
@@ -359,8 +357,6 @@ int vmx_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data)
 	u64 *slot = vmx_msr_slot(vmx, index);
 	long field = vmx_msr_field(index);
 
-	if (kvm_spec_msr(index))
-		return kvm_spec_set_msr(vcpu, index, data);
 	if (!slot && field < 0)
 		return 1;
 	/*

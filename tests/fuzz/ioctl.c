@@ -49,6 +49,16 @@ static struct kvm_msr_list *msr_list;
 static volatile bool quit;
 static int trace_fd = -1;	/* --trace FILE: each call, before it is made */
 
+/*
+ * The RLIMIT_NOFILE child inherits every fd and kvm_run mapping.  If the
+ * parent closed a VM while the child lived, the child's exit would drop
+ * the VM's last reference, and the VM would go away in the child's
+ * context, where (as upstream) it cannot unmap the TSS region it put in
+ * the parent's address space.  So nothing closes a vCPU or a VM while a
+ * child lives: the closes take this lock shared, the fork exclusive.
+ */
+static pthread_rwlock_t fork_lock = PTHREAD_RWLOCK_INITIALIZER;
+
 static void trace(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 static void trace(const char *fmt, ...)
@@ -80,6 +90,7 @@ static void on_sig(int sig)
 
 static void vcpu_close(struct fvcpu *c)
 {
+	pthread_rwlock_rdlock(&fork_lock);
 	pthread_mutex_lock(&c->lock);
 	if (c->run) {
 		munmap(c->run, run_size);
@@ -90,6 +101,7 @@ static void vcpu_close(struct fvcpu *c)
 		c->fd = -1;
 	}
 	pthread_mutex_unlock(&c->lock);
+	pthread_rwlock_unlock(&fork_lock);
 }
 
 static void vcpu_make(struct fvm *vm, int i, int id)
@@ -105,9 +117,11 @@ static void vcpu_make(struct fvm *vm, int i, int id)
 	if (c->fd >= 0) {
 		/* Another thread made one meanwhile. */
 		pthread_mutex_unlock(&c->lock);
+		pthread_rwlock_rdlock(&fork_lock);
 		if (run != MAP_FAILED)
 			munmap(run, run_size);
 		close(fd);
+		pthread_rwlock_unlock(&fork_lock);
 		return;
 	}
 	c->fd = fd;
@@ -119,9 +133,11 @@ static void vm_destroy(struct fvm *vm)
 {
 	for (int i = 0; i < NVCPU; i++)
 		vcpu_close(&vm->vcpu[i]);
+	pthread_rwlock_rdlock(&fork_lock);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	vm->fd = -1;
+	pthread_rwlock_unlock(&fork_lock);
 	if (vm->mem)
 		munmap(vm->mem, VM_MEM);
 	vm->mem = NULL;
@@ -468,10 +484,16 @@ static int do_vm(struct rng *r, struct fvm *vm)
 	}
 }
 
+/*
+ * The signal that ends a KVM_RUN repeats every @ms until disarmed: a
+ * one-shot timer that fires before the thread reaches the ioctl (a slow
+ * lab preempts it for longer than that) is taken in userspace, and the
+ * KVM_RUN that follows would run a spinning guest forever.
+ */
 static void arm_timer(long ms)
 {
-	struct itimerspec its = { .it_value = { .tv_sec = ms / 1000,
-						.tv_nsec = (ms % 1000) * 1000000 } };
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+	struct itimerspec its = { .it_value = ts, .it_interval = ts };
 
 	if (!have_timer) {
 		struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID,
@@ -698,7 +720,10 @@ static int do_vcpu(struct rng *r, struct fvcpu *c)
 /* KVM_CREATE_VCPU until EMFILE, in a child with RLIMIT_NOFILE lowered. */
 static void rlimit_child(struct rng *r)
 {
-	pid_t pid = fork();
+	pid_t pid;
+
+	pthread_rwlock_wrlock(&fork_lock);
+	pid = fork();
 
 	if (pid == 0) {
 		struct rlimit rl;
@@ -723,6 +748,7 @@ static void rlimit_child(struct rng *r)
 		else if (WEXITSTATUS(st) == 3)
 			fuzz_fail("ioctl", "KVM_CREATE_VCPU under a lowered RLIMIT_NOFILE: an errno other than EMFILE");
 	}
+	pthread_rwlock_unlock(&fork_lock);
 }
 
 struct worker {

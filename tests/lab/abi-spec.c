@@ -12,9 +12,10 @@
  *   spec.host.ibpb 0, where not;
  * - the RSB stuffing, VERW and L1D flush the host asks for, and VERW and
  *   L1D flushes counted per entry accordingly;
- * - MSR_IA32_SPEC_CTRL and MSR_IA32_PRED_CMD: refused without the CPUID
- *   bits, reserved bits refused, the guest's IBPB done where the host
- *   has IBPB.
+ * - MSR_IA32_SPEC_CTRL and MSR_IA32_PRED_CMD: the guest's RDMSR gets #GP
+ *   without the CPUID bits, KVM_GET/SET_MSRS do not need them (as
+ *   upstream: a VMM restores MSRs before CPUID); reserved bits refused,
+ *   an IBPB done where the host has IBPB.
  */
 #include "abi.h"
 
@@ -23,6 +24,17 @@ GUEST_ASM(g_spec, ".code16",
 	"1: outb %al, $0x10\n"
 	"jmp 1b\n");
 extern const uint8_t g_spec[], g_spec_end[];
+
+/* RDMSR IA32_SPEC_CTRL: OUT to 0x12 with its low byte, or #GP: OUT to 0x11. */
+GUEST_ASM(g_spec_rdmsr, ".code16",
+	"movl $0x48, %ecx\n"
+	"rdmsr\n"
+	"outb %al, $0x12\n"
+	"hlt\n"
+"g_spec_rdmsr_gp:\n"
+	"outb %al, $0x11\n"
+	"hlt\n");
+extern const uint8_t g_spec_rdmsr[], g_spec_rdmsr_gp[], g_spec_rdmsr_end[];
 
 /* A file's first line, or "" (the file may not exist). */
 static void read_line(const char *path, char *buf, size_t size)
@@ -315,19 +327,41 @@ static void test_spec_switch(const struct spec_host *h)
 	pthread_setaffinity_np(pthread_self(), sizeof(old), &old);
 }
 
+/* Runs g_spec_rdmsr from the start: the port it wrote to, or -1. */
+static int spec_rdmsr_port(struct vm *vm, struct vcpu *v, uint8_t *al)
+{
+	ivt_set(vm, 13, AT(g_spec_rdmsr, g_spec_rdmsr_gp));
+	if (vcpu_run(v) || v->run->exit_reason != KVM_EXIT_IO)
+		return -1;
+	*al = *((uint8_t *)v->run + v->run->io.data_offset);
+	return v->run->io.port;
+}
+
 static void test_spec_msrs(const struct spec_host *h)
 {
 	bool host_ibpb = cpu_flag("ibpb");
 	uint64_t data = 1;
 	struct vm vm;
 	struct vcpu v;
+	uint8_t al = 0xff;
 	int n;
 
-	rm_guest(&vm, &v, g_spec, g_spec_end, 2);
-	check(get_msr(v.fd, MSR_SPEC_CTRL, &data) == 0,
-	      "spec: GET SPEC_CTRL refused without the CPUID bits", "read it");
-	check(set_msr(v.fd, MSR_PRED_CMD, 1) == 0,
-	      "spec: SET PRED_CMD refused without the CPUID bits", "set it");
+	rm_guest(&vm, &v, g_spec_rdmsr, g_spec_rdmsr_end, 2);
+	n = spec_rdmsr_port(&vm, &v, &al);
+	check(n == 0x11, "spec: the guest's RDMSR SPEC_CTRL without the CPUID bits: #GP",
+	      "port %#x", n);
+	vm_destroy(&vm);
+
+	rm_guest(&vm, &v, g_spec_rdmsr, g_spec_rdmsr_end, 2);
+	n = get_msr(v.fd, MSR_SPEC_CTRL, &data);
+	check(n == 1 && data == 0,
+	      "spec: KVM_GET_MSRS SPEC_CTRL = 0 without the CPUID bits (the VMM needs none)",
+	      "n %d data %#llx", n, (unsigned long long)data);
+	n = set_msr(v.fd, MSR_PRED_CMD, 1);
+	check(n == (host_ibpb ? 1 : 0),
+	      host_ibpb ? "spec: KVM_SET_MSRS PRED_CMD IBPB without the CPUID bits done (the host has IBPB)" :
+			  "spec: KVM_SET_MSRS PRED_CMD IBPB refused (the host has no IBPB)",
+	      "n %d", n);
 
 	expect_errno("spec: SET_CPUID2 with SPEC_CTRL and IBPB", 0,
 		     set_spec_cpuid(&v));
@@ -351,8 +385,12 @@ static void test_spec_msrs(const struct spec_host *h)
 	      host_ibpb ? "spec: SET PRED_CMD IBPB done (the host has IBPB)" :
 			  "spec: SET PRED_CMD IBPB refused (the host has no IBPB)",
 	      "n %d", n);
-	expect_value(&vm, "spec.vcpu0.guest_ibpb", host_ibpb ? 1 : 0,
-		     "the guest's IBPBs");
+	expect_value(&vm, "spec.vcpu0.guest_ibpb", host_ibpb ? 2 : 0,
+		     "the IBPBs through PRED_CMD");
+	n = spec_rdmsr_port(&vm, &v, &al);
+	check(n == 0x12 && al == 0,
+	      "spec: the guest's RDMSR SPEC_CTRL with the CPUID bits reads 0",
+	      "port %#x al %#x", n, al);
 	vm_destroy(&vm);
 }
 
