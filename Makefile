@@ -47,11 +47,12 @@ tests/lab/bin/%: tests/lab/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
 
-tests/lab/bin/abi: tests/lab/abi.c tests/lab/abi-irq.c tests/lab/abi-iso.c tests/lab/abi-spec.c tests/lab/abi.h
+tests/lab/bin/abi: tests/lab/abi.c tests/lab/abi-irq.c tests/lab/abi-iso.c tests/lab/abi-spec.c tests/lab/abi-dirty.c tests/lab/abi-msr.c tests/lab/abi.h
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $(filter %.c,$^)
 
-tools: setup tests/lab/bin/labtool tests/lab/bin/abi tests/fuzz/bin/fuzz fuzz-planted
+tools: setup tests/lab/bin/labtool tests/lab/bin/abi tests/lab/bin/minivmm \
+	tests/fuzz/bin/fuzz fuzz-planted
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/lab/hvhog modules
 
 # The isolation fuzzer (tests/fuzz/README.md), and kvm.ko with a planted

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Guest memory through the memory slots: guest-physical to the VMM's
- * address, reads, writes and cmpxchg.  The calling thread must be one of
- * the VM's process, holding slots_lock.
+ * address, reads, writes and cmpxchg, and the dirty log of each write
+ * (kvm_mark_page_dirty()).  The calling thread must be one of the VM's
+ * process, holding slots_lock.
  *
  * Also built in userspace by the MMU checker (tests/unit/mmu), over its
  * shim of the kernel interfaces used here.
@@ -39,6 +40,14 @@ unsigned long kvm_gfn_to_hva(struct kvm *kvm, gfn_t gfn, bool write)
 	return slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 }
 
+void kvm_mark_page_dirty(struct kvm *kvm, gfn_t gfn)
+{
+	struct kvm_memory_slot *slot = kvm_gfn_to_slot(kvm, gfn);
+
+	if (slot && slot->dirty_bitmap)
+		set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+}
+
 /* Copy guest memory; the calling thread must be one of the VM's process. */
 int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len)
 {
@@ -65,6 +74,7 @@ int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data, unsigned long 
 
 		if (hva == KVM_HVA_ERR || copy_to_user((void __user *)(hva + off), data, n))
 			return -EFAULT;
+		kvm_mark_page_dirty(kvm, gpa >> PAGE_SHIFT);
 		gpa += n;
 		data += n;
 		len -= n;
@@ -123,5 +133,8 @@ int kvm_cmpxchg_guest(struct kvm *kvm, gpa_t gpa, unsigned int size, u64 old,
 	}
 	if (r < 0)
 		return -EFAULT;
-	return r ? -EAGAIN : 0;
+	if (r)
+		return -EAGAIN;
+	kvm_mark_page_dirty(kvm, gpa >> PAGE_SHIFT);
+	return 0;
 }

@@ -30,8 +30,8 @@ typedef u64 hpa_t;
 #define KVM_MAX_MEM_SLOTS	32
 /*
  * Slots after the user's: memory the kernel maps into the VMM's process
- * for a backend (KVM_SET_TSS_ADDR on VMX).  Userspace cannot name them,
- * and no user slot may overlap them.
+ * for a backend (KVM_SET_TSS_ADDR on VMX, or a place vm.c picks).
+ * Userspace cannot name them, and no user slot may overlap them.
  */
 #define KVM_TSS_PRIVATE_SLOT	KVM_MAX_MEM_SLOTS
 #define KVM_MEM_SLOTS_ALL	(KVM_MAX_MEM_SLOTS + 1)
@@ -54,10 +54,16 @@ struct kvm_mmu_ops;
 /* A guest-physical range backed by the VMM's memory (KVM_SET_USER_MEMORY_REGION). */
 struct kvm_memory_slot {
 	u32 id;
-	u32 flags;		/* KVM_MEM_READONLY */
+	u32 flags;		/* KVM_MEM_READONLY, KVM_MEM_LOG_DIRTY_PAGES */
 	gfn_t base_gfn;
 	u64 npages;		/* 0: the slot is unused */
 	unsigned long userspace_addr;
+	/*
+	 * KVM_MEM_LOG_DIRTY_PAGES: a bit per page (bit i: page base_gfn + i),
+	 * longs, set by kvm_mark_page_dirty(); NULL when not logging.  Owned
+	 * by the slot (dirty_log.c).
+	 */
+	unsigned long *dirty_bitmap;
 };
 
 /*
@@ -148,6 +154,13 @@ struct kvm_vcpu {
 	} mtrr;
 	u64 mcg_cap, mcg_status, mcg_ctl;
 	u64 mce_banks[4 * KVM_MAX_MCE_BANKS];	/* CTL, STATUS, ADDR, MISC */
+	/* MSRs only kept, read back as written (msr_misc.c, the backends). */
+	struct {
+		u64 ucode_rev, power_ctl, smbase, smi_count, hwcr, tsc_adjust;
+		u64 platform_info, misc_features, arch_caps, tsc_aux;
+		u64 feat_ctl, mcg_ext_ctl;		/* VMX */
+		u64 hsave_pa, vm_cr, de_cfg;		/* SVM */
+	} msr;
 	s64 tsc_offset;			/* guest TSC = host TSC + tsc_offset */
 	struct kvm_queued_exception exception;
 	bool triple_fault;		/* a fault while delivering #DF */
@@ -264,8 +277,16 @@ struct kvm {
 	int nr_vcpus;
 
 	u64 tss_addr;			/* KVM_SET_TSS_ADDR, or KVM_INVALID_GPA */
+	/* tss_addr is the module's choice, not the VMM's (vm.c). */
+	bool tss_implicit;
 	u64 identity_map_addr;
 	bool halt_in_kernel;		/* halt_in_kernel= at creation */
+	/*
+	 * KVM_ENABLE_CAP KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: KVM_DIRTY_LOG_*
+	 * (MANUAL_PROTECT_ENABLE: KVM_GET_DIRTY_LOG leaves the log alone,
+	 * KVM_CLEAR_DIRTY_LOG clears it; INITIALLY_SET: a new log starts full).
+	 */
+	u64 manual_dirty_log_protect;
 	/*
 	 * The last reference is gone and the VM is being destroyed: no vCPU
 	 * runs any more, so no TLB needs a remote flush.  Never set while
@@ -338,9 +359,12 @@ struct kvm_vendor_ops {
 	/* NMI blocking: from an NMI's delivery until its handler's IRET. */
 	bool (*get_nmi_mask)(struct kvm_vcpu *vcpu);
 	void (*set_nmi_mask)(struct kvm_vcpu *vcpu, bool masked);
-	/* Vendor-owned MSRs (SYSENTER, STAR, ...): 0 ok, 1 not ours. */
-	int (*get_msr)(struct kvm_vcpu *vcpu, u32 index, u64 *data);
-	int (*set_msr)(struct kvm_vcpu *vcpu, u32 index, u64 data);
+	/*
+	 * Vendor-owned MSRs (SYSENTER, STAR, ...): 0 done, 1 refused (#GP),
+	 * KVM_MSR_UNKNOWN not the vendor's.  @host: KVM_GET/SET_MSRS.
+	 */
+	int (*get_msr)(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+	int (*set_msr)(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host);
 	/*
 	 * The name of the exit reason counted in slot @slot of
 	 * vcpu->exit_counts, without spaces; NULL for a slot no reason uses.
@@ -381,6 +405,11 @@ extern bool kvm_halt_in_kernel;
 int kvm_dev_create_vm(unsigned long type);
 void kvm_get(struct kvm *kvm);
 void kvm_put(struct kvm *kvm);
+/*
+ * A vCPU thread about to run a real-mode guest with no TSS address set:
+ * the module picks one (vm.c).  0 once the address is set.
+ */
+int kvm_vm_tss_implicit(struct kvm *kvm);
 
 /* guest_mem.c: the caller holds slots_lock. */
 struct kvm_memory_slot *kvm_gfn_to_slot(struct kvm *kvm, gfn_t gfn);
@@ -389,6 +418,23 @@ int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len);
 int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data, unsigned long len);
 int kvm_cmpxchg_guest(struct kvm *kvm, gpa_t gpa, unsigned int size, u64 old,
 		      u64 new);
+/*
+ * Dirty logging: the guest page at @gfn was written, by the guest through
+ * a writable shadow leaf the MMU is installing, or by the kernel on the
+ * guest's behalf (kvm_write_guest(), kvm_cmpxchg_guest()).  Sets its bit
+ * if its slot logs.  Every write into guest memory goes through here.
+ */
+void kvm_mark_page_dirty(struct kvm *kvm, gfn_t gfn);
+
+/* dirty_log.c: the slots' dirty logs and the VM's dirty-log ioctls. */
+unsigned long *kvm_dirty_log_new(struct kvm *kvm,
+				 const struct kvm_memory_slot *slot, u32 flags,
+				 u64 npages);
+void kvm_dirty_log_replaced(struct kvm *kvm, unsigned long *old,
+			    unsigned long *new);
+void kvm_dirty_log_free_all(struct kvm *kvm);
+long kvm_vm_dirty_log_ioctl(struct kvm *kvm, unsigned int ioctl,
+			    void __user *argp);
 
 /* vcpu.c */
 int kvm_vcpu_mmap_size(void);
@@ -483,13 +529,20 @@ int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host);
 int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu);
 int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu);
 
+/* msr_misc.c; these and the vendor hooks answer KVM_MSR_UNKNOWN for others. */
+#define KVM_MSR_UNKNOWN		(-ENOENT)
+void kvm_misc_msr_reset(struct kvm_vcpu *vcpu);
+bool kvm_guest_vendor_is(struct kvm_vcpu *vcpu, const char *name);
+int kvm_misc_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+int kvm_misc_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host);
+
 /* mce.c */
 int kvm_dev_get_mce_cap_supported(u64 __user *ucap);
 void kvm_mce_reset(struct kvm_vcpu *vcpu);
 int kvm_vcpu_setup_mce(struct kvm_vcpu *vcpu, u64 __user *ucap);
 int kvm_vcpu_set_mce(struct kvm_vcpu *vcpu, struct kvm_x86_mce __user *umce);
 bool kvm_mce_msr(u32 msr);
-int kvm_mce_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data);
+int kvm_mce_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host);
 int kvm_mce_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host);
 #define KVM_MAX_MSRS_TO_SAVE	32
 unsigned int kvm_msrs_to_save(u32 *list);

@@ -72,7 +72,12 @@ long kvm_check_extension(long ext)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_INTERNAL_ERROR_DATA:
+	case KVM_CAP_ENABLE_CAP_VM:
 		return 1;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		/* What KVM_ENABLE_CAP takes in args[0], as x86 upstream. */
+		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
+		       KVM_DIRTY_LOG_INITIALLY_SET;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
 	case KVM_CAP_MAX_VCPU_ID:

@@ -115,20 +115,36 @@ int kvm_vcpu_set_mce(struct kvm_vcpu *vcpu, struct kvm_x86_mce __user *umce)
 	return 0;
 }
 
+/* MCi_CTL2 (CMCI): there is no CMCI here (no MCG_CMCI_P). */
+static bool kvm_mce_ctl2_msr(u32 msr)
+{
+	return msr >= MSR_IA32_MC0_CTL2 &&
+	       msr < MSR_IA32_MCx_CTL2(KVM_MAX_MCE_BANKS);
+}
+
 bool kvm_mce_msr(u32 msr)
 {
 	return msr == MSR_IA32_MCG_CAP || msr == MSR_IA32_MCG_STATUS ||
-	       msr == MSR_IA32_MCG_CTL ||
+	       msr == MSR_IA32_MCG_CTL || msr == MSR_IA32_P5_MC_ADDR ||
+	       msr == MSR_IA32_P5_MC_TYPE || kvm_mce_ctl2_msr(msr) ||
 	       (msr >= MSR_IA32_MC0_CTL &&
 		msr < MSR_IA32_MCx_CTL(KVM_MAX_MCE_BANKS));
 }
 
-/* Only for kvm_mce_msr() MSRs; 0 = done, 1 = #GP. */
-int kvm_mce_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data)
+/*
+ * Only for kvm_mce_msr() MSRs; 0 = done, 1 = #GP.  As upstream, the VMM
+ * (@host) may read MCG_CTL without MCG_CTL_P, and read or clear the
+ * banks' MCi_CTL2, which the guest may not touch without CMCI.
+ */
+int kvm_mce_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host)
 {
 	unsigned int banks = vcpu->mcg_cap & KVM_MCG_CAP_COUNT;
 
 	switch (msr) {
+	case MSR_IA32_P5_MC_ADDR:
+	case MSR_IA32_P5_MC_TYPE:
+		*data = 0;
+		return 0;
 	case MSR_IA32_MCG_CAP:
 		*data = vcpu->mcg_cap;
 		return 0;
@@ -136,16 +152,28 @@ int kvm_mce_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data)
 		*data = vcpu->mcg_status;
 		return 0;
 	case MSR_IA32_MCG_CTL:
-		if (!(vcpu->mcg_cap & MCG_CTL_P))
+		if (!(vcpu->mcg_cap & MCG_CTL_P) && !host)
 			return 1;
 		*data = vcpu->mcg_ctl;
 		return 0;
 	default:
+		if (kvm_mce_ctl2_msr(msr)) {
+			*data = 0;
+			return msr < MSR_IA32_MCx_CTL2(banks) && host ? 0 : 1;
+		}
 		if (msr >= MSR_IA32_MCx_CTL(banks))
 			return 1;
 		*data = vcpu->mce_banks[msr - MSR_IA32_MC0_CTL];
 		return 0;
 	}
+}
+
+/* HWCR.McStatusWrEn, which only AMD and Hygon CPUs have. */
+static bool kvm_mce_status_writable(struct kvm_vcpu *vcpu)
+{
+	return (vcpu->msr.hwcr & BIT_ULL(18)) &&
+	       (kvm_guest_vendor_is(vcpu, "AuthenticAMD") ||
+		kvm_guest_vendor_is(vcpu, "HygonGenuine"));
 }
 
 int kvm_mce_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
@@ -155,28 +183,40 @@ int kvm_mce_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 
 	switch (msr) {
 	case MSR_IA32_MCG_CAP:
-		/* Set by KVM_X86_SETUP_MCE; writing back the same value is fine. */
-		return data == vcpu->mcg_cap ? 0 : 1;
+	case MSR_IA32_P5_MC_ADDR:
+	case MSR_IA32_P5_MC_TYPE:
+		/* Read-only; MCG_CAP is set by KVM_X86_SETUP_MCE. */
+		return 1;
 	case MSR_IA32_MCG_STATUS:
 		vcpu->mcg_status = data;
 		return 0;
 	case MSR_IA32_MCG_CTL:
-		if (!(vcpu->mcg_cap & MCG_CTL_P) || (data && data != ~0ULL))
+		if (!(vcpu->mcg_cap & MCG_CTL_P) && (data || !host))
+			return 1;
+		if (data && data != ~0ULL)
 			return 1;
 		vcpu->mcg_ctl = data;
 		return 0;
 	}
+	if (kvm_mce_ctl2_msr(msr))
+		return msr < MSR_IA32_MCx_CTL2(banks) && host && !data ? 0 : 1;
 	if (msr >= MSR_IA32_MCx_CTL(banks))
 		return 1;
 	switch (i % 4) {
 	case 0:
-		/* MCi_CTL: all or nothing (AMD's GART bit of MC4 aside). */
-		if (data && data != ~0ULL && data != (~0ULL & ~BIT_ULL(10)))
+		/*
+		 * MCi_CTL: all or nothing; bit 10 (MC4, AMD K8's GART
+		 * workaround) and bit 0 (UnixWare's MC1) may stay clear.
+		 */
+		if (data && (data | BIT_ULL(10) | BIT_ULL(0)) != ~0ULL)
 			return 1;
 		break;
 	case 1:
-		/* MCi_STATUS: the guest may only clear it. */
-		if (!host && data)
+		/*
+		 * MCi_STATUS: the guest may only clear it, unless it is an
+		 * AMD guest with HWCR.McStatusWrEn set.
+		 */
+		if (!host && data && !kvm_mce_status_writable(vcpu))
 			return 1;
 		break;
 	}

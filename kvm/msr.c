@@ -2,8 +2,8 @@
 /*
  * MSRs: the generic ones (EFER, APIC base, TSC, PAT, MTRRs, the
  * paravirtual clock MSRs a VMM resets; machine checks in mce.c), the vendor's through
- * kvm_vendor_ops, RDMSR and WRMSR exits, and the list
- * KVM_GET_MSR_INDEX_LIST returns.
+ * kvm_vendor_ops, those with no feature behind them (msr_misc.c), RDMSR
+ * and WRMSR exits, and the list KVM_GET_MSR_INDEX_LIST returns.
  *
  * kvm_get_msr() and kvm_set_msr() return 0 when done and 1 when the MSR
  * does not exist or the value is not allowed: the guest then gets #GP,
@@ -121,26 +121,25 @@ static bool kvm_pvclock_msr(u32 msr)
 	       msr == MSR_KVM_WALL_CLOCK_NEW || msr == MSR_KVM_SYSTEM_TIME_NEW;
 }
 
-/*
- * AMD MSRs that read as 0 (no SME or memory-type extensions in SYSCFG,
- * nothing in HWCR, no C1E for Linux's E400 check); writing 0 back is all
- * a guest may do.
- */
-static bool kvm_zero_msr(u32 msr)
+/* PAT entries: UC, WC, WT, WP, WB, UC- (2 and 3 are reserved). */
+static bool kvm_pat_valid(u64 data)
 {
-	return msr == MSR_AMD64_SYSCFG || msr == MSR_K7_HWCR ||
-	       msr == MSR_K8_INT_PENDING_MSG;
+	if (data & 0xf8f8f8f8f8f8f8f8ULL)
+		return false;
+	return (data | ((data & 0x0202020202020202ULL) << 1)) == data;
 }
 
 int kvm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
+	int r;
+
 	if (kvm_mtrr_msr(index))
 		return kvm_mtrr_get(vcpu, index, data);
 	if (kvm_mce_msr(index))
-		return kvm_mce_get_msr(vcpu, index, data);
+		return kvm_mce_get_msr(vcpu, index, data, host);
 	if (kvm_spec_msr(index))
 		return kvm_spec_get_msr(vcpu, index, data, host);
-	if ((kvm_pvclock_msr(index) && host) || kvm_zero_msr(index)) {
+	if (kvm_pvclock_msr(index) && host) {
 		*data = 0;
 		return 0;
 	}
@@ -158,15 +157,12 @@ int kvm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_IA32_CR_PAT:
 		*data = vcpu->pat;
 		return 0;
-	case MSR_IA32_MISC_ENABLE:
-		*data = vcpu->misc_enable;
-		return 0;
-	case MSR_IA32_UCODE_REV:
-		*data = 0;
-		return 0;
 	default:
-		if (!kvm_vendor->get_msr(vcpu, index, data))
-			return 0;
+		r = kvm_vendor->get_msr(vcpu, index, data, host);
+		if (r == KVM_MSR_UNKNOWN)
+			r = kvm_misc_get_msr(vcpu, index, data, host);
+		if (r != KVM_MSR_UNKNOWN)
+			return r;
 		if (!host)
 			pr_debug_ratelimited("vCPU %d: rdmsr %#x: #GP\n",
 					     vcpu->vcpu_id, index);
@@ -176,6 +172,9 @@ int kvm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 
 int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
+	s64 offset;
+	int r;
+
 	if (kvm_mtrr_msr(index))
 		return kvm_mtrr_set(vcpu, index, data);
 	if (kvm_mce_msr(index))
@@ -188,9 +187,6 @@ int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 					    vcpu->vcpu_id, index, data);
 		return data ? 1 : 0;
 	}
-	if (kvm_zero_msr(index))
-		return data ? 1 : 0;
-
 	switch (index) {
 	case MSR_EFER:
 		return kvm_set_efer(vcpu, data, host);
@@ -207,24 +203,34 @@ int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return 0;
 	}
 	case MSR_IA32_TSC:
-		vcpu->tsc_offset = data - rdtsc();
+		/* The guest's write counts in TSC_ADJUST, the VMM's does not. */
+		offset = data - rdtsc();
+		if (!host)
+			vcpu->msr.tsc_adjust += offset - vcpu->tsc_offset;
+		vcpu->tsc_offset = offset;
 		kvm_vendor->update_cr(vcpu);
 		return 0;
 	case MSR_IA32_CR_PAT:
+		/* Reserved memory types are #GP, also for the VMM. */
+		if (!kvm_pat_valid(data))
+			return 1;
 		vcpu->pat = data;
 		return 0;
-	case MSR_IA32_MISC_ENABLE:
-		/* The guest may not change it; its VMM may. */
-		if (!host)
-			return data == vcpu->misc_enable ? 0 : 1;
-		vcpu->misc_enable = data;
-		return 0;
-	case MSR_IA32_UCODE_REV:
-		/* Writing it asks for a microcode load: nothing to load. */
-		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+	case MSR_IA32_SYSENTER_ESP:
+		/*
+		 * Made canonical rather than refused, as upstream: AMD CPUs
+		 * ignore bits 63:32 (svm.c keeps them for Intel guests only).
+		 */
+		r = vcpu->cr4 & X86_CR4_LA57 ? 7 : 16;
+		data = (s64)(data << r) >> r;
+		fallthrough;
 	default:
-		if (!kvm_vendor->set_msr(vcpu, index, data))
-			return 0;
+		r = kvm_vendor->set_msr(vcpu, index, data, host);
+		if (r == KVM_MSR_UNKNOWN)
+			r = kvm_misc_set_msr(vcpu, index, data, host);
+		if (r != KVM_MSR_UNKNOWN)
+			return r;
 		if (!host)
 			pr_debug_ratelimited("vCPU %d: wrmsr %#x: #GP\n",
 					     vcpu->vcpu_id, index);
@@ -276,6 +282,11 @@ static const u32 kvm_msrs_always[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE,
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
+	/* Upstream's emulated ones this module keeps (msr_misc.c). */
+	MSR_IA32_TSC_ADJUST, MSR_IA32_PERF_CAPABILITIES, MSR_IA32_SMBASE,
+	MSR_SMI_COUNT, MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
+	MSR_IA32_POWER_CTL, MSR_IA32_UCODE_REV, MSR_K7_HWCR,
+	MSR_IA32_TSC_DEADLINE, MSR_IA32_ARCH_CAPABILITIES,
 };
 static_assert(ARRAY_SIZE(kvm_msrs_always) < KVM_MAX_MSRS_TO_SAVE);
 

@@ -702,7 +702,7 @@ static void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	vcpu->cr4 = 0;
 	vcpu->cr8 = 0;
 	vcpu->efer = 0;
-	vcpu->misc_enable = 0;
+	kvm_misc_msr_reset(vcpu);
 	memset(&vcpu->mtrr, 0, sizeof(vcpu->mtrr));
 	kvm_mce_reset(vcpu);
 	vcpu->apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE |

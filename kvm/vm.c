@@ -114,6 +114,7 @@ static void kvm_destroy(struct kref *kref)
 		kvm_vcpu_destroy(kvm->vcpus[i]);
 	if (kvm->mmu_ops->vm_destroy)
 		kvm->mmu_ops->vm_destroy(kvm);
+	kvm_dirty_log_free_all(kvm);
 	/*
 	 * The private slots' memory belongs to the VM's process: unmapped
 	 * here when that process closes the last fd, else it goes with the
@@ -163,16 +164,181 @@ static void kvm_slot_fill(struct kvm_memory_slot *slot, u32 id, u32 flags,
 }
 
 /*
+ * The private slot KVM_TSS_PRIVATE_SLOT holds the backend's TSS pages
+ * (kvm_vendor->tss_pages: VMX runs a real-mode guest in vm86 mode with a
+ * TSS there), anonymous memory mapped into the VM's process and unmapped
+ * when the VM goes away there (kvm_destroy()).  The VMM names their
+ * address with KVM_SET_TSS_ADDR.  If a real-mode guest runs first, the
+ * module picks a place no slot covers (kvm_vm_tss_implicit()); such an
+ * implicit region moves out of the way of a memory slot the VMM puts over
+ * it (kvm_tss_make_way()), and to the address of a later KVM_SET_TSS_ADDR.
+ * An explicit address stays: a slot over it gets EEXIST, as upstream.
+ *
+ * tss_addr and tss_implicit change under kvm->lock and slots_lock for
+ * write, or slots_lock alone when the region makes way for a slot.
+ */
+
+/* QEMU's address: its identity-map page at 0xfeffc000, then the TSS. */
+#define KVM_TSS_QEMU_ADDR	0xfeffd000ULL
+
+static bool kvm_gfns_overlap(gfn_t a, u64 a_npages, gfn_t b, u64 b_npages)
+{
+	return a_npages && b_npages && a < b + b_npages && b < a + a_npages;
+}
+
+/*
+ * Caller holds slots_lock: the highest gfn at or below @gfn where the TSS
+ * pages overlap no user slot and not [@avoid, @avoid + @avoid_npages), or
+ * KVM_INVALID_GPA.  Each turn goes below the lowest range in the way,
+ * which is then never in the way again: at most a turn per range.
+ */
+static gfn_t kvm_tss_gap_below(struct kvm *kvm, gfn_t gfn, gfn_t avoid,
+			       u64 avoid_npages)
+{
+	u64 npages = kvm_vendor->tss_pages;
+	struct kvm_memory_slot *slot;
+	gfn_t low;
+	int i;
+
+	for (;;) {
+		low = KVM_INVALID_GPA;
+		if (kvm_gfns_overlap(gfn, npages, avoid, avoid_npages))
+			low = avoid;
+		for (i = 0; i < KVM_MAX_MEM_SLOTS; i++) {
+			slot = &kvm->slots[i];
+			if (slot->base_gfn < low &&
+			    kvm_gfns_overlap(gfn, npages, slot->base_gfn,
+					     slot->npages))
+				low = slot->base_gfn;
+		}
+		if (low == KVM_INVALID_GPA)
+			return gfn;
+		if (low < npages)
+			return KVM_INVALID_GPA;
+		gfn = low - npages;
+	}
+}
+
+/*
+ * Caller holds slots_lock: a place for the TSS pages below 4 GiB that no
+ * user slot and not [@avoid, @avoid + @avoid_npages) covers, QEMU's
+ * address or the highest place below it, else the highest above it; or
+ * KVM_INVALID_GPA.
+ */
+static gpa_t kvm_tss_gap(struct kvm *kvm, gfn_t avoid, u64 avoid_npages)
+{
+	gfn_t top = (0x100000000ULL >> PAGE_SHIFT) - kvm_vendor->tss_pages;
+	gfn_t gfn;
+
+	gfn = kvm_tss_gap_below(kvm, KVM_TSS_QEMU_ADDR >> PAGE_SHIFT, avoid,
+				avoid_npages);
+	if (gfn == KVM_INVALID_GPA)
+		gfn = kvm_tss_gap_below(kvm, top, avoid, avoid_npages);
+	return gfn == KVM_INVALID_GPA ? KVM_INVALID_GPA : gfn << PAGE_SHIFT;
+}
+
+/*
+ * Caller holds slots_lock for write: the TSS pages, mapped at @hva, are
+ * at @addr from now on.  A move drops what maps the old place and asks
+ * every vCPU to reload its MMU before it enters again, here, before any
+ * slot can take the old place; a vCPU in real mode then builds its TSS
+ * at the new one (vmx_rmode_prepare()).
+ */
+static void kvm_tss_set(struct kvm *kvm, gpa_t addr, unsigned long hva)
+{
+	struct kvm_memory_slot *slot = &kvm->slots[KVM_TSS_PRIVATE_SLOT];
+
+	if (slot->npages) {
+		if (kvm->mmu_ops->slot_changed)
+			kvm->mmu_ops->slot_changed(kvm, slot);
+		kvm_make_all_vcpus_request(kvm, KVM_REQ_MMU_RELOAD);
+	}
+	kvm_slot_fill(slot, KVM_TSS_PRIVATE_SLOT, 0, addr >> PAGE_SHIFT,
+		      kvm_vendor->tss_pages, hva);
+	WRITE_ONCE(kvm->tss_addr, addr);
+}
+
+/*
+ * Caller holds kvm->lock: the TSS pages at @addr (KVM_SET_TSS_ADDR), or at
+ * a place the module picks (@addr KVM_INVALID_GPA), first mapped into the
+ * calling (the VM's) process if they are not yet.  0, -EEXIST if a slot
+ * covers @addr, -EINVAL if slots cover every place, or vm_mmap()'s error.
+ */
+static int kvm_tss_place(struct kvm *kvm, gpa_t addr)
+{
+	struct kvm_memory_slot *slot = &kvm->slots[KVM_TSS_PRIVATE_SLOT];
+	unsigned int npages = kvm_vendor->tss_pages;
+	bool implicit = addr == KVM_INVALID_GPA;
+	unsigned long hva = slot->userspace_addr;
+	bool mapped = slot->npages;
+	int r = 0;
+
+	if (!mapped) {
+		hva = vm_mmap(NULL, 0, npages * PAGE_SIZE,
+			      PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			      0);
+		if (IS_ERR_VALUE(hva))
+			return (int)hva;
+	}
+	down_write(&kvm->slots_lock);
+	if (implicit) {
+		addr = kvm_tss_gap(kvm, 0, 0);
+		if (addr == KVM_INVALID_GPA) {
+			pr_info_ratelimited("pid %d: a real-mode guest runs without KVM_SET_TSS_ADDR, and memory slots cover every place for its %u TSS pages below 4 GiB\n",
+					    task_tgid_nr(current), npages);
+			r = -EINVAL;
+		} else {
+			pr_info_ratelimited("pid %d: a real-mode guest runs without KVM_SET_TSS_ADDR: its %u TSS pages are at %#llx; the VMM should call KVM_SET_TSS_ADDR first\n",
+					    task_tgid_nr(current), npages, addr);
+		}
+	} else if (kvm_slots_overlap(kvm, KVM_TSS_PRIVATE_SLOT,
+				     addr >> PAGE_SHIFT, npages)) {
+		pr_info_ratelimited("KVM_SET_TSS_ADDR %#llx: a memory slot covers one of its %u pages\n",
+				    addr, npages);
+		r = -EEXIST;
+	}
+	if (!r) {
+		kvm_tss_set(kvm, addr, hva);
+		kvm->tss_implicit = implicit;
+	}
+	up_write(&kvm->slots_lock);
+	if (r && !mapped)
+		vm_munmap(hva, npages * PAGE_SIZE);
+	return r;
+}
+
+/*
+ * Caller holds slots_lock for write, about to put a user slot at @npages
+ * pages from @base_gfn: an implicit TSS region there moves to a free
+ * place (kvm_tss_set() has the vCPUs follow).  With no free place it
+ * stays, and the slot gets EEXIST.
+ */
+static void kvm_tss_make_way(struct kvm *kvm, gfn_t base_gfn, u64 npages)
+{
+	struct kvm_memory_slot *slot = &kvm->slots[KVM_TSS_PRIVATE_SLOT];
+	gpa_t addr;
+
+	if (!kvm->tss_implicit ||
+	    !kvm_gfns_overlap(base_gfn, npages, slot->base_gfn, slot->npages))
+		return;
+	addr = kvm_tss_gap(kvm, base_gfn, npages);
+	if (addr == KVM_INVALID_GPA)
+		return;
+	pr_info_ratelimited("pid %d: a memory slot at %#llx takes the place of the TSS pages the module chose; they move to %#llx\n",
+			    task_tgid_nr(current), base_gfn << PAGE_SHIFT, addr);
+	kvm_tss_set(kvm, addr, slot->userspace_addr);
+}
+
+/*
  * KVM_SET_TSS_ADDR: where the backend may keep its TSS (tss_pages pages),
- * an address no slot covers.  Those pages become private slot
- * KVM_TSS_PRIVATE_SLOT, backed by anonymous memory mapped into the
- * calling (the VM's) process, unmapped when the VM goes.  Once per VM.
+ * an address no slot covers.  Once per VM: 0 is an address like any
+ * other ("unset" is KVM_INVALID_GPA), and as upstream refuses a second
+ * private region with EEXIST, so do we; an address the module picked
+ * gives way to the first KVM_SET_TSS_ADDR, which upstream would take.
  */
 static int kvm_vm_set_tss_addr(struct kvm *kvm, unsigned long addr)
 {
 	unsigned int npages = kvm_vendor->tss_pages;
-	struct kvm_memory_slot *slot = &kvm->slots[KVM_TSS_PRIVATE_SLOT];
-	unsigned long hva;
 	int r = 0;
 
 	/*
@@ -185,47 +351,35 @@ static int kvm_vm_set_tss_addr(struct kvm *kvm, unsigned long addr)
 				    addr);
 		return -EINVAL;
 	}
-	/*
-	 * Once: the private slot is never replaced (0 is an address like any
-	 * other, "unset" is KVM_INVALID_GPA), as upstream refuses a second
-	 * private region with EEXIST.
-	 */
 	mutex_lock(&kvm->lock);
-	if (kvm->tss_addr != KVM_INVALID_GPA) {
+	if (kvm->tss_addr != KVM_INVALID_GPA && !kvm->tss_implicit) {
 		pr_info_ratelimited("KVM_SET_TSS_ADDR %#lx: already set, to %#llx\n",
 				    addr, kvm->tss_addr);
 		r = -EEXIST;
-		goto out_unlock;
-	}
-	if (!npages) {
+	} else if (npages) {
+		r = kvm_tss_place(kvm, addr);
+	} else {
 		WRITE_ONCE(kvm->tss_addr, addr);
-		goto out_unlock;
 	}
-
-	hva = vm_mmap(NULL, 0, npages * PAGE_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, 0);
-	if (IS_ERR_VALUE(hva)) {
-		r = (int)hva;
-		goto out_unlock;
-	}
-	down_write(&kvm->slots_lock);
-	if (kvm_slots_overlap(kvm, KVM_TSS_PRIVATE_SLOT, addr >> PAGE_SHIFT, npages)) {
-		up_write(&kvm->slots_lock);
-		pr_info_ratelimited("KVM_SET_TSS_ADDR %#lx: a memory slot covers one of its %u pages\n",
-				    addr, npages);
-		r = -EEXIST;
-		goto out_unmap;
-	}
-	kvm_slot_fill(slot, KVM_TSS_PRIVATE_SLOT, 0, addr >> PAGE_SHIFT, npages,
-		      hva);
-	WRITE_ONCE(kvm->tss_addr, addr);
-	up_write(&kvm->slots_lock);
 	mutex_unlock(&kvm->lock);
-	return 0;
+	return r;
+}
 
-out_unmap:
-	vm_munmap(hva, npages * PAGE_SIZE);
-out_unlock:
+/*
+ * From a vCPU thread (KVM_RUN: current->mm is the VM's), a real-mode
+ * guest about to run: if no TSS address is set, the module picks one.
+ * Another vCPU or a KVM_SET_TSS_ADDR may race: kvm->lock orders them,
+ * the first sets the address, the others find it set.
+ */
+int kvm_vm_tss_implicit(struct kvm *kvm)
+{
+	int r = 0;
+
+	if (current->mm != kvm->mm)
+		return -EIO;
+	mutex_lock(&kvm->lock);
+	if (kvm->tss_addr == KVM_INVALID_GPA)
+		r = kvm_tss_place(kvm, KVM_INVALID_GPA);
 	mutex_unlock(&kvm->lock);
 	return r;
 }
@@ -239,14 +393,15 @@ static int kvm_vm_set_memory_region(struct kvm *kvm,
 {
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
 	gfn_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	unsigned long *log, *old_log;
 	struct kvm_memory_slot *slot;
 	const char *bad = NULL;
 
 	/* The upper 16 bits of slot name an address space; only 0 exists. */
 	if (mem->slot >= KVM_MAX_MEM_SLOTS)
 		bad = "slot out of range (address space 0, below " __stringify(KVM_MAX_MEM_SLOTS) ")";
-	else if (mem->flags & ~KVM_MEM_READONLY)
-		bad = "unknown flags (KVM_MEM_READONLY only)";
+	else if (mem->flags & ~(KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES))
+		bad = "unknown flags (KVM_MEM_READONLY, KVM_MEM_LOG_DIRTY_PAGES only)";
 	else if ((mem->memory_size | mem->guest_phys_addr |
 		  mem->userspace_addr) & ~PAGE_MASK)
 		bad = "size and addresses must be page-aligned";
@@ -268,6 +423,7 @@ static int kvm_vm_set_memory_region(struct kvm *kvm,
 	}
 
 	down_write(&kvm->slots_lock);
+	kvm_tss_make_way(kvm, base_gfn, npages);
 	if (npages && kvm_slots_overlap(kvm, mem->slot, base_gfn, npages)) {
 		up_write(&kvm->slots_lock);
 		pr_info_ratelimited("KVM_SET_USER_MEMORY_REGION: slot %u at %#llx (%llu pages) overlaps another slot\n",
@@ -275,10 +431,18 @@ static int kvm_vm_set_memory_region(struct kvm *kvm,
 		return -EEXIST;
 	}
 	slot = &kvm->slots[mem->slot];
+	/* KVM_MEM_LOG_DIRTY_PAGES: the slot's dirty log (dirty_log.c). */
+	log = kvm_dirty_log_new(kvm, slot, mem->flags, npages);
+	if (IS_ERR(log)) {
+		up_write(&kvm->slots_lock);
+		return PTR_ERR(log);
+	}
+	old_log = slot->dirty_bitmap;
 	if (slot->npages && kvm->mmu_ops->slot_changed)
 		kvm->mmu_ops->slot_changed(kvm, slot);
 	kvm_slot_fill(slot, mem->slot, mem->flags, base_gfn, npages,
 		      mem->userspace_addr);
+	slot->dirty_bitmap = log;
 	up_write(&kvm->slots_lock);
 
 	/*
@@ -287,6 +451,7 @@ static int kvm_vm_set_memory_region(struct kvm *kvm,
 	 * can never reach a freed page.
 	 */
 	kvm_make_all_vcpus_request(kvm, KVM_REQ_MMU_RELOAD);
+	kvm_dirty_log_replaced(kvm, old_log, log);
 	return 0;
 }
 
@@ -313,6 +478,10 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	}
 	case KVM_CHECK_EXTENSION:
 		return kvm_check_extension(arg);
+	case KVM_ENABLE_CAP:
+	case KVM_GET_DIRTY_LOG:
+	case KVM_CLEAR_DIRTY_LOG:
+		return kvm_vm_dirty_log_ioctl(kvm, ioctl, argp);
 	case KVM_SET_GSI_ROUTING: {
 		struct kvm_irq_routing routing;
 

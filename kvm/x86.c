@@ -411,6 +411,12 @@ int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
 	u32 index = vcpu->regs[VCPU_REGS_RCX];
 	const struct kvm_cpuid_entry2 *e = kvm_find_cpuid_entry(vcpu, function, index);
 
+	/* CPUID faulting (MSR_MISC_FEATURES_ENABLES): #GP above CPL 0. */
+	if ((vcpu->msr.misc_features & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
+	    kvm_vendor->get_cpl(vcpu)) {
+		kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
+		return 1;
+	}
 	/* A leaf the table lacks reads as zeros (KVM_SET_CPUID2 decides). */
 	vcpu->regs[VCPU_REGS_RAX] = e ? e->eax : 0;
 	vcpu->regs[VCPU_REGS_RBX] = e ? e->ebx : 0;

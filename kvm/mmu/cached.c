@@ -1062,6 +1062,28 @@ static void cached_slot_changed(struct kvm *kvm,
 }
 
 /*
+ * Dirty logging: the leaves that map the pages become read-only, found
+ * through the reverse map; the commit flushes every vCPU's TLB if one
+ * was writable.  A write then faults and maps the page writable again,
+ * logged (shadow_prepare_leaf()), unless the page is a shadowed guest
+ * page table: then the emulator does the write, which logs it too.
+ */
+static void cached_dirty_log_protect(struct kvm *kvm,
+				     const struct kvm_memory_slot *slot,
+				     u64 first, const unsigned long *mask,
+				     u64 nbits)
+{
+	struct cached_vm *cvm = to_cvm(kvm);
+	unsigned long i;
+
+	mutex_lock(&cvm->lock);
+	for_each_set_bit(i, mask, nbits)
+		cached_write_protect(cvm, slot->base_gfn + first + i);
+	cached_commit(cvm);
+	mutex_unlock(&cvm->lock);
+}
+
+/*
  * The VM's shadow pages and pins, the sums of its vCPUs' fault counters,
  * the VM's own counters, then each vCPU's fault counters.
  */
@@ -1111,6 +1133,7 @@ const struct kvm_mmu_ops kvm_mmu_cached = {
 	.track_write = cached_track_write,
 	.unprotect = cached_unprotect,
 	.slot_changed = cached_slot_changed,
+	.dirty_log_protect = cached_dirty_log_protect,
 	.stats_show = cached_stats_show,
 };
 

@@ -136,6 +136,17 @@ struct kvm_mmu_ops {
 	void (*slot_changed)(struct kvm *kvm, const struct kvm_memory_slot *slot);
 
 	/*
+	 * Dirty logging: the guest's next write to each page of @slot whose
+	 * bit is set in @mask (bit i: page @first + i of the slot, @nbits
+	 * bits) must fault, to be logged.  Take write access away from what
+	 * maps them (or drop it); before returning, flush every vCPU's TLB
+	 * if any took it away.  Caller holds slots_lock for read.
+	 */
+	void (*dirty_log_protect)(struct kvm *kvm,
+				  const struct kvm_memory_slot *slot, u64 first,
+				  const unsigned long *mask, u64 nbits);
+
+	/*
 	 * debugfs kvm/PID-FD/mmu: the VM's counters, "name value" a line
 	 * (racy snapshots: vCPUs may be running).
 	 */

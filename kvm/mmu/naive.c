@@ -473,6 +473,22 @@ static void naive_stats_show(struct kvm *kvm, struct seq_file *m)
 }
 
 /*
+ * Dirty logging: another thread cannot touch a vCPU's shadow, so every
+ * vCPU drops its whole shadow before it enters the guest again
+ * (KVM_REQ_MMU_RELOAD, seen before the entry), and the flush waits until
+ * those in guest mode have left it.  The pages are mapped again on
+ * demand, writable only by a write (shadow_prepare_leaf()).
+ */
+static void naive_dirty_log_protect(struct kvm *kvm,
+				    const struct kvm_memory_slot *slot,
+				    u64 first, const unsigned long *mask,
+				    u64 nbits)
+{
+	kvm_make_all_vcpus_request(kvm, KVM_REQ_MMU_RELOAD);
+	kvm_flush_remote_tlbs(kvm);
+}
+
+/*
  * No vm_init/vm_destroy (no per-VM state) and no slot_changed: a slot
  * change is followed by KVM_REQ_MMU_RELOAD on every vCPU, whose
  * new_cr3() drops everything; until then the old pages stay pinned, so
@@ -488,6 +504,7 @@ const struct kvm_mmu_ops kvm_mmu_naive = {
 	.new_cr3 = naive_new_cr3,
 	.invlpg = naive_invlpg,
 	.translate = naive_translate,
+	.dirty_log_protect = naive_dirty_log_protect,
 	.stats_show = naive_stats_show,
 };
 

@@ -105,9 +105,19 @@ int shadow_prepare_leaf(const struct guest_paging *pg, struct guest_walk *walk,
 			unsigned long hva, bool slot_writable, bool write,
 			u32 *perm, struct page **page)
 {
+	struct kvm *kvm = pg->vcpu->kvm;
+	gfn_t gfn = walk->gpa >> PAGE_SHIFT;
+	struct kvm_memory_slot *slot = kvm_gfn_to_slot(kvm, gfn);
+	bool logging = slot && slot->dirty_bitmap;
 	bool pinned_write;
 	int r;
 
+	/*
+	 * Dirty logging: only a write maps the page writable, and it is
+	 * logged below; after a read the first write still faults.
+	 */
+	if (logging && !write)
+		*perm &= ~PERM_WRITE;
 	r = shadow_pin(hva, slot_writable, *perm & PERM_WRITE, page,
 		       &pinned_write);
 	if (r)
@@ -115,9 +125,13 @@ int shadow_prepare_leaf(const struct guest_paging *pg, struct guest_walk *walk,
 	if (!pinned_write)
 		*perm &= ~PERM_WRITE;
 	r = guest_walk_set_ad(pg, walk, write);
-	if (r)
+	if (r) {
 		unpin_user_page(*page);
-	return r;
+		return r;
+	}
+	if (logging && (*perm & PERM_WRITE))
+		kvm_mark_page_dirty(kvm, gfn);
+	return 0;
 }
 
 /* Beyond this refcount (pins from elsewhere), refuse to pin again. */

@@ -83,8 +83,9 @@ bool shadow_gpa_hva(struct kvm *kvm, gpa_t gpa, bool write,
  * PERM_WRITE from *@perm if the VMM's mapping is read-only), then set the
  * guest's A/D bits as the hardware would for the access (D for a write,
  * so that a writable leaf never lets a write through to a clean page).
- * 0 with *@page pinned; -EAGAIN if a guest entry changed meanwhile (fault
- * again on the new tables); or an errno.
+ * In a slot that logs dirty pages, only a @write keeps PERM_WRITE, and
+ * logs the page.  0 with *@page pinned; -EAGAIN if a guest entry changed
+ * meanwhile (fault again on the new tables); or an errno.
  */
 int shadow_prepare_leaf(const struct guest_paging *pg, struct guest_walk *walk,
 			unsigned long hva, bool slot_writable, bool write,

@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 
+#include <asm/cpu.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
 #include <asm/irq_vectors.h>
@@ -412,26 +413,134 @@ static u64 *svm_msr_slot(struct vcpu_svm *svm, u32 index)
 	}
 }
 
-static int svm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data)
+/* TSC_RATIO at 1.0 (8.32 fixed point): there is no TSC scaling here. */
+#define SVM_TSC_RATIO_ONE	(1ULL << 32)
+
+/*
+ * F15H_IC_CFG: known only with a family in CPUID; 0x1e for family 15h
+ * models 02h-1fh (instruction cache way access filter), else 0.
+ */
+static int svm_get_ic_cfg(struct kvm_vcpu *vcpu, u64 *data)
+{
+	const struct kvm_cpuid_entry2 *e = kvm_find_cpuid_entry(vcpu, 1, 0);
+	unsigned int model;
+
+	if (!e)
+		return KVM_MSR_UNKNOWN;
+	model = x86_model(e->eax);
+	*data = x86_family(e->eax) == 0x15 && model >= 0x2 && model < 0x20 ?
+		0x1e : 0;
+	return 0;
+}
+
+/*
+ * The SVM MSRs besides those in the VMCB, as upstream 6.1 answers them
+ * with no nested SVM offered, no TSC scaling and no LBR virtualization
+ * (upstream on a host without LBRV: DEBUGCTL reads 0, writes dropped).
+ */
+static int svm_get_other_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data,
+			     bool host)
+{
+	switch (index) {
+	case MSR_IA32_DEBUGCTLMSR:
+		*data = 0;
+		return 0;
+	case MSR_VM_HSAVE_PA:
+		*data = vcpu->msr.hsave_pa;
+		return 0;
+	case MSR_VM_CR:
+		*data = vcpu->msr.vm_cr;
+		return 0;
+	case MSR_AMD64_DE_CFG:
+		*data = vcpu->msr.de_cfg;
+		return 0;
+	case MSR_AMD64_TSC_RATIO:
+		*data = SVM_TSC_RATIO_ONE;
+		return host ? 0 : 1;
+	case MSR_F15H_IC_CFG:
+		return svm_get_ic_cfg(vcpu, data);
+	default:
+		return KVM_MSR_UNKNOWN;
+	}
+}
+
+/* VM_CR: LOCK and SVMDIS stay as they are once SVMDIS is set. */
+static int svm_set_vm_cr(struct kvm_vcpu *vcpu, u64 data)
+{
+	u64 chg = SVM_VM_CR_VALID_MASK;
+
+	if (data & ~SVM_VM_CR_VALID_MASK)
+		return 1;
+	if (vcpu->msr.vm_cr & SVM_VM_CR_SVM_DIS_MASK)
+		chg &= ~(SVM_VM_CR_SVM_LOCK_MASK | SVM_VM_CR_SVM_DIS_MASK);
+	vcpu->msr.vm_cr = (vcpu->msr.vm_cr & ~chg) | (data & chg);
+	return (vcpu->msr.vm_cr & SVM_VM_CR_SVM_DIS_MASK) &&
+	       (vcpu->efer & EFER_SVME) ? 1 : 0;
+}
+
+/* DE_CFG: only LFENCE_SERIALIZE, where the host's LFENCE serializes. */
+static int svm_set_de_cfg(struct kvm_vcpu *vcpu, u64 data, bool host)
+{
+	u64 supported = boot_cpu_has(X86_FEATURE_LFENCE_RDTSC) ?
+			MSR_AMD64_DE_CFG_LFENCE_SERIALIZE : 0;
+
+	/* The guest may not change a bit from what the host has. */
+	if ((data & ~supported) || (!host && data != supported))
+		return 1;
+	vcpu->msr.de_cfg = data;
+	return 0;
+}
+
+static int svm_set_other_msr(struct kvm_vcpu *vcpu, u32 index, u64 data,
+			     bool host)
+{
+	switch (index) {
+	case MSR_IA32_DEBUGCTLMSR:
+	case MSR_VM_IGNNE:
+		return 0;
+	case MSR_VM_HSAVE_PA:
+		/* The VMM may restore anything (old kernels checked nothing). */
+		if (!host && ((data & ~PAGE_MASK) ||
+			      (data >> boot_cpu_data.x86_phys_bits)))
+			return 1;
+		vcpu->msr.hsave_pa = data & PAGE_MASK;
+		return 0;
+	case MSR_VM_CR:
+		return svm_set_vm_cr(vcpu, data);
+	case MSR_AMD64_DE_CFG:
+		return svm_set_de_cfg(vcpu, data, host);
+	case MSR_AMD64_TSC_RATIO:
+		/* The VMM may write 0 (QEMU 6.2 does) or the value it read. */
+		return host && (!data || data == SVM_TSC_RATIO_ONE) ? 0 : 1;
+	default:
+		return KVM_MSR_UNKNOWN;
+	}
+}
+
+static int svm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	u64 *slot = svm_msr_slot(to_svm(vcpu), index);
 
 	if (!slot)
-		return 1;
+		return svm_get_other_msr(vcpu, index, data, host);
 	*data = *slot;
 	return 0;
 }
 
-static int svm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data)
+static int svm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	u64 *slot = svm_msr_slot(to_svm(vcpu), index);
 
 	if (!slot)
-		return 1;
+		return svm_set_other_msr(vcpu, index, data, host);
 	/* Addresses must be canonical, or VMLOAD would fault in the host. */
 	if (index != MSR_STAR && index != MSR_SYSCALL_MASK &&
 	    index != MSR_IA32_SYSENTER_CS && (s64)(data << 16) >> 16 != data)
 		return 1;
+	/* 32-bit SYSENTER on AMD; an Intel guest keeps bits 63:32. */
+	if ((index == MSR_IA32_SYSENTER_EIP || index == MSR_IA32_SYSENTER_ESP) &&
+	    !kvm_guest_vendor_is(vcpu, "GenuineIntel"))
+		data = (u32)data;
 	*slot = data;
 	return 0;
 }

@@ -14,12 +14,14 @@
  *   give back; a segment the guest reloads in vm86 is read back as real
  *   mode has it;
  * - TR: a TSS that we build in guest memory at KVM_SET_TSS_ADDR (three
- *   pages), with an interrupt-redirection bitmap of zeros (INT n goes
- *   through the real-mode IVT at linear 0, in vm86 mode) and an I/O
- *   permission bitmap of zeros.  The TSS's bitmap is checked before the
- *   VMCS's I/O bitmaps and its #GP has priority over the VM exit (SDM
- *   vol. 3C, "Relative Priority of Faults and VM Exits"), so it must allow
- *   every port for every port access to exit as in protected mode;
+ *   pages; if the VMM never called it, at a place vm.c picks at the
+ *   first entry in real mode), with an interrupt-redirection bitmap of
+ *   zeros (INT n goes through the real-mode IVT at linear 0, in vm86
+ *   mode) and an I/O permission bitmap of zeros.  The TSS's bitmap is
+ *   checked before the VMCS's I/O bitmaps and its #GP has priority over
+ *   the VM exit (SDM vol. 3C, "Relative Priority of Faults and VM
+ *   Exits"), so it must allow every port for every port access to exit
+ *   as in protected mode;
  * - every exception exits (vmx_exception_bitmap()): vm86 would deliver it
  *   through the protected-mode IDT.  A #GP is usually a privileged
  *   instruction that real mode allows and vm86 (CPL 3) does not: MOV CRn,
@@ -32,8 +34,8 @@
  *
  * Limits: vm86 segments have a 64 KiB limit (no "unreal mode"); a code
  * segment's base must be its selector << 4 (a CS base of 0xffff0000 after
- * reset runs at 0xf0000, where PC firmware is mirrored); a guest PUSHF
- * sees IOPL 3.
+ * reset runs at 0xf0000, where PC firmware is mirrored); the FLAGS a
+ * guest's PUSHF or INT n pushes show IOPL 3.
  */
 #define pr_fmt(fmt) "kvm: " fmt
 
@@ -57,10 +59,11 @@
 
 /* ---- segments ---------------------------------------------------------- */
 
+/* TR: the TSS this vCPU built (vmx_rmode_prepare() builds one first). */
 static void vmx_rmode_tr(struct vcpu_vmx *vmx)
 {
 	struct kvm_segment tr = {
-		.base = vmx->vcpu.kvm->tss_addr, .limit = RMODE_TSS_LIMIT,
+		.base = vmx->rmode.tss_built, .limit = RMODE_TSS_LIMIT,
 		.type = VMX_AR_TYPE_BUSY_32_TSS, .present = 1,
 	};
 
@@ -184,29 +187,33 @@ static int vmx_rmode_write(struct kvm_vcpu *vcpu, gpa_t gpa, const void *data,
 
 /*
  * Build the vm86 TSS at tss_addr if not done yet, and point TR at it.
- * 1, or 0 with kvm_run filled in, or < 0.
+ * Without KVM_SET_TSS_ADDR, vm.c picks the address first.  tss_addr is
+ * read under slots_lock: the region may move (vm.c), and a slot may take
+ * its old place.  1, or 0 with kvm_run filled in, or < 0.
  */
 int vmx_rmode_prepare(struct vcpu_vmx *vmx)
 {
 	struct kvm_vcpu *vcpu = &vmx->vcpu;
-	u64 tss = READ_ONCE(vcpu->kvm->tss_addr);
 	u16 iomap = RMODE_TSS_IOMAP;
 	u8 ones = 0xff;
 	void *zero;
-	int i, r = 0;
+	int i, r;
+	u64 tss;
 
-	if (tss == KVM_INVALID_GPA) {
-		pr_info_ratelimited("vCPU %d: real mode on VMX needs KVM_SET_TSS_ADDR first\n",
-				    vcpu->vcpu_id);
-		return -EINVAL;
+	if (READ_ONCE(vcpu->kvm->tss_addr) == KVM_INVALID_GPA) {
+		r = kvm_vm_tss_implicit(vcpu->kvm);
+		if (r)
+			return r;
 	}
-	if (vmx->rmode.tss_built == tss)
+	if (vmx->rmode.tss_built == READ_ONCE(vcpu->kvm->tss_addr))
 		return 1;
 
 	zero = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!zero)
 		return -ENOMEM;
 	down_read(&vcpu->kvm->slots_lock);
+	tss = vcpu->kvm->tss_addr;
+	r = 0;
 	for (i = 0; i < RMODE_TSS_PAGES && !r; i++)
 		r = vmx_rmode_write(vcpu, tss + i * PAGE_SIZE, zero, PAGE_SIZE);
 	if (!r)
@@ -224,10 +231,10 @@ int vmx_rmode_prepare(struct vcpu_vmx *vmx)
 		return kvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 					       data, 1);
 	}
+	vmx->rmode.tss_built = tss;
 	vmx_vmcs_get(vmx);
 	vmx_rmode_tr(vmx);
 	vmx_vmcs_put(vmx);
-	vmx->rmode.tss_built = tss;
 	return 1;
 }
 

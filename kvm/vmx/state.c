@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) "kvm: " fmt
 
+#include <asm/mce.h>
 #include <asm/tlbflush.h>
 #include <asm/vmx.h>
 
@@ -333,7 +334,55 @@ static long vmx_msr_field(u32 index)
 	}
 }
 
-int vmx_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data)
+/*
+ * The VMX MSRs besides those above, as upstream 6.1 answers them with no
+ * nested VMX offered, no vPMU (so no LBRs) and no LMCE: FEATURE_CONTROL
+ * may only be locked; MCG_EXT_CTL is the VMM's (the guest would need
+ * LMCE enabled in it); DEBUGCTL's BTF and LBR writes are dropped, other
+ * bits #GP, and it reads 0.
+ */
+static int vmx_get_other_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data,
+			     bool host)
+{
+	switch (index) {
+	case MSR_IA32_DEBUGCTLMSR:
+		*data = 0;
+		return 0;
+	case MSR_IA32_FEAT_CTL:
+		*data = vcpu->msr.feat_ctl;
+		return 0;
+	case MSR_IA32_MCG_EXT_CTL:
+		*data = vcpu->msr.mcg_ext_ctl;
+		return host || (vcpu->msr.feat_ctl & FEAT_CTL_LMCE_ENABLED) ? 0 : 1;
+	default:
+		return KVM_MSR_UNKNOWN;
+	}
+}
+
+static int vmx_set_other_msr(struct kvm_vcpu *vcpu, u32 index, u64 data,
+			     bool host)
+{
+	switch (index) {
+	case MSR_IA32_DEBUGCTLMSR:
+		return data & ~(DEBUGCTLMSR_BTF | DEBUGCTLMSR_LBR) ? 1 : 0;
+	case MSR_IA32_FEAT_CTL:
+		if ((data & ~FEAT_CTL_LOCKED) ||
+		    ((vcpu->msr.feat_ctl & FEAT_CTL_LOCKED) && !host))
+			return 1;
+		vcpu->msr.feat_ctl = data;
+		return 0;
+	case MSR_IA32_MCG_EXT_CTL:
+		if ((!host && !(vcpu->msr.feat_ctl & FEAT_CTL_LMCE_ENABLED)) ||
+		    (data & ~MCG_EXT_CTL_LMCE_EN))
+			return 1;
+		vcpu->msr.mcg_ext_ctl = data;
+		return 0;
+	default:
+		return KVM_MSR_UNKNOWN;
+	}
+}
+
+int vmx_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	u64 *slot = vmx_msr_slot(vmx, index);
@@ -344,21 +393,21 @@ int vmx_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data)
 		return 0;
 	}
 	if (field < 0)
-		return 1;
+		return vmx_get_other_msr(vcpu, index, data, host);
 	vmx_vmcs_get(vmx);
 	*data = vmcs_read(field);
 	vmx_vmcs_put(vmx);
 	return 0;
 }
 
-int vmx_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data)
+int vmx_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	u64 *slot = vmx_msr_slot(vmx, index);
 	long field = vmx_msr_field(index);
 
 	if (!slot && field < 0)
-		return 1;
+		return vmx_set_other_msr(vcpu, index, data, host);
 	/*
 	 * Addresses must be canonical: VM entry checks the VMCS fields, and
 	 * WRMSR of the others into the CPU would #GP in the host.

@@ -7,7 +7,7 @@
 
 #include "kvm_host.h"
 
-/* The vm86 TSS's pages, at KVM_SET_TSS_ADDR (realmode.c). */
+/* The vm86 TSS's pages, at KVM_SET_TSS_ADDR or vm.c's choice (realmode.c). */
 #define RMODE_TSS_PAGES		3
 
 /*
@@ -25,7 +25,7 @@ struct vmx_rmode {
 	u16 vm86_sel[VCPU_SREG_GS + 1];
 	/* The guest ran since CS was last set (vmx_rmode_get_segment()). */
 	bool cs_ran;
-	/* tss_addr whose TSS is built in guest memory, or 0. */
+	/* tss_addr whose TSS is built in guest memory, or KVM_INVALID_GPA. */
 	u64 tss_built;
 };
 
@@ -185,8 +185,8 @@ u64 vmx_get_interrupt_shadow(struct kvm_vcpu *vcpu);
 void vmx_set_interrupt_shadow(struct kvm_vcpu *vcpu, bool shadow);
 bool vmx_get_nmi_mask(struct kvm_vcpu *vcpu);
 void vmx_set_nmi_mask(struct kvm_vcpu *vcpu, bool masked);
-int vmx_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data);
-int vmx_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data);
+int vmx_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+int vmx_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host);
 
 /* exits.c */
 int vmx_handle_exit(struct vcpu_vmx *vmx);

@@ -368,6 +368,38 @@ static int do_sys(struct rng *r)
 	}
 }
 
+/*
+ * Where KVM_GET/CLEAR_DIRTY_LOG read and write bitmaps: 1 MiB (a slot of
+ * up to 8M pages), then a guard the kernel's copy stops at (EFAULT) if a
+ * huge slot's bitmap is longer.
+ */
+#define DIRTY_BUF	(1 << 20)
+static uint8_t *dirty_buf;
+
+static int do_dirty_log(struct rng *r, int fd)
+{
+	uint32_t slot = one_in(r, 4) ? (uint32_t)rand_u64(r) : rn(r, 34);
+	void *bitmap = dirty_buf;
+
+	if (one_in(r, 4))
+		bitmap = rand_ptr(r, NULL);	/* NULL, bad or kernel */
+	else if (one_in(r, 4))
+		bitmap = dirty_buf + DIRTY_BUF - rn(r, 4096);	/* runs into the guard */
+	if (one_in(r, 2)) {
+		struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+
+		return ioctl(fd, KVM_GET_DIRTY_LOG, rand_ptr(r, &log));
+	} else {
+		struct kvm_clear_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+
+		log.first_page = one_in(r, 4) ? rand_u64(r) : rn(r, 1024) * (one_in(r, 4) ? 1 : 64);
+		log.num_pages = one_in(r, 4) ? (uint32_t)rnd(r) : rn(r, 1024) * (one_in(r, 4) ? 1 : 64);
+		if (bitmap == dirty_buf)
+			memset(dirty_buf, one_in(r, 2) ? 0xff : rnd(r), 4096);
+		return ioctl(fd, KVM_CLEAR_DIRTY_LOG, rand_ptr(r, &log));
+	}
+}
+
 static int do_vm(struct rng *r, struct fvm *vm)
 {
 	int fd = vm->fd;
@@ -380,7 +412,7 @@ static int do_vm(struct rng *r, struct fvm *vm)
 
 	if (fd < 0)
 		return -1;
-	switch (rn(r, 8)) {
+	switch (rn(r, 10)) {
 	case 0: {
 		int id = one_in(r, 4) ? (int)rand_u64(r) : (int)rn(r, 20);
 
@@ -408,7 +440,8 @@ static int do_vm(struct rng *r, struct fvm *vm)
 	case 1:
 	case 2: {
 		static const uint64_t flags[] = {
-			0, 0, KVM_MEM_READONLY, KVM_MEM_LOG_DIRTY_PAGES, 4, ~0ULL,
+			0, 0, KVM_MEM_READONLY, KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_LOG_DIRTY_PAGES,
+			KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES, 4, ~0ULL,
 		};
 		uint8_t *base = vm->mem;
 
@@ -477,6 +510,18 @@ static int do_vm(struct rng *r, struct fvm *vm)
 		rand_bytes(r, &u, sizeof(u));
 		u.ir.nr = one_in(r, 2) ? rn(r, 100) : (uint32_t)rnd(r);
 		return ioctl(fd, KVM_SET_GSI_ROUTING, rand_ptr(r, &u));
+	case 7:
+		return do_dirty_log(r, fd);
+	case 8: {
+		struct kvm_enable_cap cap = { 0 };
+
+		cap.cap = one_in(r, 4) ? rnd(r) : KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2;
+		cap.flags = one_in(r, 8) ? rnd(r) : 0;
+		cap.args[0] = one_in(r, 4) ? rand_u64(r) : rn(r, 4);
+		if (one_in(r, 8))
+			cap.args[1 + rn(r, 3)] = rand_u64(r);
+		return ioctl(fd, KVM_ENABLE_CAP, rand_ptr(r, &cap));
+	}
 	default:
 		/* An unknown or other-architecture ioctl on a VM fd. */
 		rand_bytes(r, &u, 256);
@@ -862,6 +907,12 @@ static int ioctl_body(void *arg)
 	msr_list->nmsrs = 1024;
 	if (ioctl(kvm_sys, KVM_GET_MSR_INDEX_LIST, msr_list))
 		msr_list->nmsrs = 0;
+	dirty_buf = mmap(NULL, 2 * DIRTY_BUF, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (dirty_buf == MAP_FAILED ||
+	    mprotect(dirty_buf, DIRTY_BUF, PROT_READ | PROT_WRITE)) {
+		fuzz_fail("ioctl", "cannot map the dirty-log buffer");
+		return 1;
+	}
 	maps_before = maps_text();
 	fds0 = count_fds();
 	maps0 = count_maps();

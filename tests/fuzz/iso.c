@@ -125,6 +125,7 @@ struct slot {
 	int id;
 	uint64_t gpa, size;
 	bool ro, present, ever_writable;
+	bool logging;		/* KVM_MEM_LOG_DIRTY_PAGES */
 	uint8_t *area;		/* guards + backing + guards */
 	size_t area_size;
 	uint8_t *mem;		/* the backing */
@@ -259,7 +260,8 @@ static int set_slot(struct slot *s, uint64_t gpa, bool ro, bool present)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = s->id,
-		.flags = ro ? KVM_MEM_READONLY : 0,
+		.flags = (ro ? KVM_MEM_READONLY : 0) |
+			 (s->logging ? KVM_MEM_LOG_DIRTY_PAGES : 0),
 		.guest_phys_addr = gpa,
 		.memory_size = present ? s->size : 0,
 		.userspace_addr = (uintptr_t)s->mem,
@@ -275,6 +277,7 @@ static int slot_alloc(struct slot *s, int id, uint64_t gpa, uint64_t size, bool 
 	s->size = size;
 	s->ro = ro;
 	s->ever_writable = !ro;
+	s->logging = false;
 	s->area_size = size + 2 * GUARD * PAGE;
 	s->area = mmap(NULL, s->area_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -996,8 +999,23 @@ static void *mutator_thread(void *arg)
 		if (S.nslots < 2 || S.running <= 0)
 			break;
 		s = &S.slot[1 + rn(r, S.nslots - 1)];
-		op = rn(r, 4);
-		if (op == 0 && s->present) {
+		op = rn(r, 5);
+		if (op == 4 && s->present) {
+			/*
+			 * Dirty logging on or off on the live slot, or its log
+			 * taken (which write-protects the pages it names again).
+			 */
+			static uint64_t bitmap[(64 << 20) / PAGE / 64];
+			struct kvm_dirty_log log = { .slot = s->id, .dirty_bitmap = bitmap };
+
+			if (s->size <= sizeof(bitmap) * 8 * PAGE && s->logging && one_in(r, 2)) {
+				ioctl(S.vm, KVM_GET_DIRTY_LOG, &log);
+			} else {
+				s->logging = !s->logging;
+				if (set_slot(s, s->gpa, s->ro, true))
+					s->logging = !s->logging;
+			}
+		} else if (op == 0 && s->present) {
 			if (!set_slot(s, s->gpa, s->ro, false))
 				s->present = false;
 		} else if (op == 1) {

@@ -59,7 +59,7 @@ static void vuln(const char *name, char *buf, size_t size)
 }
 
 /* A flag of the first CPU's "flags" line in /proc/cpuinfo. */
-static bool cpu_flag(const char *flag)
+bool cpu_flag(const char *flag)
 {
 	char line[8192], want[64];
 	FILE *f = fopen("/proc/cpuinfo", "r");

@@ -12,7 +12,7 @@
  * "PASS: abi: name" or "FAIL: abi: name: why" per check; exits 1 if any
  * check failed.
  *
- *   abi [all|errnos|state|guest|signal|twovms|smp|fpu|irq|iso|spec|leak N]
+ *   abi [all|errnos|state|guest|signal|twovms|smp|fpu|irq|iso|spec|dirty|msr|leak N]
  */
 #include "abi.h"
 
@@ -301,8 +301,9 @@ static void test_errnos(void)
 	expect_errno("slot: unaligned address", EINVAL,
 		     REGION(1, 0, 0x100000, 0x1000, (char *)p + 8));
 	expect_errno("slot: unknown flag", EINVAL, REGION(1, 1 << 7, 0x100000, 0x1000, p));
-	expect_errno("slot: dirty logging unsupported", EINVAL,
+	expect_errno("slot: dirty logging (abi dirty tests it)", 0,
 		     REGION(1, KVM_MEM_LOG_DIRTY_PAGES, 0x100000, 0x1000, p));
+	expect_errno("slot: delete the logging slot", 0, REGION(1, 0, 0, 0, NULL));
 	expect_errno("slot: id 32", EINVAL, REGION(32, 0, 0x100000, 0x1000, p));
 	expect_errno("slot: address space 1", EINVAL,
 		     REGION(1 | (1 << 16), 0, 0x100000, 0x1000, p));
@@ -1142,6 +1143,10 @@ int main(int argc, char **argv)
 		test_iso();
 	if (all || !strcmp(what, "spec"))
 		test_spec();
+	if (all || !strcmp(what, "dirty"))
+		test_dirty();
+	if (all || !strcmp(what, "msr"))
+		test_msr();
 	if (all || !strcmp(what, "leak"))
 		test_leak(argc > 2 ? atoi(argv[2]) : 30);
 	return failures ? 1 : 0;

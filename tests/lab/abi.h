@@ -96,6 +96,8 @@ void ivt_set(struct vm *vm, int vector, uint16_t ip);
  * hypercall.
  */
 int cpu_has_vmx(void);
+/* A flag of the first CPU's "flags" line in /proc/cpuinfo (abi-spec.c). */
+bool cpu_flag(const char *flag);
 
 /* KVM_GET_MSRS / KVM_SET_MSRS of one MSR: how many entries were done. */
 int get_msr(int fd, uint32_t index, uint64_t *data);
@@ -106,5 +108,9 @@ void test_irq(void);
 void test_iso(void);
 /* abi-spec.c: speculation hygiene around entry and exit. */
 void test_spec(void);
+/* abi-dirty.c: dirty logging. */
+void test_dirty(void);
+/* abi-msr.c: the MSRs with no feature behind them, as upstream 6.1. */
+void test_msr(void);
 
 #endif

@@ -29,6 +29,12 @@
 #   --qemu-smp PATH     the one for more vCPUs (default: lab/guest-qemu
 #                       --path, Debian's QEMU 7.2 without 7.2.22's SIPI
 #                       bug; lab/guest-qemu --help says why)
+#   --defaults          QEMU's plainest command line instead: its default
+#                       machine, CPU model and devices (VGA, whose
+#                       framebuffer slot logs dirty pages, a NIC, IDE...),
+#                       `-enable-kvm -m 256M -nographic` and the kernel,
+#                       its serial port as the console; the runs are named
+#                       KERNEL-STRATEGY-smpN-defaults
 #
 # The guest (tests/lab/qemu/init) forks and execs on every CPU at once,
 # computes a checksum on each CPU, lists warnings from its own kernel log,
@@ -41,7 +47,7 @@ suite=svm-qemu
 . tests/lab/lib.sh
 
 strategies=naive:40,cached:200 vcpus=1,2 kernels=amd64 outdir= timeout=1500
-qemu=qemu-system-x86_64 qemu_smp=
+qemu=qemu-system-x86_64 qemu_smp= defaults=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--strategies)	strategies=$2; shift 2 ;;
@@ -51,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--timeout)	timeout=$2; shift 2 ;;
 	--qemu)		qemu=$2; shift 2 ;;
 	--qemu-smp)	qemu_smp=$2; shift 2 ;;
+	--defaults)	defaults=1; shift ;;
 	*)		echo "qemu-linux.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -109,7 +116,7 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 				{ fail "$s: cannot select mmu=$s"; continue; }
 		fi
 		for n in $(echo "$vcpus" | tr ',' ' '); do
-			name=$kernel-$s-smp$n
+			name=$kernel-$s-smp$n${defaults:+-defaults}
 			log=$outdir/$name.console
 			echo "qemu-linux.sh: $name: booting ($forks fork/execs)" >&2
 			q=$qemu
@@ -120,10 +127,17 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 					continue
 				fi
 			fi
+			# The machine: ours (no devices but the serial port, the
+			# irqchip in QEMU), or QEMU's defaults (with no in-kernel
+			# irqchip offered, QEMU keeps its own there too).
+			if [ -n "$defaults" ]; then
+				set -- -enable-kvm -smp "$n" -m 256M -nographic
+			else
+				set -- -accel kvm -M pc,kernel_irqchip=off -cpu qemu64 \
+					-smp "$n" -m 256M -nodefaults -serial stdio -nographic
+			fi
 			t0=$(now)
-			timeout "$timeout" "$q" -accel kvm \
-				-M pc,kernel_irqchip=off -cpu qemu64 -smp "$n" -m 256M \
-				-nodefaults -serial stdio -nographic -no-reboot \
+			timeout "$timeout" "$q" "$@" -no-reboot \
 				-kernel "$vmlinuz" -initrd "$tmp/$kernel.gz" \
 				-append "console=ttyS0 panic=-1 forks=$forks" \
 				</dev/null >"$log" 2>"$outdir/$name.stderr"

@@ -12,6 +12,8 @@
 
 #include <asm/processor-flags.h>
 
+#include <linux/slab.h>
+
 #include "mmucheck.h"
 #include "driver.h"
 
@@ -450,6 +452,11 @@ void teardown(void)
 		ops->vcpu_destroy(&hvcpus[i]->vcpu);
 	if (ops->vm_destroy)
 		ops->vm_destroy(the_kvm);
+	/* kvm_dirty_log_free_all(), as kvm_destroy() does. */
+	for (i = 0; i < KVM_MAX_MEM_SLOTS; i++) {
+		kfree(the_kvm->slots[i].dirty_bitmap);
+		the_kvm->slots[i].dirty_bitmap = NULL;
+	}
 	if (shim_error())
 		failf("kernel interface misused at teardown", "%s", shim_error());
 	for (i = 0; i < RG_NR; i++)

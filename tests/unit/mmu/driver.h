@@ -40,6 +40,12 @@ enum {
 extern unsigned int opt_avoid;		/* AVOID_* */
 /* --watch: report every operation that changes the word at this gpa. */
 extern u64 opt_watch;
+/*
+ * --dirty-log: log RAM0's dirty pages on a fixed schedule and check each
+ * log (guest.c); off by default, so that the other runs' sequences (and
+ * what the mutants' seeds catch) stay as they were.
+ */
+extern bool opt_dirty_log;
 
 /* rnd() below @n (0 if @n is 0). */
 u64 rnd_below(u64 n);

@@ -1107,6 +1107,60 @@ static void op_request(struct hvcpu *hv)
 	kvm_make_all_vcpus_request(the_kvm, req);
 }
 
+/*
+ * --dirty-log: dirty logging of RAM0, on a fixed schedule that draws no
+ * random number: every DIRTY_EVERY operations, turn it on, get the log
+ * (six times), or turn it off.  A
+ * get checks that every page written since the last one has its bit:
+ * by the simulated CPU through a shadow leaf, by the walker's A/D bits,
+ * by the emulator.  Then, as KVM_GET_DIRTY_LOG, it takes the bits and
+ * has the strategy protect those pages, so that the next write faults.
+ */
+#define DIRTY_EVERY	64
+#define DIRTY_PHASES	8
+
+static void dirty_log_step(void)
+{
+	struct region *r = &regions[RG_RAM0];
+	struct kvm_memory_slot *slot = &the_kvm->slots[r->slot];
+	unsigned long taken[(512 + 63) / 64];
+	unsigned int phase = (op_index / DIRTY_EVERY) % DIRTY_PHASES;
+	u64 i;
+
+	if (phase == 0 || !slot->dirty_bitmap) {
+		if (slot->dirty_bitmap)
+			return;
+		snprintf(op_desc, sizeof(op_desc), "dirty logging on for %s",
+			 r->name);
+		note("%s", op_desc);
+		gmem_set_log(the_kvm, RG_RAM0, true);
+		memset(gmem_written + r->first_gpi, 0, r->npages);
+		return;
+	}
+	if (phase == DIRTY_PHASES - 1) {
+		snprintf(op_desc, sizeof(op_desc), "dirty logging off for %s",
+			 r->name);
+		note("%s", op_desc);
+		gmem_set_log(the_kvm, RG_RAM0, false);
+		return;
+	}
+	snprintf(op_desc, sizeof(op_desc), "KVM_GET_DIRTY_LOG of %s", r->name);
+	note("%s", op_desc);
+	for (i = 0; i < r->npages; i++)
+		if (gmem_written[r->first_gpi + i] && !test_bit(i, slot->dirty_bitmap))
+			failf("a write missing from the dirty log",
+			      "page %#llx of %s was written since the last get, its bit is clear",
+			      r->gpa + i * PAGE_SIZE, r->name);
+	memcpy(taken, slot->dirty_bitmap, sizeof(taken));
+	memset(slot->dirty_bitmap, 0, sizeof(taken));
+	memset(gmem_written + r->first_gpi, 0, r->npages);
+	down_read(&the_kvm->slots_lock);
+	if (the_kvm->mmu_ops->dirty_log_protect)
+		the_kvm->mmu_ops->dirty_log_protect(the_kvm, slot, 0, taken,
+						    r->npages);
+	up_read(&the_kvm->slots_lock);
+}
+
 static const struct {
 	void (*fn)(struct hvcpu *hv);
 	unsigned int weight;		/* per 10000 */
@@ -1137,6 +1191,8 @@ void guest_op(struct hvcpu *hv, unsigned int r)
 		r -= op_table[i].weight;
 	}
 	op_table[i].fn(hv);
+	if (opt_dirty_log && !(op_index % DIRTY_EVERY))
+		dirty_log_step();
 }
 
 /* ---- guest memory at the start -------------------------------------- */

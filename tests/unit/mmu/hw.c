@@ -355,7 +355,9 @@ static void hw_emulate(struct hvcpu *hv, const struct access *a,
 	o->hva = gpa_host(gpa);
 	memcpy(o->hva, &a->wval, a->size);
 	gmem_touch(gpa);
-	/* kvm_write_guest_tracked(), x86.c. */
+	/* kvm_write_guest() logs the page, then kvm_write_guest_tracked(), x86.c. */
+	gmem_write_seen(gpa);
+	kvm_mark_page_dirty(kvm, gpa >> PAGE_SHIFT);
 	if (ops->track_write)
 		ops->track_write(v, gpa, &a->wval, a->size);
 	o->kind = OUT_OK;
@@ -462,4 +464,5 @@ void hw_access(struct hvcpu *hv, const struct access *a, struct outcome *o)
 		return;
 	memcpy(hva, &a->wval, a->size);
 	gmem_touch(gpa);
+	gmem_write_seen(gpa);
 }

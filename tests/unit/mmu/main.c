@@ -7,7 +7,7 @@
  *
  *   mmucheck --strategy NAME --seed N --ops M [--vcpus K] [--verbose]
  *            [--avoid LIST] [--param NAME=VALUE] [--unprotect N]
- *            [--watch GPA]
+ *            [--watch GPA] [--dirty-log]
  *
  * The guest has address spaces in 32-bit, PAE and 4-level format, built
  * from random entries in a pool of table pages per mode; every address
@@ -97,6 +97,7 @@ char op_desc[256];
 char walk_desc[1024];	/* the model's walk, for a mismatch */
 /* --watch: report every operation that changes the word at this gpa. */
 u64 opt_watch = ~0ULL;
+bool opt_dirty_log;
 
 #define HISTORY		24
 static char history[HISTORY][256];
@@ -133,9 +134,10 @@ void fail(const char *what, const char *model, const char *strat)
 	printf("    history (oldest first):\n");
 	for (i = first; i < nhistory; i++)
 		printf("      %s\n", history[i % HISTORY]);
-	printf("    rerun: mmucheck --strategy %s --seed %llu --ops %lu --vcpus %d%s%s --verbose\n",
+	printf("    rerun: mmucheck --strategy %s --seed %llu --ops %lu --vcpus %d%s%s%s --verbose\n",
 	       strategy->name, opt_seed, op_index + 1, opt_vcpus,
-	       opt_avoid ? " --avoid " : "", opt_avoid_str);
+	       opt_avoid ? " --avoid " : "", opt_avoid_str,
+	       opt_dirty_log ? " --dirty-log" : "");
 	fflush(stdout);
 	exit(1);
 }
@@ -302,7 +304,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: mmucheck --strategy NAME [--seed N] [--ops M] [--vcpus K]\n"
 		"                [--verbose] [--avoid implicit-ac,wp0-smap]\n"
-		"                [--param NAME=VALUE] [--unprotect N] [--watch GPA]\n");
+		"                [--param NAME=VALUE] [--unprotect N] [--watch GPA]\n"
+		"                [--dirty-log]\n");
 	exit(2);
 }
 
@@ -319,6 +322,10 @@ int main(int argc, char **argv)
 
 		if (!strcmp(arg, "--verbose")) {
 			opt_verbose = true;
+			continue;
+		}
+		if (!strcmp(arg, "--dirty-log")) {
+			opt_dirty_log = true;
 			continue;
 		}
 		if (!val)

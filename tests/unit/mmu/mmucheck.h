@@ -78,6 +78,16 @@ u8 *gpa_expect(u64 gpa);
 bool host_gpa(const void *p, u64 *gpa);
 /* Remove or re-add a region's slot, as KVM_SET_USER_MEMORY_REGION. */
 void gmem_set_present(struct kvm *kvm, int rg, bool present);
+/*
+ * Dirty logging: turn KVM_MEM_LOG_DIRTY_PAGES on or off for a region's
+ * slot, as KVM_SET_USER_MEMORY_REGION does (a new, empty log; the TLBs
+ * flushed).  gmem_written[]: the pages of guest memory written since the
+ * last KVM_GET_DIRTY_LOG, by the simulated CPU through a leaf or by the
+ * kernel (copy_to_user(), a successful cmpxchg, the emulator's write).
+ */
+void gmem_set_log(struct kvm *kvm, int rg, bool on);
+extern u8 gmem_written[NR_GPAGES];
+void gmem_write_seen(u64 gpa);
 
 /* Pages whose host or expected bytes changed since the last compare. */
 extern u8 gmem_touched[NR_GPAGES];

@@ -542,10 +542,14 @@ void shim_user_written(const void *p, size_t size)
 {
 	u64 gpa;
 
-	if (host_gpa(p, &gpa))
+	if (host_gpa(p, &gpa)) {
 		gmem_touch(gpa);
-	if (host_gpa((const u8 *)p + size - 1, &gpa))
+		gmem_write_seen(gpa);
+	}
+	if (host_gpa((const u8 *)p + size - 1, &gpa)) {
 		gmem_touch(gpa);
+		gmem_write_seen(gpa);
+	}
 }
 
 unsigned long copy_from_user(void *to, const void __user *from,
@@ -654,6 +658,36 @@ void gmem_set_present(struct kvm *kvm, int rg, bool present)
 	gmem_set_slot(kvm, r);
 	up_write(&kvm->slots_lock);
 	kvm_make_all_vcpus_request(kvm, KVM_REQ_MMU_RELOAD);
+}
+
+u8 gmem_written[NR_GPAGES];
+
+void gmem_write_seen(u64 gpa)
+{
+	int gpi = gpa_gpi(gpa);
+
+	if (gpi >= 0)
+		gmem_written[gpi] = 1;
+}
+
+/* Like kvm_vm_set_memory_region() with dirty_log.c, flags only. */
+void gmem_set_log(struct kvm *kvm, int rg, bool on)
+{
+	struct region *r = &regions[rg];
+	struct kvm_memory_slot *s = &kvm->slots[r->slot];
+	unsigned long *old = s->dirty_bitmap, *log = NULL;
+
+	if (on)
+		log = kcalloc((r->npages + 63) / 64, sizeof(long), GFP_KERNEL);
+	down_write(&kvm->slots_lock);
+	if (s->npages && kvm->mmu_ops->slot_changed)
+		kvm->mmu_ops->slot_changed(kvm, s);
+	s->dirty_bitmap = log;
+	up_write(&kvm->slots_lock);
+	kfree(old);
+	kvm_make_all_vcpus_request(kvm, KVM_REQ_MMU_RELOAD);
+	if (log)
+		kvm_flush_remote_tlbs(kvm);
 }
 
 static struct region *gpa_region_any(u64 gpa)

@@ -60,6 +60,7 @@ struct kvm_memory_slot {
 	gfn_t base_gfn;
 	u64 npages;		/* 0: the slot is unused */
 	unsigned long userspace_addr;
+	unsigned long *dirty_bitmap;	/* a bit per page while logging, or NULL */
 };
 
 struct kvm_vcpu {
@@ -108,6 +109,7 @@ int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data,
 		    unsigned long len);
 int kvm_cmpxchg_guest(struct kvm *kvm, gpa_t gpa, unsigned int size, u64 old,
 		      u64 new);
+void kvm_mark_page_dirty(struct kvm *kvm, gfn_t gfn);
 
 /*
  * vcpu.c's: the checker runs one vCPU at a time, so every other vCPU is

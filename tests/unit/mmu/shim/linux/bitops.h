@@ -36,6 +36,20 @@ static inline bool test_and_clear_bit(long nr, volatile unsigned long *addr)
 	return old;
 }
 
+/* The first set bit at or after @offset, or @size. */
+static inline unsigned long find_next_bit(const unsigned long *addr,
+					  unsigned long size,
+					  unsigned long offset)
+{
+	while (offset < size && !test_bit(offset, addr))
+		offset++;
+	return offset < size ? offset : size;
+}
+
+#define for_each_set_bit(bit, addr, size)				\
+	for ((bit) = find_next_bit((addr), (size), 0); (bit) < (size);	\
+	     (bit) = find_next_bit((addr), (size), (bit) + 1))
+
 /* Sign-extend @value from bit @index (include/linux/bitops.h). */
 static inline s64 sign_extend64(u64 value, int index)
 {

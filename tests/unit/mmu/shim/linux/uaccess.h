@@ -57,7 +57,8 @@ unsigned long copy_to_user(void __user *to, const void *from, unsigned long n);
 		__cret = !__atomic_compare_exchange_n(__cp, (_oldp),	\
 				(_nval), false, __ATOMIC_SEQ_CST,	\
 				__ATOMIC_SEQ_CST);			\
-		shim_user_written(__cp, sizeof(*__cp));			\
+		if (!__cret)						\
+			shim_user_written(__cp, sizeof(*__cp));		\
 	}								\
 _label:									\
 	(void)0;							\
