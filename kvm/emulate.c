@@ -47,6 +47,8 @@ enum emu_op {
 	OP_MOVS,		/* A4, A5 */
 	OP_STOS,		/* AA, AB */
 	OP_INVLPG,		/* 0F 01 /7: only with an ops->invlpg callback */
+	OP_SMSW,		/* 0F 01 /4: only with ops->get_cr0 */
+	OP_LMSW,		/* 0F 01 /6: only with ops->lmsw */
 	OP_CMPXCHG,		/* 0F B0, 0F B1 */
 	OP_CMPXCHG8B,		/* 0F C7 /1 without REX.W */
 };
@@ -66,10 +68,11 @@ enum {
 #define F_REP		0x20	/* REP (F3) allowed */
 #define F_REG0		0x40	/* only ModRM.reg = 0 is defined here (/0) */
 #define F_ONLY64	0x80	/* this meaning exists in 64-bit mode only */
+#define F_REGFORM	0x100	/* a register ModRM operand is fine too */
 
 struct opcode {
 	u8 op;			/* enum emu_op */
-	u8 flags;		/* F_* */
+	u16 flags;		/* F_* */
 	u8 src_size;		/* MOVZX/MOVSX/MOVSXD: the memory operand's size */
 };
 
@@ -121,7 +124,8 @@ static struct opcode twobyte(u8 b)
 	case 0xbf:
 		return (struct opcode){ OP_MOVSX, F_MODRM, 2 };
 	case 0x01:
-		return (struct opcode){ OP_INVLPG, F_MODRM, 0 };
+		/* Group 7: the /digit picks the instruction (decode()). */
+		return (struct opcode){ OP_INVLPG, F_MODRM | F_REGFORM, 0 };
 	case 0xb0:
 		return (struct opcode){ OP_CMPXCHG, F_MODRM | F_BYTE | F_LOCK, 0 };
 	case 0xb1:
@@ -153,6 +157,7 @@ struct emu {
 	unsigned int opsz, adsz;
 	unsigned int reg;	/* ModRM.reg with REX.R: a register or a /digit */
 	unsigned int digit;	/* ModRM.reg without REX.R */
+	int rm_reg;		/* a register ModRM operand (F_REGFORM), or -1 */
 	u64 ea;			/* effective address of the memory operand */
 	int seg;		/* its segment */
 	bool rip_rel;		/* ea is still relative to the next RIP */
@@ -409,11 +414,37 @@ static bool decode_modrm(struct emu *e)
 	rm = modrm & 7;
 	e->digit = (modrm >> 3) & 7;
 	e->reg = e->digit | ((e->rex & 4) << 1);
-	if (mod == 3)
-		return false;	/* a register operand: not an MMIO access */
+	e->rm_reg = -1;
+	if (mod == 3) {
+		/* A register operand: not an MMIO access, except for F_REGFORM. */
+		e->rm_reg = rm | ((e->rex & 1) << 3);
+		return e->d.flags & F_REGFORM;
+	}
 	if (e->adsz == 2)
 		return decode_modrm16(e, mod, rm);
 	return decode_modrm32(e, mod, rm);
+}
+
+/* Group 7 (0F 01) after its ModRM: the instruction we emulate, if any. */
+static bool group7(struct emu *e)
+{
+	const struct x86_emu_ops *ops = e->c->ops;
+
+	switch (e->digit) {
+	case 7:
+		return e->rm_reg < 0 && ops->invlpg;
+	case 4:
+		e->d.op = OP_SMSW;
+		/* To memory always 16 bits; to a register the operand size. */
+		if (e->rm_reg < 0)
+			e->opsz = 2;
+		return ops->get_cr0;
+	case 6:
+		e->d.op = OP_LMSW;
+		e->opsz = 2;
+		return ops->lmsw;
+	}
+	return false;
 }
 
 /* Prefixes, opcode, ModRM/SIB/displacement, immediate.  False: unhandled. */
@@ -443,8 +474,11 @@ static bool decode(struct emu *e)
 			return false;
 		if ((e->d.flags & F_REG0) && e->digit != 0)
 			return false;
-		/* 0F 01 is a group; only /7 with a memory operand is INVLPG. */
-		if (e->d.op == OP_INVLPG && (e->digit != 7 || !e->c->ops->invlpg))
+		/*
+		 * 0F 01 is a group: /7 with a memory operand is INVLPG, /4 SMSW
+		 * and /6 LMSW (either operand), each with its callback.
+		 */
+		if (e->d.op == OP_INVLPG && !group7(e))
 			return false;
 		/*
 		 * Group 9 (0F C7): only /1 is CMPXCHG8B; with REX.W it is
@@ -812,6 +846,22 @@ static enum x86_emu_result execute(struct emu *e)
 		return exec_string(e);
 	case OP_INVLPG:
 		return e->c->ops->invlpg(e->c, gva);
+	case OP_SMSW:
+		v = e->c->ops->get_cr0(e->c);
+		if (e->rm_reg >= 0) {
+			set_reg(e, e->rm_reg, sz, v);
+			return X86EMU_DONE;
+		}
+		return mem_write(e, gva, v, 2);
+	case OP_LMSW:
+		if (e->rm_reg >= 0) {
+			v = get_reg(e, e->rm_reg, 2);
+		} else {
+			r = mem_read(e, gva, &v, 2);
+			if (r != X86EMU_DONE)
+				return r;
+		}
+		return e->c->ops->lmsw(e->c, v);
 	case OP_CMPXCHG:
 		return exec_cmpxchg(e, gva);
 	case OP_CMPXCHG8B:

@@ -24,6 +24,9 @@
  *            written only when the comparison succeeds
  *   INVLPG   0F 01 /7, for the caller's ops->invlpg (not an MMIO access:
  *            the kernel uses the decoder for the intercepted instruction)
+ *   SMSW     0F 01 /4, register (operand size) or memory (16 bits), with
+ *            ops->get_cr0;  LMSW 0F 01 /6, register or memory, 16 bits,
+ *            with ops->lmsw (the intercepted instructions again)
  *
  * with every addressing form (16-bit, 32-bit with SIB, 64-bit with REX and
  * RIP-relative), the 66/67 size prefixes, REX, segment overrides, and LOCK
@@ -129,6 +132,15 @@ struct x86_emu_ops {
 	 * INVLPG is X86EMU_UNHANDLED like any other instruction.
 	 */
 	enum x86_emu_result (*invlpg)(struct x86_emu_ctxt *c, u64 gva);
+	/*
+	 * Optional: SMSW reads CR0 through get_cr0 (the whole of it: a
+	 * 32- or 64-bit register destination gets CR0's bits, as the CPU
+	 * stores them); LMSW hands its 16-bit source to lmsw, which loads
+	 * PE, MP, EM and TS from it (PE is never cleared) or raises a fault.
+	 * Without them, SMSW and LMSW are X86EMU_UNHANDLED.
+	 */
+	u64 (*get_cr0)(struct x86_emu_ctxt *c);
+	enum x86_emu_result (*lmsw)(struct x86_emu_ctxt *c, u16 val);
 	/*
 	 * Optional: the write of a locked read-modify-write, atomically:
 	 * store new at gva only if it still holds old (what the read

@@ -467,6 +467,7 @@ void kvm_flush_remote_tlbs(struct kvm *kvm);
 int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu);
 void kvm_queue_exception(struct kvm_vcpu *vcpu, u8 vector);
 void kvm_queue_exception_e(struct kvm_vcpu *vcpu, u8 vector, u32 error_code);
+void kvm_exception_set_rf(struct kvm_vcpu *vcpu);
 /* #DF, #TS, #NP, #SS, #GP, #PF and #AC push an error code. */
 bool kvm_exception_has_error_code(u8 vector);
 /* Bit @bit of register @reg (0 EAX, 1 EBX, 2 ECX, 3 EDX) of CPUID @function, index 0. */

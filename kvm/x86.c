@@ -83,6 +83,23 @@ void kvm_queue_exception_e(struct kvm_vcpu *vcpu, u8 vector, u32 error_code)
 	kvm_queue(vcpu, vector, true, error_code);
 }
 
+/*
+ * At injection: the CPU delivers a fault with RF set in the RFLAGS it
+ * pushes (so that the handler's IRET does not re-trigger an instruction
+ * breakpoint), and so does the module, as upstream.  Traps (#DB, #BP,
+ * #OF) and aborts (#DF, #MC) leave RF alone; an instruction breakpoint's
+ * #DB sets it where its exit is handled.
+ */
+void kvm_exception_set_rf(struct kvm_vcpu *vcpu)
+{
+	u32 not_faults = BIT(DB_VECTOR) | BIT(BP_VECTOR) | BIT(OF_VECTOR) |
+			 BIT(DF_VECTOR) | BIT(MC_VECTOR);
+	u8 vector = vcpu->exception.vector;
+
+	if (vector < 32 && !(BIT(vector) & not_faults))
+		vcpu->rflags |= X86_EFLAGS_RF;
+}
+
 void kvm_inject_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code)
 {
 	vcpu->cr2 = addr;
@@ -952,10 +969,30 @@ static enum x86_emu_result kvm_emu_invlpg(struct x86_emu_ctxt *c, u64 gva)
 	return X86EMU_DONE;
 }
 
+static u64 kvm_emu_get_cr0(struct x86_emu_ctxt *c)
+{
+	struct kvm_vcpu *vcpu = c->opaque;
+
+	return vcpu->cr0;
+}
+
+/* LMSW: PE, MP, EM and TS from @val; PE is set but never cleared. */
+static enum x86_emu_result kvm_emu_lmsw(struct x86_emu_ctxt *c, u16 val)
+{
+	struct kvm_vcpu *vcpu = c->opaque;
+	u64 cr0 = (vcpu->cr0 & ~0xeULL) | (val & 0xf) | (vcpu->cr0 & X86_CR0_PE);
+
+	if (kvm_vendor->get_cpl(vcpu) || kvm_set_cr0(vcpu, cr0))
+		return x86_emu_raise(c, GP_VECTOR, true, 0, 0);
+	return X86EMU_DONE;
+}
+
 static const struct x86_emu_ops kvm_emu_ops = {
 	.read = kvm_emu_read,
 	.write = kvm_emu_write,
 	.invlpg = kvm_emu_invlpg,
+	.get_cr0 = kvm_emu_get_cr0,
+	.lmsw = kvm_emu_lmsw,
 	.cmpxchg_emulated = kvm_emu_cmpxchg,
 };
 

@@ -311,9 +311,14 @@ static int svm_exit_cr(struct vcpu_svm *svm)
 
 	n = svm_fetch_insn(vcpu, insn);
 	len = svm_decode_cr(vcpu, insn, n, &d);
-	if (!len)
-		return kvm_emulation_failed(vcpu, insn, n);
-	if (kvm_vendor->get_cpl(vcpu) && d.op != CR_SMSW) {
+	/*
+	 * The machine-status instructions, with a register or a memory
+	 * operand, go through the emulator: SMSW's operand size, LMSW's
+	 * rules and their memory forms are the same code on every path.
+	 */
+	if (!len || d.op == CR_SMSW || d.op == CR_LMSW)
+		return kvm_emulate_instruction(vcpu);
+	if (kvm_vendor->get_cpl(vcpu)) {
 		kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
 		return 1;
 	}
@@ -325,15 +330,8 @@ static int svm_exit_cr(struct vcpu_svm *svm)
 		fault = kvm_set_cr0(vcpu, vcpu->cr0 & ~X86_CR0_TS);
 		break;
 	case CR_LMSW:
-		/* LMSW sets PE but never clears it, and touches only MP, EM, TS. */
-		val = vcpu->regs[d.gpr] & 0xf;
-		val |= vcpu->cr0 & X86_CR0_PE;
-		fault = kvm_set_cr0(vcpu, (vcpu->cr0 & ~0xeULL) | val);
-		break;
 	case CR_SMSW:
-		vcpu->regs[d.gpr] = (vcpu->regs[d.gpr] & ~0xffffULL) |
-				    (vcpu->cr0 & 0xffff);
-		break;
+		break;		/* the emulator's (above) */
 	case CR_MOV:
 		if (!d.write) {
 			switch (d.cr) {
@@ -411,6 +409,7 @@ static const svm_exit_handler_t svm_exit_handlers[] = {
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7]	= svm_exit_dr,
 	[SVM_EXIT_EXCP_BASE + DB_VECTOR]	= svm_exit_db,
 	[SVM_EXIT_EXCP_BASE + PF_VECTOR]	= svm_exit_pf,
+	[SVM_EXIT_EXCP_BASE + UD_VECTOR]	= svm_exit_ud,
 	[SVM_EXIT_EXCP_BASE + MC_VECTOR]	= svm_exit_mc,
 	[SVM_EXIT_INTR]				= svm_exit_nop,
 	[SVM_EXIT_NMI]				= svm_exit_nop,

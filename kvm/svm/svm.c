@@ -173,6 +173,11 @@ static void svm_init_vmcb(struct vcpu_svm *svm)
 		INTERCEPT_DR6_WRITE, INTERCEPT_DR7_WRITE,
 		INTERCEPT_EXCEPTION_OFFSET + PF_VECTOR,
 		INTERCEPT_EXCEPTION_OFFSET + MC_VECTOR,
+		/*
+		 * As upstream: a #UD exits and is injected, with RF set in the
+		 * RFLAGS it pushes (kvm_exception_set_rf()), as every fault.
+		 */
+		INTERCEPT_EXCEPTION_OFFSET + UD_VECTOR,
 		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
 		INTERCEPT_INVD, INTERCEPT_HLT, INTERCEPT_INVLPG, INTERCEPT_INVLPGA,
 		INTERCEPT_IOIO_PROT, INTERCEPT_MSR_PROT, INTERCEPT_SHUTDOWN,
@@ -710,6 +715,7 @@ static void svm_inject_events(struct vcpu_svm *svm, int cpu)
 	svm->singlestep = false;
 
 	if (vcpu->exception.pending) {
+		kvm_exception_set_rf(vcpu);
 		svm_inject_exception(svm);
 	} else if (vcpu->nmi_injected ||
 		   (vcpu->nmi_pending && !svm->nmi_masked && !shadow)) {

@@ -855,6 +855,7 @@ static void vmx_inject_events(struct vcpu_vmx *vmx)
 	} else if (vcpu->exception.pending) {
 		struct kvm_queued_exception *e = &vcpu->exception;
 
+		kvm_exception_set_rf(vcpu);
 		info = e->vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
 		if (e->has_error_code) {
 			info |= INTR_INFO_DELIVER_CODE_MASK;

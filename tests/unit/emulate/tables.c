@@ -1145,6 +1145,117 @@ static void invlpg_tests(void)
 	group_end(&g);
 }
 
+/* ---- SMSW and LMSW: the machine-status instructions ---------------------- */
+
+#define MSW_CR0		0x8005003bULL	/* PG AM WP NE ET TS MP PE */
+static u64 msw_wgva, msw_wval;
+static unsigned int msw_wsize;
+static int msw_lmsw_calls, msw_writes;
+static u16 msw_lmsw_val;
+
+static u64 msw_get_cr0(struct x86_emu_ctxt *c)
+{
+	(void)c;
+	return MSW_CR0;
+}
+
+static enum x86_emu_result msw_lmsw(struct x86_emu_ctxt *c, u16 val)
+{
+	(void)c;
+	msw_lmsw_val = val;
+	msw_lmsw_calls++;
+	return X86EMU_DONE;
+}
+
+static enum x86_emu_result msw_read(struct x86_emu_ctxt *c, u64 gva, void *val,
+				    unsigned int size)
+{
+	u64 v = 0xa5a5c3c3e7e7f00fULL;
+
+	(void)c;
+	if (gva != 0x50300)
+		return X86EMU_UNHANDLED;
+	memcpy(val, &v, size);
+	return X86EMU_DONE;
+}
+
+static enum x86_emu_result msw_write(struct x86_emu_ctxt *c, u64 gva,
+				     const void *val, unsigned int size)
+{
+	(void)c;
+	msw_wgva = gva;
+	msw_wsize = size;
+	msw_wval = 0;
+	memcpy(&msw_wval, val, size);
+	msw_writes++;
+	return X86EMU_DONE;
+}
+
+static void msw_tests(void)
+{
+	static const struct x86_emu_ops ops = {
+		.read = msw_read, .write = msw_write,
+		.get_cr0 = msw_get_cr0, .lmsw = msw_lmsw,
+	};
+	static const struct {
+		enum x86_emu_mode mode;
+		const char *hex;
+		int reg;		/* SMSW to a register: which; -1: none */
+		u64 want;		/* its value after, or the write's, or LMSW's */
+		char kind;		/* 'r' register, 'w' memory write, 'l' LMSW */
+		unsigned int len;
+	} t[] = {
+		/* RAX starts at 0x1111111100005a40, R8 at 0x80088. */
+		{ X86_EMU_LONG64, "0f 01 e0", RAX, MSW_CR0, 'r', 3 },	/* smsw eax: zero-extends */
+		{ X86_EMU_LONG64, "48 0f 01 e0", RAX, MSW_CR0, 'r', 4 },	/* smsw rax */
+		{ X86_EMU_LONG64, "66 0f 01 e0", RAX, 0x111111110000003bULL, 'r', 4 }, /* smsw ax */
+		{ X86_EMU_LONG64, "41 0f 01 e0", R8, MSW_CR0, 'r', 4 },	/* smsw r8d */
+		{ X86_EMU_REAL, "0f 01 e0", RAX, 0x111111110000003bULL, 'r', 3 },	/* smsw ax */
+		{ X86_EMU_REAL, "66 0f 01 e0", RAX, MSW_CR0, 'r', 4 },	/* smsw eax, kvm-unit-tests' */
+		{ X86_EMU_REAL, "0f 01 27", -1, 0x003b, 'w', 3 },	/* smsw [bx]: 16 bits */
+		{ X86_EMU_PROT32, "66 0f 01 23", -1, 0x003b, 'w', 4 },	/* smsw [ebx], 66: still 16 */
+		{ X86_EMU_LONG64, "0f 01 f0", -1, 0x5a40, 'l', 3 },	/* lmsw ax */
+		{ X86_EMU_REAL, "0f 01 37", -1, 0xf00f, 'l', 3 },	/* lmsw [bx] */
+	};
+	struct group g;
+	unsigned int i;
+
+	group_begin(&g, "table: SMSW and LMSW");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct x86_emu_ctxt c;
+		enum x86_emu_result r;
+		bool ok;
+
+		case_begin(&g);
+		memset(&c, 0, sizeof(c));
+		c.mode = t[i].mode;
+		c.insn_len = hex_bytes(t[i].hex, c.insn, sizeof(c.insn));
+		memcpy(c.regs, def_regs, sizeof(c.regs));
+		c.regs[RBX] = 0x300;
+		c.rip = 0x2000;
+		c.seg_base[X86_SEG_DS] = 0x50000;
+		c.ops = &ops;
+		msw_writes = msw_lmsw_calls = 0;
+		r = x86_emulate(&c);
+		ok = r == X86EMU_DONE && c.len == t[i].len && c.rip == 0x2000 + t[i].len;
+		if (t[i].kind == 'r')
+			ok = ok && c.regs[t[i].reg] == t[i].want && !msw_writes;
+		else if (t[i].kind == 'w')
+			ok = ok && msw_writes == 1 && msw_wgva == 0x50300 &&
+			     msw_wsize == 2 && msw_wval == t[i].want;
+		else
+			ok = ok && msw_lmsw_calls == 1 && msw_lmsw_val == t[i].want;
+		if (!ok)
+			case_fail(&g, "%s: %s, len %u, rax %#llx r8 %#llx, %d writes (%#llx, %u bytes at %#llx), %d lmsw (%#x)",
+				  t[i].hex, result_name(r), c.len,
+				  (unsigned long long)c.regs[RAX], (unsigned long long)c.regs[R8],
+				  msw_writes, (unsigned long long)msw_wval, msw_wsize,
+				  (unsigned long long)msw_wgva, msw_lmsw_calls, msw_lmsw_val);
+		case_end(&g);
+	}
+	group_end(&g);
+}
+
 /* ---- Locked writes through ops->cmpxchg_emulated ----------------------------------- */
 
 /*
@@ -1326,5 +1437,6 @@ void table_tests(void)
 	fault_tests();
 	unhandled_tests();
 	invlpg_tests();
+	msw_tests();
 	lock_tests();
 }
