@@ -20,6 +20,10 @@
 #                   a long run of the isolation fuzzer in the lab (tests/fuzz/)
 #   make mmu-soak SEED=123 OPS=1000000
 #                   a long run of the MMU reference checker (tests/unit/mmu/)
+#   make kut [KUT_RUNS='cached naive npt0 npt1']
+#                   the whole of kvm-unit-tests in the svm lab, once per
+#                   strategy and against upstream KVM (tests/kut/README.md);
+#                   verdicts to results/local/kut-DATE/
 #   make clean
 
 SUITES ?= host svm vmx
@@ -103,6 +107,26 @@ demo: module
 
 # The MMU strategies against the reference checker, for long (VCPUS,
 # STRATEGY, AVOID too: tests/unit/mmu/README.md); no kernel needed.
+# kvm-unit-tests, the whole suite, one svm boot per run: ours under each
+# strategy, upstream KVM with npt=0 and npt=1 (tests/kut/README.md: the
+# build is made by hand outside the clone; without it, one SKIP line).
+KUT_RUNS ?= cached naive npt0 npt1
+.PHONY: kut
+kut: module
+	lab/guest-qemu --fetch
+	@d=results/local/kut-$$(date -u +%Y-%m-%d-%H%M%S); mkdir -p $$d; f=0; \
+	for r in $(KUT_RUNS); do \
+		case $$r in \
+		npt*)	how="--upstream npt=$${r#npt}" ;; \
+		*)	how="--params mmu=$$r" ;; \
+		esac; \
+		echo "== kut: $$r"; \
+		lab/run --timeout 4000 $$how -- tests/kut/run --out $$d/$$r \
+			> $$d/$$r.txt 2>&1 || f=1; \
+		grep -E '^(FAIL|kut):' $$d/$$r.txt; \
+	done; \
+	echo "kut: verdicts in $$d"; exit $$f
+
 .PHONY: mmu-soak test-debug
 mmu-soak:
 	$(MAKE) -C tests/unit/mmu soak
