@@ -227,9 +227,8 @@ static void kernel_log_mark(void)
 
 int kernel_log_trouble(const char *mode)
 {
-	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
 	char *buf, *line, *save;
-	int n, bad = 0;
+	int size, n, bad = 0;
 
 	if (kmsg_fd >= 0) {
 		char rec[8192];
@@ -249,6 +248,8 @@ int kernel_log_trouble(const char *mode)
 		}
 		return bad;
 	}
+	/* No /dev/kmsg: the whole log buffer. */
+	size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
 	if (size <= 0)
 		size = 1 << 20;
 	buf = malloc(size + 1);
