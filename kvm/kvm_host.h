@@ -301,6 +301,7 @@ struct kvm {
 
 /* debugfs kvm/, made before /dev/kvm exists (main.c). */
 extern struct dentry *kvm_debugfs_dir;
+void kvm_count_failed_entry(void);
 
 /*
  * What a hardware virtualization backend provides.  Exactly one backend is

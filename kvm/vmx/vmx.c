@@ -1064,6 +1064,7 @@ static int vmx_fail_entry(struct vcpu_vmx *vmx, u32 error)
 	pr_info_ratelimited("vCPU %d: VM%s failed: VM-instruction error %u\n",
 			    vcpu->vcpu_id, vmx->launched ? "RESUME" : "LAUNCH",
 			    error);
+	kvm_count_failed_entry();
 	vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 	vcpu->run->fail_entry.hardware_entry_failure_reason = error;
 	vcpu->run->fail_entry.cpu = vmx->last_cpu;

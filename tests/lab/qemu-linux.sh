@@ -102,6 +102,38 @@ ours=
 
 now() { cut -d' ' -f1 /proc/uptime; }
 
+# hang_watch PID SECONDS: if PID (timeout(1) running QEMU) still runs
+# after SECONDS, print what a hang looks like from the host, twice, 10 s
+# apart: each VM's exit and MMU counters (debugfs kvm/PID-FD/), and each
+# QEMU thread's state, CPU time and kernel stack.  Ends with PID.
+hang_watch() {
+	w=0
+	while kill -0 "$1" 2>/dev/null; do
+		if [ "$w" -ge "$2" ]; then
+			for round in 1 2; do
+				echo "== after $w s (uptime $(now))"
+				for p in $(pgrep -P "$1"); do
+					for t in /proc/"$p"/task/*; do
+						echo "-- $t $(cat "$t/comm"): $(cut -d' ' -f3,14,15 "$t/stat") (state, utime, stime)"
+						sed 's/^/     /' "$t/stack" 2>/dev/null
+					done
+				done
+				# Last: a deadlocked VM could block these reads.
+				for d in /sys/kernel/debug/kvm/*/; do
+					[ -d "$d" ] || continue
+					echo "-- $d"
+					timeout 5 cat "$d/exits" "$d/mmu" 2>&1
+				done
+				[ "$round" = 2 ] || sleep 10
+				w=$((w + 10))
+			done
+			return
+		fi
+		sleep 5
+		w=$((w + 5))
+	done
+}
+
 for kernel in $(echo "$kernels" | tr ',' ' '); do
 	if ! initramfs "$kernel"; then
 		fail "$kernel: no guest kernel or initramfs"
@@ -140,8 +172,14 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 			timeout "$timeout" "$q" "$@" -no-reboot \
 				-kernel "$vmlinuz" -initrd "$tmp/$kernel.gz" \
 				-append "console=ttyS0 panic=-1 forks=$forks" \
-				</dev/null >"$log" 2>"$outdir/$name.stderr"
+				</dev/null >"$log" 2>"$outdir/$name.stderr" &
+			qpid=$!
+			hang_watch $qpid $((timeout > 60 ? timeout - 30 : timeout)) \
+				> "$outdir/$name.hang" 2>&1 &
+			wpid=$!
+			wait $qpid
 			rc=$?
+			wait $wpid
 			t1=$(now)
 			tr -d '\r' < "$log" > "$log.txt" && mv "$log.txt" "$log"
 
@@ -177,6 +215,10 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 			fi
 			check "the guest powers off" 'reboot: Power down'
 			if [ -z "$ok" ]; then
+				if [ -s "$outdir/$name.hang" ]; then
+					echo "    before the timeout, from the host:"
+					show "$outdir/$name.hang"
+				fi
 				echo "    QEMU's stderr:"
 				show "$outdir/$name.stderr"
 				echo "    the console's last lines:"
