@@ -6,7 +6,9 @@
  *
  * A feature is offered only if the host has it AND this hypervisor
  * virtualizes it correctly: no XSAVE/AVX (guest XCR0 is not switched),
- * no RDTSCP (TSC_AUX is not switched), no PCID, no FSGSBASE, no PKU.
+ * no PCID, no FSGSBASE, no PKU.  RDTSCP and RDPID where the backend runs
+ * them with the guest's TSC_AUX (kvm_cap_rdtscp); TSC_ADJUST always, as
+ * upstream (emulated: msr.c, msr_misc.c).
  */
 #define pr_fmt(fmt) "kvm: " fmt
 
@@ -29,7 +31,7 @@ static const u32 kvm_leaf1_edx =
 static const u32 kvm_leaf1_ecx =
 	F(XMM3) | F(PCLMULQDQ) | F(SSSE3) | F(CX16) | F(XMM4_1) | F(XMM4_2) |
 	F(MOVBE) | F(POPCNT) | F(AES) | F(RDRAND);
-/* Leaf 7.0 EBX. */
+/* Leaf 7.0 EBX; TSC_ADJUST is added whether or not the host has it. */
 static const u32 kvm_leaf7_ebx =
 	F(BMI1) | F(SMEP) | F(BMI2) | F(ERMS) | F(ADX) | F(SMAP);
 /* Leaf 0x80000001 EDX, ECX. */
@@ -38,6 +40,8 @@ static const u32 kvm_ext1_edx =
 	F(CMOV) | F(MMX) | F(FXSR) | F(PAT) | F(PSE) | F(PAE) | F(PGE);
 static const u32 kvm_ext1_ecx =
 	F(LAHF_LM) | F(ABM) | F(SSE4A) | F(3DNOWPREFETCH) | F(MISALIGNSSE);
+
+bool kvm_cap_rdtscp;
 
 #define KVM_CPUID_HYPERVISOR	BIT(31)	/* leaf 1 ECX: "running under a hypervisor" */
 
@@ -89,8 +93,8 @@ static void kvm_add_leaf(struct kvm_cpuid_entry2 *e, int *n, u32 function)
 	case 7:
 		entry->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
 		entry->eax = 0;
-		entry->ebx &= kvm_leaf7_ebx;
-		entry->ecx = 0;
+		entry->ebx = (ebx & kvm_leaf7_ebx) | F(TSC_ADJUST);
+		entry->ecx = kvm_cap_rdtscp ? ecx & F(RDPID) : 0;
 		entry->edx = 0;
 		break;
 	case 0x80000000:
@@ -98,7 +102,8 @@ static void kvm_add_leaf(struct kvm_cpuid_entry2 *e, int *n, u32 function)
 		break;
 	case 0x80000001:
 		entry->ecx &= kvm_ext1_ecx;
-		entry->edx &= kvm_ext1_edx;
+		entry->edx &= kvm_ext1_edx |
+			      (kvm_cap_rdtscp ? F(RDTSCP) : 0);
 		break;
 	case 0x80000008:
 		/* Physical and linear address widths only. */

@@ -8,7 +8,7 @@
  * that copy with the memory accesses going through the caller's callbacks,
  * and copies the result back into the context only if everything
  * succeeded.  Decoding is table-driven: one struct opcode per one-byte
- * opcode, and a switch for the four two-byte opcodes we know.
+ * opcode, and a switch for the two-byte opcodes we know.
  *
  * Sources of facts: the Intel SDM volume 2 (instruction format, ModRM/SIB
  * tables, opcode map) and the AMD APM volume 3.
@@ -35,6 +35,13 @@ enum emu_op {
 	OP_ALU_RM_IMM,		/* r/m = r/m OP imm, OP = ModRM.reg (80, 81, 83) */
 	OP_TEST_RM_R,		/* 84, 85 */
 	OP_TEST_RM_IMM,		/* F6 /0, F7 /0 */
+	OP_GRP3,		/* F6, F7: TEST, NOT or NEG by ModRM.reg (group3()) */
+	OP_NOT,			/* F6 /2, F7 /2 */
+	OP_NEG,			/* F6 /3, F7 /3 */
+	OP_INCDEC,		/* FE, FF: /0 INC, /1 DEC */
+	OP_BT,			/* 0F A3 AB B3 BB, 0F BA /4-/7: BT BTS BTR BTC */
+	OP_BSF,			/* 0F BC BSF, 0F BD BSR */
+	OP_IMUL,		/* 0F AF, 69, 6B */
 	OP_XCHG,		/* 86, 87 */
 	OP_MOV_RM_R,		/* 88, 89 */
 	OP_MOV_R_RM,		/* 8A, 8B */
@@ -45,7 +52,10 @@ enum emu_op {
 	OP_MOVSX,		/* 0F BE, 0F BF */
 	OP_MOVSXD,		/* 63 in 64-bit mode */
 	OP_MOVS,		/* A4, A5 */
+	OP_CMPS,		/* A6, A7 */
 	OP_STOS,		/* AA, AB */
+	OP_LODS,		/* AC, AD */
+	OP_SCAS,		/* AE, AF */
 	OP_INVLPG,		/* 0F 01 /7: only with an ops->invlpg callback */
 	OP_SMSW,		/* 0F 01 /4: only with ops->get_cr0 */
 	OP_LMSW,		/* 0F 01 /6: only with ops->lmsw */
@@ -69,6 +79,7 @@ enum {
 #define F_REG0		0x40	/* only ModRM.reg = 0 is defined here (/0) */
 #define F_ONLY64	0x80	/* this meaning exists in 64-bit mode only */
 #define F_REGFORM	0x100	/* a register ModRM operand is fine too */
+#define F_REPNE		0x200	/* REPNE (F2) allowed */
 
 struct opcode {
 	u8 op;			/* enum emu_op */
@@ -86,6 +97,8 @@ static const struct opcode onebyte[256] = {
 	ALU_ROW(0x00), ALU_ROW(0x08), ALU_ROW(0x10), ALU_ROW(0x18),
 	ALU_ROW(0x20), ALU_ROW(0x28), ALU_ROW(0x30), ALU_ROW(0x38),
 	[0x63] = { OP_MOVSXD, F_MODRM | F_ONLY64, 4 },	/* ARPL elsewhere */
+	[0x69] = { OP_IMUL, F_MODRM | F_IMMZ, 0 },
+	[0x6b] = { OP_IMUL, F_MODRM | F_IMM8, 0 },
 	[0x80] = { OP_ALU_RM_IMM, F_MODRM | F_BYTE | F_IMM8 | F_LOCK, 0 },
 	[0x81] = { OP_ALU_RM_IMM, F_MODRM | F_IMMZ | F_LOCK, 0 },
 	[0x83] = { OP_ALU_RM_IMM, F_MODRM | F_IMM8 | F_LOCK, 0 },
@@ -103,12 +116,20 @@ static const struct opcode onebyte[256] = {
 	[0xa3] = { OP_MOV_MOFFS_AX, 0, 0 },
 	[0xa4] = { OP_MOVS, F_BYTE | F_REP, 0 },
 	[0xa5] = { OP_MOVS, F_REP, 0 },
+	[0xa6] = { OP_CMPS, F_BYTE | F_REP | F_REPNE, 0 },
+	[0xa7] = { OP_CMPS, F_REP | F_REPNE, 0 },
 	[0xaa] = { OP_STOS, F_BYTE | F_REP, 0 },
 	[0xab] = { OP_STOS, F_REP, 0 },
+	[0xac] = { OP_LODS, F_BYTE | F_REP, 0 },
+	[0xad] = { OP_LODS, F_REP, 0 },
+	[0xae] = { OP_SCAS, F_BYTE | F_REP | F_REPNE, 0 },
+	[0xaf] = { OP_SCAS, F_REP | F_REPNE, 0 },
 	[0xc6] = { OP_MOV_RM_IMM, F_MODRM | F_BYTE | F_IMM8 | F_REG0, 0 },
 	[0xc7] = { OP_MOV_RM_IMM, F_MODRM | F_IMMZ | F_REG0, 0 },
-	[0xf6] = { OP_TEST_RM_IMM, F_MODRM | F_BYTE | F_IMM8 | F_REG0, 0 },
-	[0xf7] = { OP_TEST_RM_IMM, F_MODRM | F_IMMZ | F_REG0, 0 },
+	[0xf6] = { OP_GRP3, F_MODRM | F_BYTE, 0 },
+	[0xf7] = { OP_GRP3, F_MODRM, 0 },
+	[0xfe] = { OP_INCDEC, F_MODRM | F_BYTE | F_LOCK, 0 },
+	[0xff] = { OP_INCDEC, F_MODRM | F_LOCK, 0 },
 };
 
 /* The two-byte opcodes (0F xx) we emulate. */
@@ -132,6 +153,19 @@ static struct opcode twobyte(u8 b)
 		return (struct opcode){ OP_CMPXCHG, F_MODRM | F_LOCK, 0 };
 	case 0xc7:
 		return (struct opcode){ OP_CMPXCHG8B, F_MODRM | F_LOCK, 0 };
+	case 0xa3:		/* BT: reads only */
+		return (struct opcode){ OP_BT, F_MODRM, 0 };
+	case 0xab:		/* BTS */
+	case 0xb3:		/* BTR */
+	case 0xbb:		/* BTC */
+		return (struct opcode){ OP_BT, F_MODRM | F_LOCK, 0 };
+	case 0xba:		/* group 8: /4 BT, /5 BTS, /6 BTR, /7 BTC, ib */
+		return (struct opcode){ OP_BT, F_MODRM | F_IMM8 | F_LOCK, 0 };
+	case 0xbc:
+	case 0xbd:
+		return (struct opcode){ OP_BSF, F_MODRM, 0 };
+	case 0xaf:
+		return (struct opcode){ OP_IMUL, F_MODRM, 0 };
 	}
 	return (struct opcode){ OP_NONE, 0, 0 };
 }
@@ -148,7 +182,8 @@ struct emu {
 	/* Prefixes. */
 	unsigned int pos;	/* next byte to fetch */
 	u8 rex;			/* the effective REX prefix, or 0 */
-	bool lock, rep, repne, opsz_pfx, adsz_pfx;
+	bool lock, opsz_pfx, adsz_pfx;
+	bool rep, repne;	/* the last of F3 and F2, if any */
 	int seg_override;	/* enum x86_emu_seg, or -1 */
 
 	/* Opcode, sizes (in bytes), operands. */
@@ -261,7 +296,8 @@ static unsigned int alu_op(const struct emu *e)
 /*
  * Legacy prefixes in any order, then REX (64-bit mode).  More than one
  * prefix of a group is undefined (SDM 2.1.1): two different segment
- * overrides are not emulated (F2 is taken by none of our instructions).
+ * overrides are not emulated; of F2 and F3 the last one counts, as on the
+ * hardware (and in upstream KVM's decoder).
  * In 64-bit mode CS, DS, ES and SS overrides are accepted and ignored.
  */
 static bool decode_prefixes(struct emu *e)
@@ -286,8 +322,10 @@ static bool decode_prefixes(struct emu *e)
 			e->lock = true;
 		} else if (b == 0xf2) {
 			e->repne = true;
+			e->rep = false;
 		} else if (b == 0xf3) {
 			e->rep = true;
+			e->repne = false;
 		} else if (b == 0x66) {
 			e->opsz_pfx = true;
 		} else if (b == 0x67) {
@@ -447,6 +485,35 @@ static bool group7(struct emu *e)
 	return false;
 }
 
+/* BT, BTS, BTR, BTC as 0, 1, 2, 3: opcode bits 4:3, or group 8's /4-/7. */
+static unsigned int bt_op(const struct emu *e)
+{
+	if (e->opbyte == 0xba)
+		return e->digit - 4;
+	return (e->opbyte >> 3) & 3;
+}
+
+/*
+ * Group 3 (F6, F7) after its ModRM: /0 TEST with an immediate, /2 NOT and
+ * /3 NEG (read-modify-writes: LOCK allowed).  /1 (an undocumented TEST),
+ * MUL, IMUL, DIV and IDIV are not emulated.
+ */
+static bool group3(struct emu *e)
+{
+	switch (e->digit) {
+	case 0:
+		e->d.op = OP_TEST_RM_IMM;
+		e->d.flags |= e->d.flags & F_BYTE ? F_IMM8 : F_IMMZ;
+		return true;
+	case 2:
+	case 3:
+		e->d.op = e->digit == 2 ? OP_NOT : OP_NEG;
+		e->d.flags |= F_LOCK;
+		return true;
+	}
+	return false;
+}
+
 /* Prefixes, opcode, ModRM/SIB/displacement, immediate.  False: unhandled. */
 static bool decode(struct emu *e)
 {
@@ -479,6 +546,14 @@ static bool decode(struct emu *e)
 		 * and /6 LMSW (either operand), each with its callback.
 		 */
 		if (e->d.op == OP_INVLPG && !group7(e))
+			return false;
+		if (e->d.op == OP_GRP3 && !group3(e))
+			return false;
+		/* Groups 4 and 5 (FE, FF): only INC and DEC. */
+		if (e->d.op == OP_INCDEC && e->digit > 1)
+			return false;
+		/* Group 8 (0F BA): /0-/3 are not defined. */
+		if (e->d.op == OP_BT && e->opbyte == 0xba && e->digit < 4)
 			return false;
 		/*
 		 * Group 9 (0F C7): only /1 is CMPXCHG8B; with REX.W it is
@@ -516,16 +591,18 @@ static bool decode(struct emu *e)
 		e->seg = e->seg_override;
 
 	/* Prefixes that this instruction does not take. */
-	if (e->repne)
-		return false;
 	if (e->rep && !(e->d.flags & F_REP))
+		return false;
+	/* F2 with MOVS, STOS or LODS is reserved (SDM): not emulated. */
+	if (e->repne && !(e->d.flags & F_REPNE))
 		return false;
 	if (e->lock) {
 		if (!(e->d.flags & F_LOCK))
 			return false;
-		/* CMP only reads: LOCK CMP is #UD. */
+		/* CMP and BT only read: LOCK CMP and LOCK BT are #UD. */
 		if ((e->d.op == OP_ALU_RM_R && alu_op(e) == ALU_CMP) ||
-		    (e->d.op == OP_ALU_RM_IMM && e->digit == ALU_CMP))
+		    (e->d.op == OP_ALU_RM_IMM && e->digit == ALU_CMP) ||
+		    (e->d.op == OP_BT && bt_op(e) == 0))
 			return false;
 	}
 	/*
@@ -686,44 +763,205 @@ static enum x86_emu_result exec_alu_mem(struct emu *e, unsigned int op,
 }
 
 /*
- * MOVS and STOS: one element, then the index and count registers, which
- * are as wide as the address size.  With REP, RIP stays on the instruction
- * until the count reaches 0.
+ * INC and DEC (CF unchanged), NOT (no flags) and NEG (the flags of 0 - r/m,
+ * so CF = r/m != 0) of a memory operand.
+ */
+static enum x86_emu_result exec_unary(struct emu *e, u64 gva)
+{
+	unsigned int sz = e->opsz;
+	u64 cf = e->rflags & EFL_CF;
+	enum x86_emu_result r;
+	u64 a, res;
+
+	r = mem_read(e, gva, &a, sz);
+	if (r != X86EMU_DONE)
+		return r;
+	switch (e->d.op) {
+	case OP_INCDEC:
+		res = alu(e->digit ? ALU_SUB : ALU_ADD, a, 1, sz, &e->rflags);
+		e->rflags = (e->rflags & ~EFL_CF) | cf;
+		break;
+	case OP_NOT:
+		res = ~a & size_mask(sz);
+		break;
+	default:	/* NEG */
+		res = alu(ALU_SUB, 0, a, sz, &e->rflags);
+		break;
+	}
+	return mem_write_rmw(e, gva, a, res, sz, e->lock);
+}
+
+/*
+ * BT, BTS, BTR, BTC of a memory operand.  An immediate bit offset is taken
+ * modulo the operand size; a register one is a signed offset from the
+ * operand's address, so it can select any bit within 2^63 bits of it: the
+ * access moves by whole operands (SDM "Bit(BitBase, BitOffset)").  CF is
+ * the bit before; the SDM leaves OF SF AF PF undefined and ZF unchanged:
+ * all are kept, as the CPU does in the tests (AMD EPYC).
+ */
+static enum x86_emu_result exec_bt(struct emu *e)
+{
+	unsigned int sz = e->opsz, bits = sz * 8, op = bt_op(e);
+	u64 ea = e->ea, off, v, bit;
+	enum x86_emu_result r;
+
+	if (e->opbyte == 0xba) {
+		off = e->imm & (bits - 1);
+	} else {
+		off = sign_extend(get_reg(e, e->reg, sz), sz);
+		/* An arithmetic shift: (s64)off >> log2(bits), in bytes. */
+		ea += (u64)((s64)(off & ~(u64)(bits - 1)) / 8);
+		ea &= size_mask(e->adsz);
+		off &= bits - 1;
+	}
+	bit = 1ULL << off;
+	ea = linear(e, e->seg, ea);
+	r = mem_read(e, ea, &v, sz);
+	if (r != X86EMU_DONE)
+		return r;
+	e->rflags = (e->rflags & ~EFL_CF) | (v & bit ? EFL_CF : 0);
+	switch (op) {
+	case 1:
+		return mem_write_rmw(e, ea, v, v | bit, sz, e->lock);
+	case 2:
+		return mem_write_rmw(e, ea, v, v & ~bit, sz, e->lock);
+	case 3:
+		return mem_write_rmw(e, ea, v, v ^ bit, sz, e->lock);
+	}
+	return X86EMU_DONE;
+}
+
+/*
+ * BSF and BSR reg, m: the index of the lowest or highest set bit, ZF = 0;
+ * a source of 0 sets ZF and leaves the register as it was (as the AMD APM
+ * documents and Intel CPUs do).  CF OF SF AF PF are undefined: kept.
+ */
+static enum x86_emu_result exec_bsf(struct emu *e, u64 gva)
+{
+	unsigned int sz = e->opsz;
+	enum x86_emu_result r;
+	u64 v;
+
+	r = mem_read(e, gva, &v, sz);
+	if (r != X86EMU_DONE)
+		return r;
+	if (!v) {
+		e->rflags |= EFL_ZF;
+		return X86EMU_DONE;
+	}
+	e->rflags &= ~EFL_ZF;
+	set_reg(e, e->reg, sz, e->opbyte == 0xbc ? __builtin_ctzll(v) :
+			       63 - __builtin_clzll(v));
+	return X86EMU_DONE;
+}
+
+/*
+ * IMUL reg, m (0F AF) and IMUL reg, m, imm (69, 6B): the signed product
+ * truncated to the operand size; CF = OF = it did not fit.  SF ZF AF PF
+ * are undefined: kept, as the CPU does in the tests (AMD EPYC).
+ */
+static enum x86_emu_result exec_imul(struct emu *e, u64 gva)
+{
+	unsigned int sz = e->opsz;
+	enum x86_emu_result r;
+	s64 a, b, res;
+	bool ovf;
+	u64 v;
+
+	r = mem_read(e, gva, &v, sz);
+	if (r != X86EMU_DONE)
+		return r;
+	a = (s64)sign_extend(v, sz);
+	if (e->opbyte == 0xaf)
+		b = (s64)sign_extend(get_reg(e, e->reg, sz), sz);
+	else
+		b = (s64)sign_extend(e->imm, sz);
+	ovf = __builtin_mul_overflow(a, b, &res);
+	if (sz < 8 && (s64)sign_extend(res, sz) != res)
+		ovf = true;
+	e->rflags &= ~(EFL_CF | EFL_OF);
+	if (ovf)
+		e->rflags |= EFL_CF | EFL_OF;
+	set_reg(e, e->reg, sz, (u64)res);
+	return X86EMU_DONE;
+}
+
+/*
+ * The string instructions, one element per call: MOVS, CMPS, STOS, LODS
+ * and SCAS.  The source is DS:rSI (a segment override applies to it), the
+ * destination ES:rDI (never overridden); rSI, rDI and the count rCX are as
+ * wide as the address size and wrap at it.  Each element moves rSI and
+ * rDI (those the instruction uses) by the operand size, down if DF.
+ *
+ * CMPS sets the flags of CMP [rSI], [rDI] (source minus destination), SCAS
+ * those of CMP rAX, [rDI].  With F3 or F2, rCX goes down by one per
+ * element and RIP stays on the instruction until rCX reaches 0 or, for
+ * CMPS and SCAS, until the flags end it: REPE (F3) stops on ZF = 0, REPNE
+ * (F2) on ZF = 1, tested after the element (F2 with the others is
+ * reserved and not decoded).  A count of 0 on entry skips the instruction,
+ * flags unchanged.
  */
 static enum x86_emu_result exec_string(struct emu *e)
 {
 	unsigned int sz = e->opsz, asz = e->adsz;
+	u8 op = e->d.op;
+	bool rep = e->rep || e->repne;
+	bool has_src = op == OP_MOVS || op == OP_CMPS || op == OP_LODS;
+	bool has_dst = op != OP_LODS;
+	int sseg = e->seg_override >= 0 ? e->seg_override : X86_SEG_DS;
 	u64 amask = size_mask(asz);
 	u64 step = e->rflags & EFL_DF ? -(u64)sz : sz;
-	u64 count = 0, v, src, dst;
-	enum x86_emu_result r;
+	u64 dst = linear(e, X86_SEG_ES, e->regs[R_DI] & amask);
+	u64 count = 0, v = 0, w;
+	enum x86_emu_result r = X86EMU_DONE;
+	bool stop;
 
-	if (e->rep) {
+	if (rep) {
 		count = e->regs[R_CX] & amask;
 		if (count == 0)
 			return X86EMU_DONE;	/* e->rip is past the instruction */
 	}
-	dst = linear(e, X86_SEG_ES, e->regs[R_DI] & amask);
-	if (e->d.op == OP_MOVS) {
-		int seg = e->seg_override >= 0 ? e->seg_override : X86_SEG_DS;
-
-		src = linear(e, seg, e->regs[R_SI] & amask);
-		r = mem_read(e, src, &v, sz);
+	if (has_src) {
+		r = mem_read(e, linear(e, sseg, e->regs[R_SI] & amask), &v, sz);
 		if (r != X86EMU_DONE)
 			return r;
-	} else {
-		v = get_reg(e, R_AX, sz);
 	}
-	r = mem_write(e, dst, v, sz);
+	if (op == OP_SCAS)
+		v = get_reg(e, R_AX, sz);
+	switch (op) {
+	case OP_MOVS:
+		r = mem_write(e, dst, v, sz);
+		break;
+	case OP_STOS:
+		r = mem_write(e, dst, get_reg(e, R_AX, sz), sz);
+		break;
+	case OP_LODS:
+		set_reg(e, R_AX, sz, v);
+		break;
+	case OP_CMPS:
+	case OP_SCAS:
+		r = mem_read(e, dst, &w, sz);
+		if (r == X86EMU_DONE)
+			alu(ALU_CMP, v, w, sz, &e->rflags);
+		break;
+	}
 	if (r != X86EMU_DONE)
 		return r;
 
-	if (e->d.op == OP_MOVS)
+	if (has_src)
 		set_reg(e, R_SI, asz, e->regs[R_SI] + step);
-	set_reg(e, R_DI, asz, e->regs[R_DI] + step);
-	if (e->rep) {
+	if (has_dst)
+		set_reg(e, R_DI, asz, e->regs[R_DI] + step);
+	if (rep) {
 		set_reg(e, R_CX, asz, count - 1);
-		if (count != 1)
+		stop = count == 1;
+		if (op == OP_CMPS || op == OP_SCAS) {
+			if (e->rep && !(e->rflags & EFL_ZF))
+				stop = true;	/* REPE: not equal */
+			if (e->repne && (e->rflags & EFL_ZF))
+				stop = true;	/* REPNE: equal */
+		}
+		if (!stop)
 			e->rip = e->c->rip;	/* more iterations to go */
 	}
 	return X86EMU_DONE;
@@ -806,6 +1044,16 @@ static enum x86_emu_result execute(struct emu *e)
 		return exec_alu_mem(e, ALU_TEST, gva, get_reg(e, e->reg, sz));
 	case OP_TEST_RM_IMM:
 		return exec_alu_mem(e, ALU_TEST, gva, e->imm);
+	case OP_INCDEC:
+	case OP_NOT:
+	case OP_NEG:
+		return exec_unary(e, gva);
+	case OP_BT:
+		return exec_bt(e);
+	case OP_BSF:
+		return exec_bsf(e, gva);
+	case OP_IMUL:
+		return exec_imul(e, gva);
 	case OP_XCHG:
 		/* Locked with or without the prefix. */
 		r = mem_read(e, gva, &v, sz);
@@ -842,7 +1090,10 @@ static enum x86_emu_result execute(struct emu *e)
 		set_reg(e, e->reg, sz, v);
 		return X86EMU_DONE;
 	case OP_MOVS:
+	case OP_CMPS:
 	case OP_STOS:
+	case OP_LODS:
+	case OP_SCAS:
 		return exec_string(e);
 	case OP_INVLPG:
 		return e->c->ops->invlpg(e->c, gva);

@@ -15,10 +15,16 @@
  *   MOV      88 89 8A 8B, C6 /0, C7 /0, A0-A3 (moffs)
  *   MOVZX    0F B6, 0F B7;  MOVSX 0F BE, 0F BF;  MOVSXD 63 (64-bit mode,
  *            32- or 64-bit operand size)
- *   MOVS     A4 A5;  STOS AA AB;  with or without REP (F3)
+ *   strings  MOVS A4 A5, CMPS A6 A7, STOS AA AB, LODS AC AD, SCAS AE AF;
+ *            with or without REP (F3); CMPS and SCAS also REPNE (F2)
  *   ALU      ADD OR ADC SBB AND SUB XOR CMP: 00-03, 08-0B, ..., 38-3B, and
  *            group 1: 80, 81, 83
  *   TEST     84 85, F6 /0, F7 /0
+ *   unary    INC FE /0, FF /0;  DEC FE /1, FF /1;  NOT F6 /2, F7 /2;
+ *            NEG F6 /3, F7 /3
+ *   bits     BT 0F A3, BTS 0F AB, BTR 0F B3, BTC 0F BB, 0F BA /4-/7 ib;
+ *            BSF 0F BC, BSR 0F BD
+ *   IMUL     0F AF, 69, 6B (the two- and three-operand forms)
  *   XCHG     86 87
  *   CMPXCHG  0F B0, 0F B1;  CMPXCHG8B 0F C7 /1 (not CMPXCHG16B); memory is
  *            written only when the comparison succeeds
@@ -37,16 +43,21 @@
  * and calls x86_emulate().  The emulator works on copies and commits
  * regs[], rip and rflags only when it returns X86EMU_DONE, so a call that
  * returns anything else can be repeated later with the same bytes and the
- * same state.  An instruction does at most one read and then at most one
- * write, in that order: no write is issued before a read of the same
- * instruction that could still return X86EMU_EXIT.
+ * same state.  An instruction does at most one read (two for CMPS: the
+ * source, then the destination) and then at most one write, in that
+ * order: no write is issued before a read of the same instruction that
+ * could still return X86EMU_EXIT.  After an EXIT the instruction runs
+ * again from the start, so the caller must answer the reads it answered
+ * before (in the same order) as well as the new one.
  *
- * REP MOVS/STOS do one iteration per call: RSI/RDI move by the operand
- * size (down if RFLAGS.DF), the count register (CX, ECX or RCX by address
- * size) goes down by one, and RIP moves past the instruction only when the
- * count reaches 0; a count of 0 on entry just skips the instruction.  The
+ * REP string instructions do one iteration per call: RSI/RDI move by the
+ * operand size (down if RFLAGS.DF), the count register (CX, ECX or RCX by
+ * address size) goes down by one, and RIP moves past the instruction only
+ * when the count reaches 0, or for CMPS and SCAS when REPE finds ZF = 0 or
+ * REPNE ZF = 1; a count of 0 on entry just skips the instruction.  The
  * caller re-enters the guest, which runs the next iterations (and takes
- * interrupts between them) as the hardware does.
+ * interrupts between them) as the hardware does.  The source (DS:rSI)
+ * takes a segment override, the destination is always ES:rDI.
  *
  * Not checked (the caller's or the hardware's business): segment limits
  * and types, canonical addresses, alignment, CPL and I/O privilege.  The
@@ -55,10 +66,11 @@
  * (segment base + effective address) wraps at 4 GiB.  A20 is not modelled.
  * A 32-bit register destination is zero-extended to 64 bits in every mode.
  * LOCK is accepted where the hardware takes it.  The write of a locked
- * read-modify-write (LOCK ALU, LOCK CMPXCHG, LOCK CMPXCHG8B, and XCHG,
- * which is always locked) goes through ops->cmpxchg_emulated when the caller has
- * one, so that it is atomic against other vCPUs: it stores only if memory
- * still holds what the instruction read, and X86EMU_RETRY otherwise.
+ * read-modify-write (LOCK ALU, INC, DEC, NOT, NEG, BTS, BTR, BTC, CMPXCHG,
+ * CMPXCHG8B, and XCHG, which is always locked) goes through
+ * ops->cmpxchg_emulated when the caller has one, so that it is atomic
+ * against other vCPUs: it stores only if memory still holds what the
+ * instruction read, and X86EMU_RETRY otherwise.
  */
 #ifndef KVM_RESEARCH_EMULATE_H
 #define KVM_RESEARCH_EMULATE_H

@@ -126,6 +126,13 @@ enum kvm_pending_io {
 	KVM_IO_MMIO,		/* re-run the emulator with run->mmio data */
 };
 
+/* An MMIO read userspace answered, for the emulator's next run. */
+struct kvm_mmio_read {
+	gpa_t gpa;
+	u32 len;
+	u8 data[8];
+};
+
 struct kvm_vcpu {
 	struct kvm *kvm;
 	int vcpu_id;
@@ -226,9 +233,15 @@ struct kvm_vcpu {
 		gpa_t gpa;
 		u32 len;
 		bool read_pending;	/* a read went out to userspace */
-		bool read_done;		/* its data is in data[] */
 		bool pending_write;	/* the instruction wrote MMIO */
 		u8 data[8];
+		/*
+		 * The reads userspace answered for the instruction being
+		 * emulated, in order (CMPS reads two MMIO operands): each
+		 * run of the emulator replays them from the first.
+		 */
+		u8 nr_done, next_done;
+		struct kvm_mmio_read done[2];
 	} mmio;
 	struct x86_emu_ctxt emu;	/* the instruction being emulated */
 
@@ -537,6 +550,10 @@ void kvm_misc_msr_reset(struct kvm_vcpu *vcpu);
 bool kvm_guest_vendor_is(struct kvm_vcpu *vcpu, const char *name);
 int kvm_misc_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host);
 int kvm_misc_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host);
+bool kvm_host_has_tsc_aux(void);
+bool kvm_guest_has_tsc_aux(struct kvm_vcpu *vcpu);
+bool kvm_tsc_aux_load_guest(struct kvm_vcpu *vcpu, u64 *host);
+void kvm_tsc_aux_put_host(bool loaded, u64 host);
 
 /* mce.c */
 int kvm_dev_get_mce_cap_supported(u64 __user *ucap);
@@ -550,6 +567,12 @@ int kvm_mce_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host);
 unsigned int kvm_msrs_to_save(u32 *list);
 
 /* cpuid.c */
+/*
+ * The backend runs RDTSCP and RDPID with the guest's TSC_AUX (set at
+ * hardware_setup: SVM where the host has them, VMX where the "enable
+ * RDTSCP" control exists too): KVM_GET_SUPPORTED_CPUID offers them.
+ */
+extern bool kvm_cap_rdtscp;
 int kvm_dev_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
 const struct kvm_cpuid_entry2 *kvm_find_cpuid_entry(struct kvm_vcpu *vcpu,
 						     u32 function, u32 index);

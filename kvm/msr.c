@@ -288,12 +288,13 @@ static const u32 kvm_msrs_always[] = {
 	MSR_IA32_POWER_CTL, MSR_IA32_UCODE_REV, MSR_K7_HWCR,
 	MSR_IA32_TSC_DEADLINE, MSR_IA32_ARCH_CAPABILITIES,
 };
-static_assert(ARRAY_SIZE(kvm_msrs_always) < KVM_MAX_MSRS_TO_SAVE);
+static_assert(ARRAY_SIZE(kvm_msrs_always) + 2 <= KVM_MAX_MSRS_TO_SAVE);
 
 /*
  * Fills @list (KVM_MAX_MSRS_TO_SAVE entries) and returns how many: the
- * list above, and IA32_SPEC_CTRL where this CPU has it (upstream lists
- * only the MSRs that the host can read).
+ * list above, IA32_SPEC_CTRL where this CPU has it (upstream lists only
+ * the MSRs that the host can read) and TSC_AUX where RDTSCP and RDPID
+ * are offered (as upstream: where either is).
  */
 unsigned int kvm_msrs_to_save(u32 *list)
 {
@@ -302,5 +303,8 @@ unsigned int kvm_msrs_to_save(u32 *list)
 	memcpy(list, kvm_msrs_always, sizeof(kvm_msrs_always));
 	if (boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL))
 		list[n++] = MSR_IA32_SPEC_CTRL;
+	if (kvm_cap_rdtscp &&
+	    (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)))
+		list[n++] = MSR_TSC_AUX;
 	return n;
 }

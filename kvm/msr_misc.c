@@ -20,7 +20,7 @@
  *   guest whose CPUID has PDCM, XSAVES or XFD;
  * - kept and read back: UCODE_REV (only the VMM sets it), POWER_CTL,
  *   SMBASE, SMI_COUNT and ARCH_CAPABILITIES (the VMM writes them),
- *   TSC_AUX (the VMM's only: no RDTSCP offered), HWCR (only
+ *   TSC_AUX (for the guest with RDTSCP or RDPID), HWCR (only
  *   McStatusWrEn), TSC_ADJUST, MISC_ENABLE, PLATFORM_INFO,
  *   MISC_FEATURES_ENABLES (CPUID faulting, kvm_emulate_cpuid()).
  *
@@ -209,20 +209,79 @@ static bool kvm_guest_has_arch_caps(struct kvm_vcpu *vcpu)
 			     BIT(X86_FEATURE_ARCH_CAPABILITIES & 31));
 }
 
+/* The host has IA32_TSC_AUX (upstream: it is a user-return MSR there). */
+bool kvm_host_has_tsc_aux(void)
+{
+	return boot_cpu_has(X86_FEATURE_RDTSCP) ||
+	       boot_cpu_has(X86_FEATURE_RDPID);
+}
+
+/* The guest's CPUID has RDTSCP or RDPID, the instructions that read it. */
+bool kvm_guest_has_tsc_aux(struct kvm_vcpu *vcpu)
+{
+	return kvm_guest_has(vcpu, 0x80000001, 3,
+			     BIT(X86_FEATURE_RDTSCP & 31)) ||
+	       kvm_guest_has(vcpu, 7, 2, BIT(X86_FEATURE_RDPID & 31));
+}
+
 /*
- * TSC_AUX for the VMM, where the host has it: the guest gets no RDTSCP
- * or RDPID in CPUID here, so its RDMSR and WRMSR are #GP.  As upstream,
- * bits 63:32 are #GP for an Intel guest, else dropped.
+ * TSC_AUX, as upstream 6.1: only where the host has it; the guest's
+ * RDMSR and WRMSR only with RDTSCP or RDPID in its CPUID (the VMM's
+ * always).  Bits 63:32 are #GP for an Intel guest, else dropped.
  */
+static bool kvm_tsc_aux_allowed(struct kvm_vcpu *vcpu, bool host)
+{
+	return kvm_host_has_tsc_aux() && (host || kvm_guest_has_tsc_aux(vcpu));
+}
+
 static int kvm_set_tsc_aux(struct kvm_vcpu *vcpu, u64 data, bool host)
 {
-	if (!host || (!boot_cpu_has(X86_FEATURE_RDTSCP) &&
-		      !boot_cpu_has(X86_FEATURE_RDPID)))
+	if (!kvm_tsc_aux_allowed(vcpu, host))
 		return 1;
 	if ((data >> 32) && kvm_guest_vendor_is(vcpu, "GenuineIntel"))
 		return 1;
 	vcpu->msr.tsc_aux = (u32)data;
 	return 0;
+}
+
+/*
+ * The guest's TSC_AUX in the hardware MSR while it runs: its RDTSCP and
+ * RDPID read the MSR without an exit (SVM cannot intercept RDPID; VMX
+ * with "enable RDTSCP" intercepts neither).
+ *
+ * Design: switched around each stay in the guest, interrupts off from
+ * before the write to after the restore (on SVM, GIF clear too).  The
+ * backends call kvm_tsc_aux_load_guest() just before the entry and
+ * kvm_tsc_aux_put_host() right after the exit.  The host's value (CPU
+ * and node number, for the vDSO's getcpu and user RDPID) is thus back
+ * before anything can run on this CPU: no interrupt handler, no other
+ * task, no return to user mode, no migration sees the guest's.  Only an
+ * NMI can arrive in between (on VMX; SVM holds it while GIF is clear),
+ * and the kernel itself never reads TSC_AUX (its entry code avoids RDPID
+ * for exactly this reason).  Upstream defers the restore to a
+ * user-return notifier; that saves the two WRMSRs per exit but needs
+ * per-CPU notifier state torn down on CPU offline and module unload,
+ * which this module does not have.  The cost (a RDMSR per entry, and the
+ * two WRMSRs where the values differ) is paid only by a guest with
+ * RDTSCP or RDPID in its CPUID.  On SVM a guest without them can still
+ * execute RDPID (not interceptable): it reads the host's value, where
+ * upstream loads the guest's (0 unless the VMM set it).
+ */
+bool kvm_tsc_aux_load_guest(struct kvm_vcpu *vcpu, u64 *host)
+{
+	if (!kvm_host_has_tsc_aux() || !kvm_guest_has_tsc_aux(vcpu))
+		return false;
+	rdmsrl(MSR_TSC_AUX, *host);
+	if (*host == vcpu->msr.tsc_aux)
+		return false;
+	wrmsrl(MSR_TSC_AUX, vcpu->msr.tsc_aux);
+	return true;
+}
+
+void kvm_tsc_aux_put_host(bool loaded, u64 host)
+{
+	if (loaded)
+		wrmsrl(MSR_TSC_AUX, host);
 }
 
 int kvm_misc_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host)
@@ -246,8 +305,7 @@ int kvm_misc_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host)
 		return host || kvm_guest_has_arch_caps(vcpu) ? 0 : 1;
 	case MSR_TSC_AUX:
 		*data = vcpu->msr.tsc_aux;
-		return host && (boot_cpu_has(X86_FEATURE_RDTSCP) ||
-				boot_cpu_has(X86_FEATURE_RDPID)) ? 0 : 1;
+		return kvm_tsc_aux_allowed(vcpu, host) ? 0 : 1;
 	case MSR_K7_CLK_CTL:
 		/* The ramp-up count K7 guests expect, minimum divisors. */
 		*data = 0x20000000;

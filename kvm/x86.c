@@ -853,8 +853,9 @@ static void kvm_mmio_exit(struct kvm_vcpu *vcpu, bool write);
  * the guest's page tables; RAM is read and written directly, anything
  * else is MMIO and goes to userspace.  An MMIO read returns X86EMU_EXIT
  * the first time and its data once userspace answered (the emulator runs
- * the instruction again from the start); an MMIO write is queued and sent
- * after the instruction completes.
+ * the instruction again from the start, and the reads answered so far are
+ * replayed in order: up to two, for CMPS); an MMIO write is queued and
+ * sent after the instruction completes.
  */
 static enum x86_emu_result kvm_emu_translate(struct x86_emu_ctxt *c, u64 gva,
 					     unsigned int size, bool write,
@@ -899,15 +900,22 @@ static enum x86_emu_result kvm_emu_access(struct x86_emu_ctxt *c, u64 gva,
 
 	if (!kvm_read_guest(vcpu->kvm, gpa, val, size))
 		return X86EMU_DONE;
-	if (vcpu->mmio.read_done && vcpu->mmio.gpa == gpa && vcpu->mmio.len == size) {
-		memcpy(val, vcpu->mmio.data, size);
-		return X86EMU_DONE;
+	if (vcpu->mmio.next_done < vcpu->mmio.nr_done) {
+		struct kvm_mmio_read *d = &vcpu->mmio.done[vcpu->mmio.next_done];
+
+		if (d->gpa == gpa && d->len == size) {
+			memcpy(val, d->data, size);
+			vcpu->mmio.next_done++;
+			return X86EMU_DONE;
+		}
+		/* Not the read answered before: forget it and the later ones. */
+		vcpu->mmio.nr_done = vcpu->mmio.next_done;
 	}
-	if (vcpu->mmio.pending_write)
+	if (vcpu->mmio.pending_write ||
+	    vcpu->mmio.nr_done == ARRAY_SIZE(vcpu->mmio.done))
 		return X86EMU_UNHANDLED;
 	vcpu->mmio.gpa = gpa;
 	vcpu->mmio.len = size;
-	vcpu->mmio.read_done = false;
 	vcpu->mmio.read_pending = true;
 	return X86EMU_EXIT;
 }
@@ -1095,6 +1103,7 @@ static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu, gpa_t pt_gpa)
 	c->ops = &kvm_emu_ops;
 	c->opaque = vcpu;
 	vcpu->mmio.pending_write = false;
+	vcpu->mmio.next_done = 0;
 
 	r = x86_emulate(c);
 	switch (r) {
@@ -1102,7 +1111,7 @@ static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu, gpa_t pt_gpa)
 		memcpy(vcpu->regs, c->regs, sizeof(vcpu->regs));
 		vcpu->rflags = c->rflags;
 		kvm_set_next_rip(vcpu, c->rip);
-		vcpu->mmio.read_done = false;
+		vcpu->mmio.nr_done = 0;
 		if (!vcpu->mmio.pending_write)
 			return 1;
 		vcpu->mmio.pending_write = false;
@@ -1113,7 +1122,7 @@ static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu, gpa_t pt_gpa)
 		vcpu->pending_io = KVM_IO_MMIO;
 		return 0;
 	case X86EMU_FAULT:
-		vcpu->mmio.read_done = false;
+		vcpu->mmio.nr_done = 0;
 		if (c->exception.vector == PF_VECTOR)
 			kvm_inject_page_fault(vcpu, c->exception.address,
 					      c->exception.error_code);
@@ -1125,10 +1134,10 @@ static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu, gpa_t pt_gpa)
 		return 1;
 	case X86EMU_RETRY:
 		/* Another vCPU wrote the operand: the guest runs it again. */
-		vcpu->mmio.read_done = false;
+		vcpu->mmio.nr_done = 0;
 		return 1;
 	default:
-		vcpu->mmio.read_done = false;
+		vcpu->mmio.nr_done = 0;
 		if (pt_gpa == KVM_INVALID_GPA || !vcpu->kvm->mmu_ops->unprotect)
 			return kvm_emulation_failed(vcpu, c->insn, c->insn_len);
 		if (vcpu->unprotected && vcpu->unprotected_rip == vcpu->rip &&
@@ -1201,7 +1210,14 @@ static int kvm_complete_userspace_io(struct kvm_vcpu *vcpu)
 		return 1;
 	case KVM_IO_MMIO:
 		memcpy(vcpu->mmio.data, run->mmio.data, vcpu->mmio.len);
-		vcpu->mmio.read_done = true;
+		if (vcpu->mmio.nr_done < ARRAY_SIZE(vcpu->mmio.done)) {
+			struct kvm_mmio_read *d =
+				&vcpu->mmio.done[vcpu->mmio.nr_done++];
+
+			d->gpa = vcpu->mmio.gpa;
+			d->len = vcpu->mmio.len;
+			memcpy(d->data, vcpu->mmio.data, vcpu->mmio.len);
+		}
 		trace_kvm_mmio(KVM_TRACE_MMIO_READ, vcpu->mmio.len,
 			       vcpu->mmio.gpa, vcpu->mmio.data);
 		return kvm_emulate_instruction(vcpu);

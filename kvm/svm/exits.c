@@ -435,6 +435,8 @@ static const svm_exit_handler_t svm_exit_handlers[] = {
 	[SVM_EXIT_MWAIT]			= svm_exit_ud,
 	[SVM_EXIT_XSETBV]			= svm_exit_ud,
 	[SVM_EXIT_RDPRU]			= svm_exit_ud,
+	/* Intercepted only for a guest without RDTSCP in its CPUID. */
+	[SVM_EXIT_RDTSCP]			= svm_exit_ud,
 };
 
 /*

@@ -77,6 +77,8 @@ static int svm_hardware_setup(void)
 	memset(page_address(svm_iopm), 0xff, PAGE_SIZE << SVM_IOPM_ORDER);
 	memset(page_address(svm_msrpm), 0xff, PAGE_SIZE << SVM_MSRPM_ORDER);
 
+	/* RDTSCP and RDPID run with the guest's TSC_AUX (svm_vcpu_run()). */
+	kvm_cap_rdtscp = true;
 	kvm_spec_init(false);
 	pr_info("AMD SVM, %u ASIDs, nested paging %s\n",
 		cpuid_ebx(SVM_CPUID_FUNC),
@@ -185,6 +187,8 @@ static void svm_init_vmcb(struct vcpu_svm *svm)
 		INTERCEPT_VMSAVE, INTERCEPT_STGI, INTERCEPT_CLGI,
 		INTERCEPT_SKINIT, INTERCEPT_MONITOR, INTERCEPT_MWAIT,
 		INTERCEPT_XSETBV, INTERCEPT_RDPRU,
+		/* Cleared at entry for a guest with RDTSCP (svm_vcpu_run()). */
+		INTERCEPT_RDTSCP,
 	};
 	int i;
 
@@ -818,7 +822,8 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_svm *svm = to_svm(vcpu);
 	struct vmcb_save_area *s = &svm->vmcb->save;
-	bool guest_drs;
+	bool guest_drs, guest_tsc_aux;
+	u64 host_tsc_aux = 0;
 	hpa_t root;
 	int cpu, r;
 
@@ -861,6 +866,11 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	/* Where the CPU switches SPEC_CTRL itself; else vmenter.S does. */
 	if (boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
 		s->spec_ctrl = vcpu->spec_ctrl;
+	/* As upstream: RDTSCP is #UD unless the guest's CPUID has it. */
+	if (kvm_guest_has(vcpu, 0x80000001, 3, BIT(X86_FEATURE_RDTSCP & 31)))
+		svm_clr_intercept(svm->vmcb, INTERCEPT_RDTSCP);
+	else
+		svm_set_intercept(svm->vmcb, INTERCEPT_RDTSCP);
 	svm->vmcb->control.clean = 0;
 	kvm_spec_count_entry(vcpu);
 	trace_kvm_entry(vcpu->vcpu_id, vcpu->rip);
@@ -879,6 +889,8 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	 */
 	asm volatile("clgi" ::: "memory");
 	guest_drs = svm_load_guest_drs(vcpu);
+	/* RDTSCP and RDPID read it unintercepted (msr_misc.c). */
+	guest_tsc_aux = kvm_tsc_aux_load_guest(vcpu, &host_tsc_aux);
 	/* SSBD through VIRT_SPEC_CTRL or LS_CFG: the guest's (never set). */
 	if (!boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
 		x86_spec_ctrl_set_guest(0);
@@ -888,6 +900,7 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	local_irq_disable();
 	if (!boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
 		x86_spec_ctrl_restore_host(0);
+	kvm_tsc_aux_put_host(guest_tsc_aux, host_tsc_aux);
 	kvm_put_host_drs(guest_drs);
 	asm volatile("stgi" ::: "memory");
 	context_tracking_guest_exit();

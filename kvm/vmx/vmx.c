@@ -213,7 +213,9 @@ static int vmx_check_basic(u64 *basic)
  *   MSRs through the bitmap (all ones: every RDMSR and WRMSR exits, an
  *   MSR outside its ranges does anyway).  The interrupt- and
  *   NMI-window controls are switched per entry and must be allowed.
- *   No secondary controls: nothing there is needed for shadow paging.
+ * secondary: only "enable RDTSCP", where allowed, activated per entry for
+ *   a guest with RDTSCP or RDPID in its CPUID (both #UD without it);
+ *   nothing else there is needed for shadow paging.
  * exit: 64-bit host; DR7 and DEBUGCTL saved; EFER loaded if possible; the
  *   interrupt is not acknowledged on exit (the host takes it once its IF
  *   is set again, as on SVM).
@@ -236,6 +238,7 @@ static int vmx_setup_controls(u64 basic)
 			    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS |
 			    CPU_BASED_RDTSC_EXITING;
 	u32 probe;
+	u64 caps;
 	int r;
 
 	r = vmx_adjust_ctl("pin-based", true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
@@ -264,6 +267,15 @@ static int vmx_setup_controls(u64 basic)
 		return -EOPNOTSUPP;
 	}
 	vmx_cfg.proc2 = 0;
+	rdmsrl(MSR_IA32_VMX_PROCBASED_CTLS, caps);
+	if ((upper_32_bits(caps) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
+	    kvm_host_has_tsc_aux() &&
+	    vmx_adjust_ctl("secondary processor-based",
+			   MSR_IA32_VMX_PROCBASED_CTLS2, 0,
+			   SECONDARY_EXEC_ENABLE_RDTSCP, &vmx_cfg.proc2))
+		vmx_cfg.proc2 = 0;
+	/* RDTSCP and RDPID run with the guest's TSC_AUX (vmx_vcpu_run()). */
+	kvm_cap_rdtscp = vmx_cfg.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 	r = vmx_adjust_ctl("VM-exit", true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
 			   MSR_IA32_VMX_EXIT_CTLS,
 			   VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_DEBUG_CONTROLS,
@@ -733,6 +745,8 @@ static void vmx_init_controls(struct vcpu_vmx *vmx)
 
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx_cfg.proc);
+	if (vmx_cfg.proc2)
+		vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx_cfg.proc2);
 	vmcs_write(VM_EXIT_CONTROLS, vmx_cfg.exit);
 	vmcs_write(VM_ENTRY_CONTROLS, vmx_cfg.entry);
 	vmcs_write(IO_BITMAP_A, io);
@@ -892,6 +906,10 @@ static void vmx_inject_events(struct vcpu_vmx *vmx)
 		proc |= CPU_BASED_NMI_WINDOW_EXITING;
 	if (irq_window)
 		proc |= CPU_BASED_INTR_WINDOW_EXITING;
+	/* "Enable RDTSCP" (vmx_cfg.proc2): RDTSCP and RDPID, else #UD. */
+	if ((vmx_cfg.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP) &&
+	    kvm_guest_has_tsc_aux(vcpu))
+		proc |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, proc);
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr);
@@ -1102,7 +1120,8 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	struct vmx_host_save host;
-	bool guest_drs, long_mode, failed;
+	bool guest_drs, long_mode, failed, guest_tsc_aux;
+	u64 host_tsc_aux = 0;
 	u32 error = 0;
 	hpa_t root;
 	int cpu, r;
@@ -1178,12 +1197,15 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	/* VMX does not switch CR2; nothing here faults between. */
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
+	/* RDTSCP and RDPID read it without an exit (msr_misc.c). */
+	guest_tsc_aux = kvm_tsc_aux_load_guest(vcpu, &host_tsc_aux);
 	/* L1TF: the host's decision (spec.c; the flush also clears buffers). */
 	if (kvm_spec_l1d_flush_needed())
 		kvm_spec_l1d_flush(vcpu);
 	failed = __vmx_vcpu_run(vcpu->regs, vmx->launched, HOST_RSP,
 				&vcpu->spec_ctrl);
 	vcpu->cr2 = native_read_cr2();
+	kvm_tsc_aux_put_host(guest_tsc_aux, host_tsc_aux);
 	/* The exit left DR7 0x400: no breakpoint before the host is back. */
 	vmx_restore_host(vmx, &host, long_mode, cpu);
 	kvm_put_host_drs(guest_drs);

@@ -6,7 +6,8 @@
  * guest's RDMSR and WRMSR of one MSR of each class (the value read, or
  * #GP through IVT vector 13), and KVM_GET/SET_MSRS of the same.  The
  * expected values are upstream's (run it under `lab/run --upstream` with
- * kvm's enable_pmu=0 to compare).
+ * kvm's enable_pmu=0 to compare).  Then RDTSCP, RDPID, TSC_AUX and
+ * TSC_ADJUST in a VM with the CPUID KVM_GET_SUPPORTED_CPUID offers.
  */
 #include "abi.h"
 
@@ -26,12 +27,26 @@ GUEST_ASM(g_msr, ".code16",
 	"cpuid\n"
 	"outb %al, $0x12\n"
 	"hlt\n"
+"g_msr_rdtscp:\n"
+	"rdtscp\n"
+	"movl %ecx, %eax\n"
+	"outb %al, $0x12\n"
+	"hlt\n"
+"g_msr_rdpid:\n"
+	".byte 0xf3, 0x0f, 0xc7, 0xf8\n"	/* rdpid %eax */
+	"outb %al, $0x12\n"
+	"hlt\n"
 "g_msr_gp:\n"
 	"outb %al, $0x11\n"
+	"hlt\n"
+"g_msr_ud:\n"
+	"outb %al, $0x13\n"
 	"hlt\n");
 extern const uint8_t g_msr[], g_msr_wr[], g_msr_cpuid[], g_msr_gp[], g_msr_end[];
+extern const uint8_t g_msr_rdtscp[], g_msr_rdpid[], g_msr_ud[];
 
 #define GP	(-2)		/* the guest took #GP */
+#define UD	(-3)		/* the guest took #UD */
 
 static struct vm vm;
 static struct vcpu vcpu;
@@ -55,7 +70,7 @@ static int guest_op(const uint8_t *label, uint32_t ecx, uint64_t *val)
 	port = vcpu.run->io.port;
 	ioctl(vcpu.fd, KVM_GET_REGS, &r);
 	*val = (uint32_t)r.rax | (r.rdx << 32);
-	return port == 0x12 ? 0 : port == 0x11 ? GP : -1;
+	return port == 0x12 ? 0 : port == 0x11 ? GP : port == 0x13 ? UD : -1;
 }
 
 /* The guest's RDMSR: the value, or #GP (want_gp). */
@@ -402,6 +417,199 @@ static void test_msr_index_list(void)
 	      "%u of %u fail, the first %#x", bad, msrs.l.nmsrs, first);
 }
 
+/* The guest's RDTSCP (TSC_AUX in ECX) or RDPID: the value, or #UD. */
+static void rd_aux(const char *what, const uint8_t *label, bool want_ud,
+		   uint32_t want)
+{
+	char name[160];
+	uint64_t val = 0;
+	int r = guest_op(label, 0, &val);
+
+	if (want_ud) {
+		snprintf(name, sizeof(name), "msr: %s: #UD", what);
+		check(r == UD, name, "result %d (-2: #GP, -3: #UD), value %#llx",
+		      r, (unsigned long long)val);
+		return;
+	}
+	snprintf(name, sizeof(name), "msr: %s = %#x", what, want);
+	check(r == 0 && (uint32_t)val == want, name,
+	      "result %d (-2: #GP, -3: #UD), value %#x", r, (uint32_t)val);
+}
+
+/* @msr is in KVM_GET_MSR_INDEX_LIST. */
+static bool index_list_has(uint32_t msr)
+{
+	struct {
+		struct kvm_msr_list l;
+		uint32_t idx[256];
+	} msrs = { .l.nmsrs = 256 };
+	uint32_t i;
+
+	if (ioctl(vm.kvm, KVM_GET_MSR_INDEX_LIST, &msrs))
+		return false;
+	for (i = 0; i < msrs.l.nmsrs; i++)
+		if (msrs.idx[i] == msr)
+			return true;
+	return false;
+}
+
+/*
+ * After KVM_RUN, pinned to one CPU: this thread's RDTSCP reads the
+ * host's TSC_AUX again, (node << 12) | CPU as the kernel sets it.
+ */
+static void check_host_tsc_aux(const char *name)
+{
+	unsigned int cpu = 0, node = 0;
+	uint32_t lo, hi, aux;
+
+	asm volatile("rdtscp" : "=a" (lo), "=d" (hi), "=c" (aux));
+	syscall(SYS_getcpu, &cpu, &node, NULL);
+	check(aux == ((node << 12) | cpu), name, "TSC_AUX %#x, CPU %u node %u",
+	      aux, cpu, node);
+}
+
+/*
+ * RDTSCP, RDPID, TSC_AUX and TSC_ADJUST, as upstream 6.1: offered in
+ * KVM_GET_SUPPORTED_CPUID (TSC_ADJUST always, RDTSCP and RDPID where the
+ * host has them), a VM with that CPUID (the host's vendor: bits 63:32 of
+ * TSC_AUX #GP for Intel, dropped for AMD).
+ */
+static void test_msr_tsc(void)
+{
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[64];
+	} cpuid = { .c.nent = 64 };
+	bool rdtscp = false, rdpid = false, adjust = false, intel = false, listed;
+	bool host_rdtscp = cpu_flag("rdtscp"), host_rdpid = cpu_flag("rdpid");
+	const uint64_t t0 = 1ULL << 40, t1 = 1ULL << 41;
+	uint64_t a = 0, val = 0;
+	cpu_set_t set, old;
+	uint32_t i;
+	int kvm, r;
+
+	kvm = kvm_fd();
+	r = ioctl_errno(kvm, KVM_GET_SUPPORTED_CPUID, &cpuid);
+	close(kvm);
+	expect_errno("msr: KVM_GET_SUPPORTED_CPUID", 0, r);
+	if (r)
+		return;
+	for (i = 0; i < cpuid.c.nent; i++) {
+		struct kvm_cpuid_entry2 *e = &cpuid.e[i];
+
+		if (e->function == 0)
+			intel = e->ebx == 0x756e6547;	/* "Genu" */
+		if (e->function == 7 && e->index == 0) {
+			adjust = e->ebx & (1u << 1);
+			rdpid = e->ecx & (1u << 22);
+		}
+		if (e->function == 0x80000001)
+			rdtscp = e->edx & (1u << 27);
+	}
+	check(adjust, "msr: KVM_GET_SUPPORTED_CPUID offers TSC_ADJUST",
+	      "CPUID 7.0 EBX bit 1 clear");
+	check(rdtscp == host_rdtscp,
+	      "msr: KVM_GET_SUPPORTED_CPUID offers RDTSCP as the host has it",
+	      "offered %d, host %d", rdtscp, host_rdtscp);
+	check(rdpid == host_rdpid,
+	      "msr: KVM_GET_SUPPORTED_CPUID offers RDPID as the host has it",
+	      "offered %d, host %d", rdpid, host_rdpid);
+
+	rm_guest(&vm, &vcpu, g_msr, g_msr_end, 2);
+	ivt_set(&vm, 13, AT(g_msr, g_msr_gp));
+	ivt_set(&vm, 6, AT(g_msr, g_msr_ud));
+	listed = index_list_has(0xc0000103);
+	check(listed == (host_rdtscp || host_rdpid),
+	      "msr: TSC_AUX in KVM_GET_MSR_INDEX_LIST where the host has RDTSCP or RDPID",
+	      "listed %d", listed);
+	if (cpu_has_vmx() || !host_rdtscp) {
+		rd_aux("rdtscp, no RDTSCP in CPUID", g_msr_rdtscp, true, 0);
+	} else {
+		/* QEMU 7.2 TCG (the svm lab) ignores the RDTSCP intercept. */
+		r = guest_op(g_msr_rdtscp, 0, &val);
+		if (r == UD)
+			check(true, "msr: rdtscp, no RDTSCP in CPUID: #UD", "%s", "");
+		else
+			printf("SKIP: abi: msr: rdtscp, no RDTSCP in CPUID: not intercepted (QEMU TCG has no RDTSCP intercept), result %d\n",
+			       r);
+	}
+	vm_destroy(&vm);
+
+	/* CPUID is set before the first run: a second VM. */
+	rm_guest(&vm, &vcpu, g_msr, g_msr_end, 2);
+	ivt_set(&vm, 13, AT(g_msr, g_msr_gp));
+	ivt_set(&vm, 6, AT(g_msr, g_msr_ud));
+	expect_errno("msr: KVM_SET_CPUID2: KVM_GET_SUPPORTED_CPUID's", 0,
+		     ioctl_errno(vcpu.fd, KVM_SET_CPUID2, &cpuid));
+
+	/* TSC_ADJUST counts the guest's TSC writes, not the VMM's. */
+	hset("TSC", 0x10, t0, false);
+	hget("TSC_ADJUST, the VMM's TSC write not counted", 0x3b, false, 0);
+	wr("TSC", 0x10, t1, false);
+	get_msr(vcpu.fd, 0x3b, &a);
+	/* t1 less the guest's TSC at the write: t0 and the cycles since. */
+	check(a <= t1 - t0 && a > t1 - t0 - (1ULL << 36),
+	      "msr: guest's wrmsr TSC: TSC_ADJUST moved by the TSC's change",
+	      "TSC_ADJUST %#llx, want %#llx less the cycles elapsed",
+	      (unsigned long long)a, (unsigned long long)(t1 - t0));
+	rd("TSC_ADJUST, as the guest's TSC write made it", 0x3b, false, a);
+	wr("TSC_ADJUST", 0x3b, a + 0x1000, false);
+	hget("TSC_ADJUST", 0x3b, false, a + 0x1000);
+	get_msr(vcpu.fd, 0x10, &val);
+	check(val >= t1 + 0x1000,
+	      "msr: guest's wrmsr TSC_ADJUST moved the TSC by the difference",
+	      "TSC %#llx, below %#llx", (unsigned long long)val,
+	      (unsigned long long)(t1 + 0x1000));
+	hset("TSC_ADJUST", 0x3b, 0x5, false);
+	rd("TSC_ADJUST, as the VMM set it", 0x3b, false, 0x5);
+
+	if (!rdtscp && !rdpid) {
+		printf("SKIP: abi: msr: TSC_AUX for the guest: no RDTSCP or RDPID offered (host %d %d)\n",
+		       host_rdtscp, host_rdpid);
+		goto out;
+	}
+	wr("TSC_AUX", 0xc0000103, 0x2a, false);
+	rd("TSC_AUX", 0xc0000103, false, 0x2a);
+	hget("TSC_AUX", 0xc0000103, false, 0x2a);
+	if (intel) {
+		wr("TSC_AUX, bits 63:32 reserved (Intel)", 0xc0000103,
+		   0x100000007ULL, true);
+		rd("TSC_AUX, unchanged", 0xc0000103, false, 0x2a);
+		hset("TSC_AUX, bits 63:32 reserved (Intel)", 0xc0000103,
+		     0x100000007ULL, true);
+	} else {
+		wr("TSC_AUX, bits 63:32 dropped (AMD)", 0xc0000103,
+		   0x100000007ULL, false);
+		rd("TSC_AUX, bits 63:32 dropped", 0xc0000103, false, 7);
+		hset("TSC_AUX, bits 63:32 dropped (AMD)", 0xc0000103,
+		     0x100000009ULL, false);
+		hget("TSC_AUX, bits 63:32 dropped", 0xc0000103, false, 9);
+	}
+	hset("TSC_AUX", 0xc0000103, 0x2a, false);
+
+	/* On one CPU, so that the host's value is known. */
+	pthread_getaffinity_np(pthread_self(), sizeof(old), &old);
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu(), &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (rdtscp) {
+		rd_aux("rdtscp: ECX = the guest's TSC_AUX", g_msr_rdtscp, false,
+		       0x2a);
+		check_host_tsc_aux("msr: after the guest's RDTSCP the host's TSC_AUX is back");
+	} else {
+		printf("SKIP: abi: msr: RDTSCP: not offered\n");
+	}
+	if (rdpid) {
+		rd_aux("rdpid = the guest's TSC_AUX", g_msr_rdpid, false, 0x2a);
+		check_host_tsc_aux("msr: after the guest's RDPID the host's TSC_AUX is back");
+	} else {
+		printf("SKIP: abi: msr: RDPID: not offered (the host has none)\n");
+	}
+	pthread_setaffinity_np(pthread_self(), sizeof(old), &old);
+out:
+	vm_destroy(&vm);
+}
+
 void test_msr(void)
 {
 	rm_guest(&vm, &vcpu, g_msr, g_msr_end, 2);
@@ -414,4 +622,5 @@ void test_msr(void)
 	test_msr_index_list();
 	vm_destroy(&vm);
 	test_msr_cpuid();
+	test_msr_tsc();
 }

@@ -102,14 +102,17 @@ ours=
 
 now() { cut -d' ' -f1 /proc/uptime; }
 
-# hang_watch PID SECONDS: if PID (timeout(1) running QEMU) still runs
-# after SECONDS, print what a hang looks like from the host, twice, 10 s
-# apart: each VM's exit and MMU counters (debugfs kvm/PID-FD/), and each
-# QEMU thread's state, CPU time and kernel stack.  Ends with PID.
+# hang_watch PID SECONDS GIVEUP: if PID (timeout(1) running QEMU) still
+# runs after SECONDS, print what a hang looks like from the host, twice,
+# 10 s apart: each QEMU thread's state, CPU time and kernel stack, each
+# VM's exit and MMU counters (debugfs kvm/PID-FD/), then the blocked tasks
+# (sysrq w) and the end of the kernel log.  Returns when PID has ended, or
+# after GIVEUP seconds: a QEMU stuck in the kernel may outlive SIGKILL.
 hang_watch() {
-	w=0
-	while kill -0 "$1" 2>/dev/null; do
-		if [ "$w" -ge "$2" ]; then
+	w=0 dumped=
+	while kill -0 "$1" 2>/dev/null && [ "$w" -lt "$3" ]; do
+		if [ "$w" -ge "$2" ] && [ -z "$dumped" ]; then
+			dumped=1
 			for round in 1 2; do
 				echo "== after $w s (uptime $(now))"
 				for p in $(pgrep -P "$1"); do
@@ -124,10 +127,16 @@ hang_watch() {
 					echo "-- $d"
 					timeout 5 cat "$d/exits" "$d/mmu" 2>&1
 				done
-				[ "$round" = 2 ] || sleep 10
-				w=$((w + 10))
+				if [ "$round" = 2 ]; then
+					# The blocked tasks' stacks, from the kernel.
+					echo w > /proc/sysrq-trigger
+					echo "-- the kernel log's last lines"
+					dmesg | tail -n 150
+				else
+					sleep 10
+					w=$((w + 10))
+				fi
 			done
-			return
 		fi
 		sleep 5
 		w=$((w + 5))
@@ -169,17 +178,24 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 					-smp "$n" -m 256M -nodefaults -serial stdio -nographic
 			fi
 			t0=$(now)
-			timeout "$timeout" "$q" "$@" -no-reboot \
+			timeout -k 30 "$timeout" "$q" "$@" -no-reboot \
 				-kernel "$vmlinuz" -initrd "$tmp/$kernel.gz" \
 				-append "console=ttyS0 panic=-1 forks=$forks" \
 				</dev/null >"$log" 2>"$outdir/$name.stderr" &
 			qpid=$!
 			hang_watch $qpid $((timeout > 60 ? timeout - 30 : timeout)) \
-				> "$outdir/$name.hang" 2>&1 &
+				$((timeout + 60)) > "$outdir/$name.hang" 2>&1 &
 			wpid=$!
-			wait $qpid
-			rc=$?
 			wait $wpid
+			if kill -0 $qpid 2>/dev/null; then
+				# Not even SIGKILL ended it: its threads are stuck
+				# in the kernel; the module will not unload.
+				echo "qemu-linux.sh: $name: QEMU outlived SIGKILL" >&2
+				rc=137
+			else
+				wait $qpid
+				rc=$?
+			fi
 			t1=$(now)
 			tr -d '\r' < "$log" > "$log.txt" && mv "$log.txt" "$log"
 

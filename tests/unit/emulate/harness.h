@@ -100,6 +100,7 @@ const char *result_name(enum x86_emu_result r);
 
 /* Groups defined in the other files. */
 void table_tests(void);
+void string_tests(void);
 void native_tests(unsigned long per_template);
 
 #endif

@@ -512,6 +512,79 @@ static const struct tcase flags[] = {
 	FLR("38 20", 0x59, 0, 0x2, 1, 0x095),			/* CMP [eax], ah: 59-5a */
 };
 
+/*
+ * BT BTS BTR BTC, BSF BSR, IMUL, by hand.  [eax] is 15a40 in prot32, EBX
+ * 0x1234.  A register bit offset moves the access by whole operands,
+ * signed: 0x1234 = 4660 is dword 145 (+0x244) bit 20, word 291 (+0x246)
+ * bit 4; -1 is the operand before, its top bit.  The flags the SDM leaves
+ * undefined (BT: OF SF AF PF; BSF: all but ZF; IMUL: SF ZF AF PF) are kept.
+ */
+#define BTM(h, mo, m, m0, f_in, gva, w, v, f, ...) { .name = "bits", .mode = (mo), \
+	.hex = (h), .mem = (m), .mem0 = (m0), .rflags = (f_in), .len = sizeof(h) / 3, \
+	.flags = true, .fl = (f), .regs = true, .set = { __VA_ARGS__ }, \
+	.acc = { { 'r', (gva), (w), 0 }, { 'w', (gva), (w), (v) } } }
+/* Reads only; the register oreg (-1: none) becomes oval. */
+#define BTR_(h, mo, m, m0, f_in, gva, w, f, oreg, oval) { .name = "bits", .mode = (mo), \
+	.hex = (h), .mem = (m), .mem0 = (m0), .rflags = (f_in), .len = sizeof(h) / 3, \
+	.flags = true, .fl = (f), .regs = true, .out = { { (oreg) + 1, (oval) } }, \
+	.acc = { { 'r', (gva), (w), 0 } } }
+static const struct tcase bits[] = {
+	/* BT reads only; CF = the bit, the rest kept. */
+	BTR_("0f ba 20 03", P32, 0x8, 0, 0x8d6, 0x15a40, 4, 0x8d5, -1, 0),
+	BTR_("0f ba 20 23", P32, 0x8, 0, 0x8d7, 0x15a40, 4, 0x8d5, -1, 0), /* 35 mod 32 */
+	BTR_("0f a3 18", P32, 0xffefffff, 0, 0x3, 0x15c84, 4, 0x000, -1, 0),
+	BTM("0f ba 38 23", P32, 0x8, 0, 0x2, 0x15a40, 4, 0x0, 0x001, { 0, 0 }),	/* BTC 35 */
+	BTM("0f ab 18", P32, 0, 1, 0x2, 0x15c84, 4, 0x100000, 0x000, { 0, 0 }),	/* BTS ebx */
+	BTM("0f b3 08", P32, 0xffffffff, 0, 0x2, 0x15a3c, 4, 0x7fffffff, 0x001,
+	    REG(RCX, 0xffffffff)),						/* BTR -1 */
+	BTM("66 0f bb 18", P32, 0x10, 0, 0x8d6, 0x15c86, 2, 0, 0x8d5, { 0, 0 }),	/* BTC bx */
+	BTM("48 0f bb 18", L64, 0, 1, 0x2, 0x1111111100005a38ULL, 8,
+	    0x8000000000000000ULL, 0x000, REG(RBX, ~0ULL)),			/* BTC rbx -1 */
+	BTM("f0 0f ba 28 00", P32, 0, 1, 0x2, 0x15a40, 4, 1, 0x000, { 0, 0 }),	/* LOCK BTS 0 */
+	BTM("f0 0f ba 30 1f", P32, 0x80000001, 0, 0x2, 0x15a40, 4, 1, 0x001, { 0, 0 }),
+	/* BSF, BSR: ZF = source is 0, the register then unchanged. */
+	BTR_("0f bc 00", P32, 0x8000, 0, 0x8d7, 0x15a40, 4, 0x895, RAX, 0xf),
+	BTR_("0f bd 08", P32, 0xc0000000, 0, 0x2, 0x15a40, 4, 0x000, RCX, 0x1f),
+	BTR_("0f bc 08", P32, 0, 1, 0x2, 0x15a40, 4, 0x040, -1, 0),
+	BTR_("66 0f bd 08", P32, 0x8001, 0, 0x2, 0x15a40, 2, 0x000,
+	     RCX, 0x222222220000000fULL),
+	BTR_("48 0f bc 08", L64, 0xc00000000000ULL, 0, 0x2, 0x1111111100005a40ULL, 8, 0x000,
+	     RCX, 46),
+	/* IMUL: CF = OF = the product did not fit. */
+	BTR_("0f af 00", P32, 51, 0, 0x8d7, 0x15a40, 4, 0x0d4, RAX, 0x11fac0),
+	BTR_("66 0f af 00", P32, 51, 0, 0x2, 0x15a40, 2, 0x801,
+	     RAX, 0x111111110000fac0ULL),
+	BTR_("6b 08 33", P32, 0x12345678, 0, 0x2, 0x15a40, 4, 0x801, RCX, 0xa06d39e8),
+	BTR_("69 08 37 01 00 00", P32, 0x12345678, 0, 0x2, 0x15a40, 4, 0x801,
+	     RCX, 0x1d950bc8),
+	BTR_("6b 08 ff", P32, 0x80000000, 0, 0x2, 0x15a40, 4, 0x801, RCX, 0x80000000),
+	BTR_("6b 08 ff", P32, 0x7fffffff, 0, 0x8d7, 0x15a40, 4, 0x0d4, RCX, 0x80000001),
+	BTR_("48 0f af 00", L64, 51, 0, 0x2, 0x1111111100005a40ULL, 8, 0x801,
+	     RAX, 0x666666630011fac0ULL),
+	BTR_("48 6b 00 fe", L64, 0x4000000000000000ULL, 0, 0x2, 0x1111111100005a40ULL, 8, 0x000,
+	     RAX, 0x8000000000000000ULL),
+};
+
+/* INC, DEC (CF kept), NOT (no flags), NEG (0 - m: CF = m != 0), by hand. */
+static const struct tcase unary[] = {
+	FL("fe 00", 0x7f, 0, 0x3, 1, 0x80, 0x891),		/* INC: OF SF AF, CF kept */
+	FL("fe 00", 0xff, 0, 0x2, 1, 0x00, 0x054),		/* INC: ZF AF PF, no CF */
+	FL("fe 08", 0, 1, 0x2, 1, 0xff, 0x094),			/* DEC: SF AF PF, no CF */
+	FL("fe 08", 0x01, 0, 0x8d3, 1, 0x00, 0x045),		/* DEC to 0: CF kept */
+	FL("ff 08", 0x80000000, 0, 0x2, 4, 0x7fffffff, 0x814),	/* DEC: OF AF PF */
+	FL("66 ff 00", 0xffff, 0, 0x3, 2, 0, 0x055),		/* INC word */
+	FL("f0 ff 00", 5, 0, 0x2, 4, 6, 0x004),			/* LOCK INC */
+	FL("f0 fe 08", 0x10, 0, 0x2, 1, 0x0f, 0x014),		/* LOCK DEC: AF PF */
+	FL("f6 10", 0x5a, 0, 0x8d7, 1, 0xa5, 0x8d5),		/* NOT: flags kept */
+	FL("f7 10", 0x0f0f0f0f, 0, 0x2, 4, 0xf0f0f0f0, 0),
+	FL("f0 66 f7 10", 0x00ff, 0, 0x2, 2, 0xff00, 0),	/* LOCK NOT word */
+	FL("f6 18", 0x01, 0, 0x2, 1, 0xff, 0x095),		/* NEG: CF SF AF PF */
+	FL("f6 18", 0, 1, 0x8d7, 1, 0, 0x044),			/* NEG 0: ZF PF, no CF */
+	FL("f6 18", 0x80, 0, 0x2, 1, 0x80, 0x881),		/* NEG 80: CF OF SF */
+	FL("f7 18", 0x5a40, 0, 0x2, 4, 0xffffa5c0, 0x085),	/* NEG: CF SF PF */
+	FL("f0 f7 18", 0xffffffff, 0, 0x2, 4, 1, 0x011),	/* LOCK NEG: CF AF */
+};
+
 /* ---- REP ------------------------------------------------------------ */
 
 struct rep_step {
@@ -883,10 +956,13 @@ static bool emulated_onebyte(u8 b)
 	if (b < 0x40)
 		return (b & 7) < 4;	/* 00-03, 08-0b, ..., 38-3b */
 	switch (b) {
-	case 0x63: case 0x80: case 0x81: case 0x83: case 0x84: case 0x85:
+	case 0x63: case 0x69: case 0x6b:
+	case 0x80: case 0x81: case 0x83: case 0x84: case 0x85:
 	case 0x86: case 0x87: case 0x88: case 0x89: case 0x8a: case 0x8b:
 	case 0xa0: case 0xa1: case 0xa2: case 0xa3: case 0xa4: case 0xa5:
-	case 0xaa: case 0xab: case 0xc6: case 0xc7: case 0xf6: case 0xf7:
+	case 0xa6: case 0xa7: case 0xaa: case 0xab: case 0xac: case 0xad:
+	case 0xae: case 0xaf: case 0xc6: case 0xc7: case 0xf6: case 0xf7:
+	case 0xfe: case 0xff:
 		return true;
 	}
 	return false;
@@ -913,17 +989,23 @@ static void unhandled_tests(void)
 		"f0 3a 00", "f0 3b 00", "f0 02 00", "f0 03 00", "f0 2b 00",
 		"f0 80 38 00", "f0 81 38 00 00 00 00", "f0 83 38 00",
 		"f0 0f b6 00", "f0 0f bf 00", "f3 f0 a4",
+		"f0 a6", "f0 a7", "f0 ac", "f0 ad", "f0 ae", "f0 af", "f2 f0 ae",
+		"f0 0f a3 00", "f0 0f ba 20 01", "f0 0f bc 00", "f0 0f af 00",
+		"f0 6b 00 01",
 	};
 	static const char *const other[] = {
 		"f2 a4", "f2 ab", "f2 89 00", "f3 89 00", "f3 01 00", "f3 8b 00",
-		"f2 f3 a4", "f3 f2 a4",
+		"f3 f2 a4", "f2 ac", "f2 ad", "f3 f2 aa",
 		"26 2e 89 00", "3e 36 8b 00", "64 65 8b 00",	/* two segments */
 		"8c 00", "8e 00", "82 00 01", "c4 00 00", "c5 00", "62 00 00 00",
-		"0f b8 00", "0f bc 00", "0f c0 00", "0f c1 00",
+		"0f b8 00", "f3 0f bc 00", "f3 0f bd 00", "0f c0 00", "0f c1 00",
+		"0f ba 00 01", "0f ba 18 01", "0f ba e0 01", "0f a3 c0", "0f bb c0",
+		"0f bc c0", "0f af c0", "69 c0 00 00 00 00", "f3 0f af 00",
 		"0f b0 c1", "0f b1 c1", "0f c7 c8", "0f c7 10", "0f c7 30", "0f c7 38",
-		"ff 00", "fe 00", "d1 00", "d3 00", "c0 00 01",
-		"a6", "a7", "ac", "ad", "ae", "af", "6c", "6d", "6e", "6f",
-		"f3 a6", "f3 ac",
+		"ff 10", "ff 18", "ff 20", "ff 28", "ff 30", "ff 38", "fe 10",
+		"fe 38", "f6 08 00", "f6 20", "f6 28", "f7 30", "f7 38",
+		"f0 f6 08 00", "f0 ff 30", "d1 00", "d3 00", "c0 00 01",
+		"6c", "6d", "6e", "6f", "f3 6c", "f3 6e",
 		"", "66", "f3", "26 66 67 f0",
 	};
 	static const char *const digit[] = { "c6", "c7", "f6", "f7" };
@@ -938,7 +1020,7 @@ static void unhandled_tests(void)
 
 		/* Every emulated ModRM opcode with a register operand (mod = 3). */
 		for (b = 0; b < 256; b++) {
-			if (!emulated_onebyte(b) || b == 0x63 || (b >= 0xa0 && b <= 0xab))
+			if (!emulated_onebyte(b) || b == 0x63 || (b >= 0xa0 && b <= 0xaf))
 				continue;
 			for (d = 0; d < 8; d++) {
 				memset(insn, 0, sizeof(insn));
@@ -965,7 +1047,9 @@ static void unhandled_tests(void)
 		for (b = 0; b < 256; b++) {
 			/* 0F C7 00 is /0, not CMPXCHG8B: it stays in. */
 			if (b == 0xb6 || b == 0xb7 || b == 0xbe || b == 0xbf ||
-			    b == 0xb0 || b == 0xb1)
+			    b == 0xb0 || b == 0xb1 || b == 0xa3 || b == 0xab ||
+			    b == 0xaf || b == 0xb3 || b == 0xbb || b == 0xbc ||
+			    b == 0xbd)
 				continue;
 			memset(insn, 0, sizeof(insn));
 			insn[0] = 0x0f;
@@ -975,6 +1059,8 @@ static void unhandled_tests(void)
 		/* C6/C7/F6/F7 with a /digit other than 0. */
 		for (i = 0; i < 4; i++) {
 			for (d = 1; d < 8; d++) {
+				if (i >= 2 && (d == 2 || d == 3))
+					continue;	/* NOT, NEG */
 				memset(insn, 0, sizeof(insn));
 				hex_bytes(digit[i], insn, 1);
 				insn[1] = d << 3;
@@ -1432,6 +1518,8 @@ void table_tests(void)
 	RUN("table: 64-bit addressing", addr64);
 	RUN("table: operand sizes, registers, extension", sizes);
 	RUN("table: flags", flags);
+	RUN("table: INC DEC NOT NEG (fe ff /0 /1, f6 f7 /2 /3)", unary);
+	RUN("table: BT BTS BTR BTC, BSF BSR, IMUL (0f a3 ab b3 bb ba bc bd af, 69 6b)", bits);
 	rep_tests();
 	reexec_tests();
 	fault_tests();
