@@ -345,11 +345,14 @@ static int kvm_vcpu_translate(struct kvm_vcpu *vcpu, struct kvm_translation *tr)
 
 /*
  * KVM_GET_VCPU_EVENTS, upstream's semantics without the opt-in
- * capabilities (exception payloads, SMM, triple-fault events): a queued
+ * capabilities (exception payloads, triple-fault events): a queued
  * exception is reported as injected (the ABI's "pending" needs
  * KVM_CAP_EXCEPTION_PAYLOAD), a queued KVM_INTERRUPT vector as an injected
  * interrupt, the interrupt shadow as both STI and MOV SS (SVM keeps one
- * bit), sipi_vector as 0.
+ * bit), sipi_vector as 0.  The SMM state is valid, as upstream's always
+ * is, and says what it always is here: not in SMM, no SMI pending (we
+ * have no SMM; QEMU sends it back with every state it puts, since
+ * MSR_IA32_SMBASE is in the index list as upstream's).
  */
 static void kvm_vcpu_get_events(struct kvm_vcpu *vcpu, struct kvm_vcpu_events *ev)
 {
@@ -368,20 +371,31 @@ static void kvm_vcpu_get_events(struct kvm_vcpu *vcpu, struct kvm_vcpu_events *e
 	ev->nmi.injected = vcpu->nmi_injected;
 	ev->nmi.pending = vcpu->nmi_pending;
 	ev->nmi.masked = kvm_vendor->get_nmi_mask(vcpu);
-	ev->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
+	ev->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
+		    KVM_VCPUEVENT_VALID_SMM;
 }
 
 #define KVM_VCPUEVENT_FLAGS_OK	(KVM_VCPUEVENT_VALID_NMI_PENDING | \
 				 KVM_VCPUEVENT_VALID_SIPI_VECTOR | \
-				 KVM_VCPUEVENT_VALID_SHADOW)
+				 KVM_VCPUEVENT_VALID_SHADOW | \
+				 KVM_VCPUEVENT_VALID_SMM)
 
 /* KVM_SET_VCPU_EVENTS: all checked before anything changes. */
 static int kvm_vcpu_set_events(struct kvm_vcpu *vcpu,
 			       const struct kvm_vcpu_events *ev)
 {
 	if (ev->flags & ~KVM_VCPUEVENT_FLAGS_OK) {
-		pr_info_ratelimited("vCPU %d: KVM_SET_VCPU_EVENTS: flags %#x: only NMI_PENDING, SIPI_VECTOR and SHADOW are supported (no SMM, exception payloads or triple-fault events)\n",
+		pr_info_ratelimited("vCPU %d: KVM_SET_VCPU_EVENTS: flags %#x: only NMI_PENDING, SIPI_VECTOR, SHADOW and SMM are supported (no exception payloads or triple-fault events)\n",
 				    vcpu->vcpu_id, ev->flags);
+		return -EINVAL;
+	}
+	/* No SMM here: the only SMM state there is, is outside it. */
+	if ((ev->flags & KVM_VCPUEVENT_VALID_SMM) &&
+	    (ev->smi.smm || ev->smi.pending || ev->smi.smm_inside_nmi ||
+	     ev->smi.latched_init)) {
+		pr_info_ratelimited("vCPU %d: KVM_SET_VCPU_EVENTS: SMM state smm %u pending %u inside_nmi %u latched_init %u: no SMM support\n",
+				    vcpu->vcpu_id, ev->smi.smm, ev->smi.pending,
+				    ev->smi.smm_inside_nmi, ev->smi.latched_init);
 		return -EINVAL;
 	}
 	if (ev->exception.injected &&

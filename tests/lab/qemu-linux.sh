@@ -109,7 +109,8 @@ now() { cut -d' ' -f1 /proc/uptime; }
 # (sysrq w) and the end of the kernel log.  Returns when PID has ended, or
 # after GIVEUP seconds: a QEMU stuck in the kernel may outlive SIGKILL.
 hang_watch() {
-	w=0 dumped=
+	# Seconds by the clock: on a loaded lab a "sleep 5" takes longer.
+	t0=$(now) w=0 dumped=
 	while kill -0 "$1" 2>/dev/null && [ "$w" -lt "$3" ]; do
 		if [ "$w" -ge "$2" ] && [ -z "$dumped" ]; then
 			dumped=1
@@ -134,12 +135,12 @@ hang_watch() {
 					dmesg | tail -n 150
 				else
 					sleep 10
-					w=$((w + 10))
+					w=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%d", b - a }')
 				fi
 			done
 		fi
 		sleep 5
-		w=$((w + 5))
+		w=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%d", b - a }')
 	done
 }
 
@@ -183,7 +184,7 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 				-append "console=ttyS0 panic=-1 forks=$forks" \
 				</dev/null >"$log" 2>"$outdir/$name.stderr" &
 			qpid=$!
-			hang_watch $qpid $((timeout > 60 ? timeout - 30 : timeout)) \
+			hang_watch $qpid $((timeout > 120 ? timeout - 60 : timeout)) \
 				$((timeout + 60)) > "$outdir/$name.hang" 2>&1 &
 			wpid=$!
 			wait $wpid
