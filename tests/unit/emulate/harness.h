@@ -100,6 +100,12 @@ const char *result_name(enum x86_emu_result r);
 
 /* Groups defined in the other files. */
 void table_tests(void);
+void callback_tests(void);
+/* Register numbers, as in the ModRM encoding and c->regs[]. */
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+
+/* The registers every table case starts from (tables.c). */
+extern const u64 def_regs[16];
 void string_tests(void);
 void native_tests(unsigned long per_template);
 

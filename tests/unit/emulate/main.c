@@ -21,6 +21,7 @@ int main(int argc, char **argv)
 		per_template = strtoul(argv[1], NULL, 0);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	table_tests();
+	callback_tests();
 	string_tests();
 	native_tests(per_template);
 	return total_failed_groups ? 1 : 0;

@@ -102,7 +102,7 @@ def main():
     src = open(os.path.join(top, "kvm/emulate.c")).read()
     hdr = open(os.path.join(top, "kvm/emulate.h")).read()
     open(os.path.join(work, "emulate.h"), "w").write(hdr)
-    tests = [os.path.join(here, f) for f in ("main.c", "harness.c", "native.c", "tables.c", "strings.c")]
+    tests = [os.path.join(here, f) for f in ("main.c", "harness.c", "native.c", "tables.c", "callbacks.c", "strings.c")]
     bad = 0
     for name, old, new in MUTANTS:
         if src.count(old) != 1:

@@ -15,8 +15,6 @@
 
 #include "harness.h"
 
-enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI };
-
 #define R16 X86_EMU_REAL
 #define P16 X86_EMU_PROT16
 #define P32 X86_EMU_PROT32
