@@ -315,6 +315,8 @@ struct kvm {
 /* debugfs kvm/, made before /dev/kvm exists (main.c). */
 extern struct dentry *kvm_debugfs_dir;
 void kvm_count_failed_entry(void);
+/* A VM entry the CPU refused: counted, and KVM_EXIT_FAIL_ENTRY (x86.c). */
+int kvm_exit_fail_entry(struct kvm_vcpu *vcpu, u64 reason, int cpu);
 
 /*
  * What a hardware virtualization backend provides.  Exactly one backend is

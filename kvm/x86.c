@@ -1256,6 +1256,21 @@ static int kvm_fail_invalid_state(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * A VM entry the hardware refused (VMX: VMfail, or an entry that failed on
+ * the guest state or MSR loading; SVM: VMEXIT_INVALID): counted in
+ * debugfs totals' failed_entries, and userspace gets the reason.  Returns
+ * 0, the exit handlers' "go to userspace".
+ */
+int kvm_exit_fail_entry(struct kvm_vcpu *vcpu, u64 reason, int cpu)
+{
+	kvm_count_failed_entry();
+	vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
+	vcpu->run->fail_entry.cpu = cpu;
+	return 0;
+}
+
 /* What userspace's interrupt-window protocol reads after every exit. */
 static void kvm_post_run(struct kvm_vcpu *vcpu)
 {

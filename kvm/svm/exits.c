@@ -483,11 +483,7 @@ int svm_handle_exit(struct vcpu_svm *svm)
 		pr_info_ratelimited("vCPU %d: VMRUN failed (invalid guest state: CR0 %#llx CR4 %#llx EFER %#llx)\n",
 				    vcpu->vcpu_id, svm->vmcb->save.cr0,
 				    svm->vmcb->save.cr4, svm->vmcb->save.efer);
-		kvm_count_failed_entry();
-		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-		vcpu->run->fail_entry.hardware_entry_failure_reason = code;
-		vcpu->run->fail_entry.cpu = svm->last_cpu;
-		return 0;
+		return kvm_exit_fail_entry(vcpu, code, svm->last_cpu);
 	}
 	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
 		return svm_exit_handlers[code](svm);

@@ -402,11 +402,7 @@ int vmx_handle_exit(struct vcpu_vmx *vmx)
 		pr_info_ratelimited("vCPU %d: VM entry failed: exit reason %#x, qualification %#lx (rip %#llx cr0 %#llx cr4 %#llx efer %#llx)\n",
 				    vcpu->vcpu_id, reason, vmx->exit_qual,
 				    vcpu->rip, vcpu->cr0, vcpu->cr4, vcpu->efer);
-		kvm_count_failed_entry();
-		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-		vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
-		vcpu->run->fail_entry.cpu = vmx->last_cpu;
-		return 0;
+		return kvm_exit_fail_entry(vcpu, reason, vmx->last_cpu);
 	}
 	if (basic < ARRAY_SIZE(vmx_exit_handlers) && vmx_exit_handlers[basic])
 		return vmx_exit_handlers[basic](vmx);

@@ -1082,11 +1082,7 @@ static int vmx_fail_entry(struct vcpu_vmx *vmx, u32 error)
 	pr_info_ratelimited("vCPU %d: VM%s failed: VM-instruction error %u\n",
 			    vcpu->vcpu_id, vmx->launched ? "RESUME" : "LAUNCH",
 			    error);
-	kvm_count_failed_entry();
-	vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-	vcpu->run->fail_entry.hardware_entry_failure_reason = error;
-	vcpu->run->fail_entry.cpu = vmx->last_cpu;
-	return 0;
+	return kvm_exit_fail_entry(vcpu, error, vmx->last_cpu);
 }
 
 /* The host's NMI, which the exit consumed: the kernel's handler runs now. */

@@ -101,6 +101,8 @@ ours=
 [ -z "${LAB_UPSTREAM_SET:-}" ] && [ -w /sys/module/kvm/parameters/mmu ] && ours=1
 
 now() { cut -d' ' -f1 /proc/uptime; }
+# since T0: whole seconds from the uptime T0 to now.
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%d", b - a }'; }
 
 # hang_watch PID SECONDS GIVEUP: if PID (timeout(1) running QEMU) still
 # runs after SECONDS, print what a hang looks like from the host, twice,
@@ -110,7 +112,7 @@ now() { cut -d' ' -f1 /proc/uptime; }
 # after GIVEUP seconds: a QEMU stuck in the kernel may outlive SIGKILL.
 hang_watch() {
 	# Seconds by the clock: on a loaded lab a "sleep 5" takes longer.
-	t0=$(now) w=0 dumped=
+	start=$(now) w=0 dumped=
 	while kill -0 "$1" 2>/dev/null && [ "$w" -lt "$3" ]; do
 		if [ "$w" -ge "$2" ] && [ -z "$dumped" ]; then
 			dumped=1
@@ -135,12 +137,12 @@ hang_watch() {
 					dmesg | tail -n 150
 				else
 					sleep 10
-					w=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%d", b - a }')
+					w=$(since "$start")
 				fi
 			done
 		fi
 		sleep 5
-		w=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%d", b - a }')
+		w=$(since "$start")
 	done
 }
 
