@@ -20,10 +20,12 @@
 #                   a long run of the isolation fuzzer in the lab (tests/fuzz/)
 #   make mmu-soak SEED=123 OPS=1000000
 #                   a long run of the MMU reference checker (tests/unit/mmu/)
-#   make kut [KUT_RUNS='cached naive npt0 npt1']
-#                   the whole of kvm-unit-tests in the svm lab, once per
-#                   strategy and against upstream KVM (tests/kut/README.md);
-#                   verdicts to results/local/kut-DATE/
+#   make kut [KUT_RUNS='cached naive npt0 npt1 vmx-cached vmx-ept0']
+#                   kvm-unit-tests, the whole matrix (about 3 hours): the
+#                   whole suite in the svm lab per strategy and against
+#                   upstream KVM npt=0/1, and its single-vCPU list in the
+#                   vmx lab (tests/kut/run-vmx; also vmx-naive, vmx-ept1);
+#                   verdicts to results/local/kut-DATE/ (tests/kut/README.md)
 #   make clean
 
 SUITES ?= host svm vmx
@@ -51,12 +53,18 @@ tests/lab/bin/%: tests/lab/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
 
-tests/lab/bin/abi: tests/lab/abi.c tests/lab/abi-irq.c tests/lab/abi-iso.c tests/lab/abi-spec.c tests/lab/abi-dirty.c tests/lab/abi-msr.c tests/lab/abi.h
+# kvm-unit-tests' .flat files on /dev/kvm without QEMU, for the vmx lab
+# (tests/kut/README.md, "In the vmx lab").
+tests/kut/bin/flatrun: tests/kut/flatrun.c tests/kut/flatrun-dev.c tests/kut/flatrun.h
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $(filter %.c,$^)
+
+tests/lab/bin/abi: tests/lab/abi.c tests/lab/abi-irq.c tests/lab/abi-iso.c tests/lab/abi-spec.c tests/lab/abi-dirty.c tests/lab/abi-msr.c tests/lab/abi-mmio.c tests/lab/abi.h
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $(filter %.c,$^)
 
 tools: setup tests/lab/bin/labtool tests/lab/bin/abi tests/lab/bin/minivmm \
-	tests/fuzz/bin/fuzz fuzz-planted
+	tests/kut/bin/flatrun tests/fuzz/bin/fuzz fuzz-planted
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/lab/hvhog modules
 
 # The isolation fuzzer (tests/fuzz/README.md), and kvm.ko with a planted
@@ -110,19 +118,25 @@ demo: module
 # kvm-unit-tests, the whole suite, one svm boot per run: ours under each
 # strategy, upstream KVM with npt=0 and npt=1 (tests/kut/README.md: the
 # build is made by hand outside the clone; without it, one SKIP line).
-KUT_RUNS ?= cached naive npt0 npt1
+KUT_RUNS ?= cached naive npt0 npt1 vmx-cached vmx-ept0
 .PHONY: kut
-kut: module
+kut: module tests/kut/bin/flatrun
 	lab/guest-qemu --fetch
 	@d=results/local/kut-$$(date -u +%Y-%m-%d-%H%M%S); mkdir -p $$d; f=0; \
 	for r in $(KUT_RUNS); do \
 		case $$r in \
 		npt*)	how="--upstream npt=$${r#npt}" ;; \
+		vmx-ept*) how="--machine vmx --upstream ept=$${r#vmx-ept}" ;; \
+		vmx-*)	how="--machine vmx --params mmu=$${r#vmx-}" ;; \
 		*)	how="--params mmu=$$r" ;; \
 		esac; \
+		case $$r in \
+		vmx-*)	tests/kut/run-vmx --stage > /dev/null; \
+			cmd="--pack .cache/kut-vmx --pack tests/kut/bin/flatrun -- tests/kut/run-vmx --times --skip syscall" ;; \
+		*)	cmd="-- tests/kut/run --out $$d/$$r" ;; \
+		esac; \
 		echo "== kut: $$r"; \
-		lab/run --timeout 4000 $$how -- tests/kut/run --out $$d/$$r \
-			> $$d/$$r.txt 2>&1 || f=1; \
+		lab/run --timeout 4000 $$how $$cmd > $$d/$$r.txt 2>&1 || f=1; \
 		grep -E '^(FAIL|kut):' $$d/$$r.txt; \
 	done; \
 	echo "kut: verdicts in $$d"; exit $$f

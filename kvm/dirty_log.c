@@ -236,36 +236,28 @@ out_unlock:
 	return r;
 }
 
-/* KVM_ENABLE_CAP on the VM fd. */
-static int kvm_vm_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap)
+/* KVM_ENABLE_CAP KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 on the VM fd (vm.c). */
+int kvm_dirty_log_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap)
 {
 	u64 allowed = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
 
-	switch (cap->cap) {
-	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
-		/* INITIALLY_SET only with MANUAL_PROTECT_ENABLE, as upstream. */
-		if (cap->args[0] & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)
-			allowed |= KVM_DIRTY_LOG_INITIALLY_SET;
-		if (cap->flags || (cap->args[0] & ~allowed)) {
-			pr_info_ratelimited("KVM_ENABLE_CAP MANUAL_DIRTY_LOG_PROTECT2: flags %#x args[0] %#llx: want flags 0, args[0] 0, 1 or 3\n",
-					    cap->flags, cap->args[0]);
-			return -EINVAL;
-		}
-		WRITE_ONCE(kvm->manual_dirty_log_protect, cap->args[0]);
-		return 0;
-	default:
-		pr_info_ratelimited("KVM_ENABLE_CAP: capability %u cannot be enabled on a VM\n",
-				    cap->cap);
+	/* INITIALLY_SET only with MANUAL_PROTECT_ENABLE, as upstream. */
+	if (cap->args[0] & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)
+		allowed |= KVM_DIRTY_LOG_INITIALLY_SET;
+	if (cap->args[0] & ~allowed) {
+		pr_info_ratelimited("KVM_ENABLE_CAP MANUAL_DIRTY_LOG_PROTECT2: args[0] %#llx: want 0, 1 or 3\n",
+				    cap->args[0]);
 		return -EINVAL;
 	}
+	WRITE_ONCE(kvm->manual_dirty_log_protect, cap->args[0]);
+	return 0;
 }
 
-/* The VM fd's KVM_ENABLE_CAP, KVM_GET_DIRTY_LOG and KVM_CLEAR_DIRTY_LOG. */
+/* The VM fd's KVM_GET_DIRTY_LOG and KVM_CLEAR_DIRTY_LOG. */
 long kvm_vm_dirty_log_ioctl(struct kvm *kvm, unsigned int ioctl,
 			    void __user *argp)
 {
 	union {
-		struct kvm_enable_cap cap;
 		struct kvm_dirty_log get;
 		struct kvm_clear_dirty_log clear;
 	} u;
@@ -273,8 +265,6 @@ long kvm_vm_dirty_log_ioctl(struct kvm *kvm, unsigned int ioctl,
 	if (copy_from_user(&u, argp, _IOC_SIZE(ioctl)))
 		return -EFAULT;
 	switch (ioctl) {
-	case KVM_ENABLE_CAP:
-		return kvm_vm_enable_cap(kvm, &u.cap);
 	case KVM_GET_DIRTY_LOG:
 		return kvm_vm_get_dirty_log(kvm, &u.get);
 	case KVM_CLEAR_DIRTY_LOG:

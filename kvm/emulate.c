@@ -7,16 +7,14 @@
  * copy of the registers, RIP and RFLAGS on the stack, executes it against
  * that copy with the memory accesses going through the caller's callbacks,
  * and copies the result back into the context only if everything
- * succeeded.  Decoding is table-driven: one struct opcode per one-byte
- * opcode, and a switch for the two-byte opcodes we know.
+ * succeeded.  The decoder is emulate_decode.c.
  *
  * Sources of facts: the Intel SDM volume 2 (instruction format, ModRM/SIB
  * tables, opcode map) and the AMD APM volume 3.
  */
-#include "emulate.h"
+#include <asm/processor-flags.h>	/* CR0, CR4: the uapi header, in both builds */
 
-/* General-purpose registers, by their number in the encoding. */
-enum { R_AX, R_CX, R_DX, R_BX, R_SP, R_BP, R_SI, R_DI };
+#include "emulate_priv.h"
 
 #define EFL_CF		0x0001ULL
 #define EFL_PF		0x0004ULL
@@ -27,195 +25,10 @@ enum { R_AX, R_CX, R_DX, R_BX, R_SP, R_BP, R_SI, R_DI };
 #define EFL_OF		0x0800ULL
 #define EFL_ARITH	(EFL_CF | EFL_PF | EFL_AF | EFL_ZF | EFL_SF | EFL_OF)
 
-/* What an opcode does. */
-enum emu_op {
-	OP_NONE,		/* not emulated: X86EMU_UNHANDLED */
-	OP_ALU_RM_R,		/* r/m = r/m OP reg (00, 01, 08, 09, ...) */
-	OP_ALU_R_RM,		/* reg = reg OP r/m (02, 03, 0A, 0B, ...) */
-	OP_ALU_RM_IMM,		/* r/m = r/m OP imm, OP = ModRM.reg (80, 81, 83) */
-	OP_TEST_RM_R,		/* 84, 85 */
-	OP_TEST_RM_IMM,		/* F6 /0, F7 /0 */
-	OP_GRP3,		/* F6, F7: TEST, NOT or NEG by ModRM.reg (group3()) */
-	OP_NOT,			/* F6 /2, F7 /2 */
-	OP_NEG,			/* F6 /3, F7 /3 */
-	OP_INCDEC,		/* FE, FF: /0 INC, /1 DEC */
-	OP_BT,			/* 0F A3 AB B3 BB, 0F BA /4-/7: BT BTS BTR BTC */
-	OP_BSF,			/* 0F BC BSF, 0F BD BSR */
-	OP_IMUL,		/* 0F AF, 69, 6B */
-	OP_XCHG,		/* 86, 87 */
-	OP_MOV_RM_R,		/* 88, 89 */
-	OP_MOV_R_RM,		/* 8A, 8B */
-	OP_MOV_RM_IMM,		/* C6 /0, C7 /0 */
-	OP_MOV_AX_MOFFS,	/* A0, A1 */
-	OP_MOV_MOFFS_AX,	/* A2, A3 */
-	OP_MOVZX,		/* 0F B6, 0F B7 */
-	OP_MOVSX,		/* 0F BE, 0F BF */
-	OP_MOVSXD,		/* 63 in 64-bit mode */
-	OP_MOVS,		/* A4, A5 */
-	OP_CMPS,		/* A6, A7 */
-	OP_STOS,		/* AA, AB */
-	OP_LODS,		/* AC, AD */
-	OP_SCAS,		/* AE, AF */
-	OP_INVLPG,		/* 0F 01 /7: only with an ops->invlpg callback */
-	OP_SMSW,		/* 0F 01 /4: only with ops->get_cr0 */
-	OP_LMSW,		/* 0F 01 /6: only with ops->lmsw */
-	OP_CMPXCHG,		/* 0F B0, 0F B1 */
-	OP_CMPXCHG8B,		/* 0F C7 /1 without REX.W */
-};
-
-/* ALU operations, numbered as opcode bits 5:3 and group 1's ModRM.reg. */
-enum {
-	ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP,
-	ALU_TEST
-};
-
-/* Opcode flags. */
-#define F_MODRM		0x01	/* ModRM follows; its operand must be memory */
-#define F_BYTE		0x02	/* the operand size is 8 bits */
-#define F_IMM8		0x04	/* imm8, sign-extended to the operand size */
-#define F_IMMZ		0x08	/* imm16 or imm32 (sign-extended to 64 bits) */
-#define F_LOCK		0x10	/* LOCK allowed (a read-modify-write of memory) */
-#define F_REP		0x20	/* REP (F3) allowed */
-#define F_REG0		0x40	/* only ModRM.reg = 0 is defined here (/0) */
-#define F_ONLY64	0x80	/* this meaning exists in 64-bit mode only */
-#define F_REGFORM	0x100	/* a register ModRM operand is fine too */
-#define F_REPNE		0x200	/* REPNE (F2) allowed */
-
-struct opcode {
-	u8 op;			/* enum emu_op */
-	u16 flags;		/* F_* */
-	u8 src_size;		/* MOVZX/MOVSX/MOVSXD: the memory operand's size */
-};
-
-#define ALU_ROW(b)							\
-	[(b) + 0] = { OP_ALU_RM_R, F_MODRM | F_BYTE | F_LOCK, 0 },	\
-	[(b) + 1] = { OP_ALU_RM_R, F_MODRM | F_LOCK, 0 },		\
-	[(b) + 2] = { OP_ALU_R_RM, F_MODRM | F_BYTE, 0 },		\
-	[(b) + 3] = { OP_ALU_R_RM, F_MODRM, 0 }
-
-static const struct opcode onebyte[256] = {
-	ALU_ROW(0x00), ALU_ROW(0x08), ALU_ROW(0x10), ALU_ROW(0x18),
-	ALU_ROW(0x20), ALU_ROW(0x28), ALU_ROW(0x30), ALU_ROW(0x38),
-	[0x63] = { OP_MOVSXD, F_MODRM | F_ONLY64, 4 },	/* ARPL elsewhere */
-	[0x69] = { OP_IMUL, F_MODRM | F_IMMZ, 0 },
-	[0x6b] = { OP_IMUL, F_MODRM | F_IMM8, 0 },
-	[0x80] = { OP_ALU_RM_IMM, F_MODRM | F_BYTE | F_IMM8 | F_LOCK, 0 },
-	[0x81] = { OP_ALU_RM_IMM, F_MODRM | F_IMMZ | F_LOCK, 0 },
-	[0x83] = { OP_ALU_RM_IMM, F_MODRM | F_IMM8 | F_LOCK, 0 },
-	[0x84] = { OP_TEST_RM_R, F_MODRM | F_BYTE, 0 },
-	[0x85] = { OP_TEST_RM_R, F_MODRM, 0 },
-	[0x86] = { OP_XCHG, F_MODRM | F_BYTE | F_LOCK, 0 },
-	[0x87] = { OP_XCHG, F_MODRM | F_LOCK, 0 },
-	[0x88] = { OP_MOV_RM_R, F_MODRM | F_BYTE, 0 },
-	[0x89] = { OP_MOV_RM_R, F_MODRM, 0 },
-	[0x8a] = { OP_MOV_R_RM, F_MODRM | F_BYTE, 0 },
-	[0x8b] = { OP_MOV_R_RM, F_MODRM, 0 },
-	[0xa0] = { OP_MOV_AX_MOFFS, F_BYTE, 0 },
-	[0xa1] = { OP_MOV_AX_MOFFS, 0, 0 },
-	[0xa2] = { OP_MOV_MOFFS_AX, F_BYTE, 0 },
-	[0xa3] = { OP_MOV_MOFFS_AX, 0, 0 },
-	[0xa4] = { OP_MOVS, F_BYTE | F_REP, 0 },
-	[0xa5] = { OP_MOVS, F_REP, 0 },
-	[0xa6] = { OP_CMPS, F_BYTE | F_REP | F_REPNE, 0 },
-	[0xa7] = { OP_CMPS, F_REP | F_REPNE, 0 },
-	[0xaa] = { OP_STOS, F_BYTE | F_REP, 0 },
-	[0xab] = { OP_STOS, F_REP, 0 },
-	[0xac] = { OP_LODS, F_BYTE | F_REP, 0 },
-	[0xad] = { OP_LODS, F_REP, 0 },
-	[0xae] = { OP_SCAS, F_BYTE | F_REP | F_REPNE, 0 },
-	[0xaf] = { OP_SCAS, F_REP | F_REPNE, 0 },
-	[0xc6] = { OP_MOV_RM_IMM, F_MODRM | F_BYTE | F_IMM8 | F_REG0, 0 },
-	[0xc7] = { OP_MOV_RM_IMM, F_MODRM | F_IMMZ | F_REG0, 0 },
-	[0xf6] = { OP_GRP3, F_MODRM | F_BYTE, 0 },
-	[0xf7] = { OP_GRP3, F_MODRM, 0 },
-	[0xfe] = { OP_INCDEC, F_MODRM | F_BYTE | F_LOCK, 0 },
-	[0xff] = { OP_INCDEC, F_MODRM | F_LOCK, 0 },
-};
-
-/* The two-byte opcodes (0F xx) we emulate. */
-static struct opcode twobyte(u8 b)
-{
-	switch (b) {
-	case 0xb6:
-		return (struct opcode){ OP_MOVZX, F_MODRM, 1 };
-	case 0xb7:
-		return (struct opcode){ OP_MOVZX, F_MODRM, 2 };
-	case 0xbe:
-		return (struct opcode){ OP_MOVSX, F_MODRM, 1 };
-	case 0xbf:
-		return (struct opcode){ OP_MOVSX, F_MODRM, 2 };
-	case 0x01:
-		/* Group 7: the /digit picks the instruction (decode()). */
-		return (struct opcode){ OP_INVLPG, F_MODRM | F_REGFORM, 0 };
-	case 0xb0:
-		return (struct opcode){ OP_CMPXCHG, F_MODRM | F_BYTE | F_LOCK, 0 };
-	case 0xb1:
-		return (struct opcode){ OP_CMPXCHG, F_MODRM | F_LOCK, 0 };
-	case 0xc7:
-		return (struct opcode){ OP_CMPXCHG8B, F_MODRM | F_LOCK, 0 };
-	case 0xa3:		/* BT: reads only */
-		return (struct opcode){ OP_BT, F_MODRM, 0 };
-	case 0xab:		/* BTS */
-	case 0xb3:		/* BTR */
-	case 0xbb:		/* BTC */
-		return (struct opcode){ OP_BT, F_MODRM | F_LOCK, 0 };
-	case 0xba:		/* group 8: /4 BT, /5 BTS, /6 BTR, /7 BTC, ib */
-		return (struct opcode){ OP_BT, F_MODRM | F_IMM8 | F_LOCK, 0 };
-	case 0xbc:
-	case 0xbd:
-		return (struct opcode){ OP_BSF, F_MODRM, 0 };
-	case 0xaf:
-		return (struct opcode){ OP_IMUL, F_MODRM, 0 };
-	}
-	return (struct opcode){ OP_NONE, 0, 0 };
-}
-
-/* The decoded instruction and the working copy of the state. */
-struct emu {
-	struct x86_emu_ctxt *c;
-
-	/* Working copies, committed on X86EMU_DONE. */
-	u64 regs[16];
-	u64 rip;
-	u64 rflags;
-
-	/* Prefixes. */
-	unsigned int pos;	/* next byte to fetch */
-	u8 rex;			/* the effective REX prefix, or 0 */
-	bool lock, opsz_pfx, adsz_pfx;
-	bool rep, repne;	/* the last of F3 and F2, if any */
-	int seg_override;	/* enum x86_emu_seg, or -1 */
-
-	/* Opcode, sizes (in bytes), operands. */
-	u8 opbyte;		/* the last opcode byte */
-	struct opcode d;
-	unsigned int opsz, adsz;
-	unsigned int reg;	/* ModRM.reg with REX.R: a register or a /digit */
-	unsigned int digit;	/* ModRM.reg without REX.R */
-	int rm_reg;		/* a register ModRM operand (F_REGFORM), or -1 */
-	u64 ea;			/* effective address of the memory operand */
-	int seg;		/* its segment */
-	bool rip_rel;		/* ea is still relative to the next RIP */
-	u64 imm;
-};
-
-static u64 size_mask(unsigned int size)
-{
-	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
-}
-
-static u64 sign_extend(u64 v, unsigned int size)
-{
-	switch (size) {
-	case 1:
-		return (u64)(s64)(s8)v;
-	case 2:
-		return (u64)(s64)(s16)v;
-	case 4:
-		return (u64)(s64)(s32)v;
-	}
-	return v;
-}
+#define VEC_DE		0	/* divide error */
+#define VEC_UD		6	/* invalid opcode */
+#define VEC_NM		7	/* device not available */
+#define VEC_GP		13	/* general protection */
 
 /* ---- Registers ------------------------------------------------------ */
 
@@ -256,363 +69,6 @@ static void set_reg(struct emu *e, unsigned int r, unsigned int size, u64 v)
 		e->regs[r] = v;
 		break;
 	}
-}
-
-/* ---- Fetching ------------------------------------------------------- */
-
-/* The next n bytes of the instruction, little-endian; false if truncated. */
-static bool fetch(struct emu *e, unsigned int n, u64 *v)
-{
-	unsigned int avail = e->c->insn_len;
-	unsigned int i;
-
-	if (avail > X86_EMU_MAX_INSN_LEN)
-		avail = X86_EMU_MAX_INSN_LEN;
-	if (e->pos + n > avail)
-		return false;
-	*v = 0;
-	for (i = 0; i < n; i++)
-		*v |= (u64)e->c->insn[e->pos + i] << (8 * i);
-	e->pos += n;
-	return true;
-}
-
-static bool fetch_signed(struct emu *e, unsigned int n, u64 *v)
-{
-	if (!fetch(e, n, v))
-		return false;
-	*v = sign_extend(*v, n);
-	return true;
-}
-
-/* ---- Decoding ------------------------------------------------------- */
-
-/* The ALU operation of 00-3B: opcode bits 5:3. */
-static unsigned int alu_op(const struct emu *e)
-{
-	return (e->opbyte >> 3) & 7;
-}
-
-/*
- * Legacy prefixes in any order, then REX (64-bit mode).  More than one
- * prefix of a group is undefined (SDM 2.1.1): two different segment
- * overrides are not emulated; of F2 and F3 the last one counts, as on the
- * hardware (and in upstream KVM's decoder).
- * In 64-bit mode CS, DS, ES and SS overrides are accepted and ignored.
- */
-static bool decode_prefixes(struct emu *e)
-{
-	static const s8 seg_of[256] = {
-		[0x26] = X86_SEG_ES + 1, [0x2e] = X86_SEG_CS + 1,
-		[0x36] = X86_SEG_SS + 1, [0x3e] = X86_SEG_DS + 1,
-		[0x64] = X86_SEG_FS + 1, [0x65] = X86_SEG_GS + 1,
-	};
-	u64 b;
-
-	e->seg_override = -1;
-	for (;;) {
-		if (!fetch(e, 1, &b))
-			return false;
-		if (seg_of[b]) {
-			if (e->seg_override >= 0 &&
-			    e->seg_override != seg_of[b] - 1)
-				return false;
-			e->seg_override = seg_of[b] - 1;
-		} else if (b == 0xf0) {
-			e->lock = true;
-		} else if (b == 0xf2) {
-			e->repne = true;
-			e->rep = false;
-		} else if (b == 0xf3) {
-			e->rep = true;
-			e->repne = false;
-		} else if (b == 0x66) {
-			e->opsz_pfx = true;
-		} else if (b == 0x67) {
-			e->adsz_pfx = true;
-		} else if (e->c->mode == X86_EMU_LONG64 && (b & 0xf0) == 0x40) {
-			e->rex = b;
-			continue;
-		} else {
-			e->pos--;	/* the opcode */
-			return true;
-		}
-		/* A REX prefix counts only right before the opcode. */
-		e->rex = 0;
-	}
-}
-
-static void decode_sizes(struct emu *e)
-{
-	switch (e->c->mode) {
-	case X86_EMU_LONG64:
-		e->adsz = e->adsz_pfx ? 4 : 8;
-		e->opsz = (e->rex & 8) ? 8 : e->opsz_pfx ? 2 : 4;
-		break;
-	case X86_EMU_PROT32:
-		e->adsz = e->adsz_pfx ? 2 : 4;
-		e->opsz = e->opsz_pfx ? 2 : 4;
-		break;
-	default:
-		e->adsz = e->adsz_pfx ? 4 : 2;
-		e->opsz = e->opsz_pfx ? 4 : 2;
-		break;
-	}
-	if (e->d.flags & F_BYTE)
-		e->opsz = 1;
-}
-
-/*
- * 16-bit addressing: [BX+SI], [BX+DI], [BP+SI], [BP+DI], [SI], [DI], [BP]
- * (or [disp16]), [BX]; BP-based forms default to SS.  Wraps at 64 KiB.
- */
-static bool decode_modrm16(struct emu *e, unsigned int mod, unsigned int rm)
-{
-	static const u8 base[8] = {
-		R_BX, R_BX, R_BP, R_BP, R_SI, R_DI, R_BP, R_BX
-	};
-	static const u8 index[8] = {
-		R_SI, R_DI, R_SI, R_DI, 0xff, 0xff, 0xff, 0xff
-	};
-	u64 disp = 0, ea = 0;
-
-	e->seg = X86_SEG_DS;
-	if (mod == 0 && rm == 6) {
-		if (!fetch(e, 2, &disp))
-			return false;
-	} else {
-		ea = e->regs[base[rm]];
-		if (index[rm] != 0xff)
-			ea += e->regs[index[rm]];
-		if (base[rm] == R_BP)
-			e->seg = X86_SEG_SS;
-		if (mod == 1 && !fetch_signed(e, 1, &disp))
-			return false;
-		if (mod == 2 && !fetch(e, 2, &disp))
-			return false;
-	}
-	e->ea = (ea + disp) & 0xffff;
-	return true;
-}
-
-/*
- * 32- and 64-bit addressing, with SIB, REX.X/REX.B and RIP-relative.  Base
- * ESP/EBP defaults to SS (it has no base in 64-bit mode anyway).  SIB
- * index 100 means none, but with REX.X it is R12; the no-base forms
- * (ModRM 00 101, SIB base 101 with mod 00) do not look at REX.B.
- */
-static bool decode_modrm32(struct emu *e, unsigned int mod, unsigned int rm)
-{
-	u64 disp = 0, ea = 0, sib;
-	unsigned int base, index;
-
-	e->seg = X86_SEG_DS;
-	if (rm == 4) {
-		if (!fetch(e, 1, &sib))
-			return false;
-		index = ((sib >> 3) & 7) | ((e->rex & 2) << 2);
-		base = sib & 7;
-		if (index != R_SP)
-			ea = e->regs[index] << (sib >> 6);
-		if (mod == 0 && base == R_BP) {
-			/* No base: disp32. */
-			if (!fetch_signed(e, 4, &disp))
-				return false;
-		} else {
-			ea += e->regs[base | ((e->rex & 1) << 3)];
-			if (base == R_SP || base == R_BP)
-				e->seg = X86_SEG_SS;
-		}
-	} else if (mod == 0 && rm == 5) {
-		/* disp32; RIP-relative in 64-bit mode. */
-		if (!fetch_signed(e, 4, &disp))
-			return false;
-		e->rip_rel = e->c->mode == X86_EMU_LONG64;
-	} else {
-		ea = e->regs[rm | ((e->rex & 1) << 3)];
-		if (rm == R_BP)
-			e->seg = X86_SEG_SS;
-	}
-	if (mod == 1 && !fetch_signed(e, 1, &disp))
-		return false;
-	if (mod == 2 && !fetch_signed(e, 4, &disp))
-		return false;
-	e->ea = ea + disp;		/* masked to the address size later */
-	return true;
-}
-
-static bool decode_modrm(struct emu *e)
-{
-	u64 modrm;
-	unsigned int mod, rm;
-
-	if (!fetch(e, 1, &modrm))
-		return false;
-	mod = modrm >> 6;
-	rm = modrm & 7;
-	e->digit = (modrm >> 3) & 7;
-	e->reg = e->digit | ((e->rex & 4) << 1);
-	e->rm_reg = -1;
-	if (mod == 3) {
-		/* A register operand: not an MMIO access, except for F_REGFORM. */
-		e->rm_reg = rm | ((e->rex & 1) << 3);
-		return e->d.flags & F_REGFORM;
-	}
-	if (e->adsz == 2)
-		return decode_modrm16(e, mod, rm);
-	return decode_modrm32(e, mod, rm);
-}
-
-/* Group 7 (0F 01) after its ModRM: the instruction we emulate, if any. */
-static bool group7(struct emu *e)
-{
-	const struct x86_emu_ops *ops = e->c->ops;
-
-	switch (e->digit) {
-	case 7:
-		return e->rm_reg < 0 && ops->invlpg;
-	case 4:
-		e->d.op = OP_SMSW;
-		/* To memory always 16 bits; to a register the operand size. */
-		if (e->rm_reg < 0)
-			e->opsz = 2;
-		return ops->get_cr0;
-	case 6:
-		e->d.op = OP_LMSW;
-		e->opsz = 2;
-		return ops->lmsw;
-	}
-	return false;
-}
-
-/* BT, BTS, BTR, BTC as 0, 1, 2, 3: opcode bits 4:3, or group 8's /4-/7. */
-static unsigned int bt_op(const struct emu *e)
-{
-	if (e->opbyte == 0xba)
-		return e->digit - 4;
-	return (e->opbyte >> 3) & 3;
-}
-
-/*
- * Group 3 (F6, F7) after its ModRM: /0 TEST with an immediate, /2 NOT and
- * /3 NEG (read-modify-writes: LOCK allowed).  /1 (an undocumented TEST),
- * MUL, IMUL, DIV and IDIV are not emulated.
- */
-static bool group3(struct emu *e)
-{
-	switch (e->digit) {
-	case 0:
-		e->d.op = OP_TEST_RM_IMM;
-		e->d.flags |= e->d.flags & F_BYTE ? F_IMM8 : F_IMMZ;
-		return true;
-	case 2:
-	case 3:
-		e->d.op = e->digit == 2 ? OP_NOT : OP_NEG;
-		e->d.flags |= F_LOCK;
-		return true;
-	}
-	return false;
-}
-
-/* Prefixes, opcode, ModRM/SIB/displacement, immediate.  False: unhandled. */
-static bool decode(struct emu *e)
-{
-	enum x86_emu_mode mode = e->c->mode;
-	u64 b, moffs;
-
-	if (!decode_prefixes(e) || !fetch(e, 1, &b))
-		return false;
-	if (b == 0x0f) {
-		if (!fetch(e, 1, &b))
-			return false;
-		e->d = twobyte(b);
-	} else {
-		e->d = onebyte[b];
-	}
-	e->opbyte = b;
-	if (e->d.op == OP_NONE)
-		return false;
-	if ((e->d.flags & F_ONLY64) && mode != X86_EMU_LONG64)
-		return false;
-	decode_sizes(e);
-
-	if (e->d.flags & F_MODRM) {
-		if (!decode_modrm(e))
-			return false;
-		if ((e->d.flags & F_REG0) && e->digit != 0)
-			return false;
-		/*
-		 * 0F 01 is a group: /7 with a memory operand is INVLPG, /4 SMSW
-		 * and /6 LMSW (either operand), each with its callback.
-		 */
-		if (e->d.op == OP_INVLPG && !group7(e))
-			return false;
-		if (e->d.op == OP_GRP3 && !group3(e))
-			return false;
-		/* Groups 4 and 5 (FE, FF): only INC and DEC. */
-		if (e->d.op == OP_INCDEC && e->digit > 1)
-			return false;
-		/* Group 8 (0F BA): /0-/3 are not defined. */
-		if (e->d.op == OP_BT && e->opbyte == 0xba && e->digit < 4)
-			return false;
-		/*
-		 * Group 9 (0F C7): only /1 is CMPXCHG8B; with REX.W it is
-		 * CMPXCHG16B, whose 16-byte access the callbacks cannot do.
-		 */
-		if (e->d.op == OP_CMPXCHG8B &&
-		    (e->digit != 1 || (e->rex & 0x08)))
-			return false;
-	}
-	if (e->d.flags & F_IMM8) {
-		if (!fetch_signed(e, 1, &e->imm))
-			return false;
-	} else if (e->d.flags & F_IMMZ) {
-		if (!fetch_signed(e, e->opsz == 2 ? 2 : 4, &e->imm))
-			return false;
-	}
-	if (e->d.op == OP_MOV_AX_MOFFS || e->d.op == OP_MOV_MOFFS_AX) {
-		/* The offset is as wide as the address size. */
-		if (!fetch(e, e->adsz, &moffs))
-			return false;
-		e->ea = moffs;
-		e->seg = X86_SEG_DS;
-	}
-
-	/* The next RIP, and what depends on it. */
-	e->rip = e->c->rip + e->pos;
-	if (mode == X86_EMU_PROT32)
-		e->rip &= 0xffffffffULL;
-	else if (mode != X86_EMU_LONG64)
-		e->rip &= 0xffffULL;
-	if (e->rip_rel)
-		e->ea += e->rip;
-	e->ea &= size_mask(e->adsz);
-	if (e->seg_override >= 0)
-		e->seg = e->seg_override;
-
-	/* Prefixes that this instruction does not take. */
-	if (e->rep && !(e->d.flags & F_REP))
-		return false;
-	/* F2 with MOVS, STOS or LODS is reserved (SDM): not emulated. */
-	if (e->repne && !(e->d.flags & F_REPNE))
-		return false;
-	if (e->lock) {
-		if (!(e->d.flags & F_LOCK))
-			return false;
-		/* CMP and BT only read: LOCK CMP and LOCK BT are #UD. */
-		if ((e->d.op == OP_ALU_RM_R && alu_op(e) == ALU_CMP) ||
-		    (e->d.op == OP_ALU_RM_IMM && e->digit == ALU_CMP) ||
-		    (e->d.op == OP_BT && bt_op(e) == 0))
-			return false;
-	}
-	/*
-	 * MOVSXD without REX.W is discouraged by the SDM: the 32-bit form (a
-	 * plain move) is emulated and tested against the CPU, the 16-bit one
-	 * is not emulated.
-	 */
-	if (e->d.op == OP_MOVSXD && e->opsz == 2)
-		return false;
-	return true;
 }
 
 /* ---- Memory --------------------------------------------------------- */
@@ -678,6 +134,16 @@ static enum x86_emu_result mem_write_rmw(struct emu *e, u64 gva, u64 old,
 }
 
 /* ---- Execution ------------------------------------------------------ */
+
+/* The 16-bit source of LMSW and LTR: a register, or memory. */
+static enum x86_emu_result read_rm16(struct emu *e, u64 gva, u64 *v)
+{
+	if (e->rm_reg >= 0) {
+		*v = get_reg(e, e->rm_reg, 2);
+		return X86EMU_DONE;
+	}
+	return mem_read(e, gva, v, 2);
+}
 
 static bool parity_even(u64 v)
 {
@@ -887,6 +353,231 @@ static enum x86_emu_result exec_imul(struct emu *e, u64 gva)
 }
 
 /*
+ * MUL, IMUL, DIV, IDIV r/m (F6, F7 /4-/7).  Byte: AX = AL * m8, or AX / m8
+ * into AL (quotient) and AH (remainder).  Wider: rDX:rAX = rAX * m, or
+ * rDX:rAX / m into rAX and rDX.  A divisor of 0, or a quotient that does
+ * not fit (signed: toward zero, the remainder with the dividend's sign),
+ * is #DE with nothing changed.  MUL and IMUL: CF = OF = the upper half is
+ * not the zero (sign) extension of the lower; SF ZF AF PF, which the SDM
+ * leaves undefined, are kept.  DIV and IDIV leave all six undefined: CF
+ * and OF are kept, ZF SF PF cleared and AF set, as the CPU does in the
+ * tests (AMD EPYC).
+ */
+static enum x86_emu_result exec_muldiv(struct emu *e, u64 gva)
+{
+	unsigned int sz = e->opsz, bits = sz * 8;
+	bool sgn = e->digit & 1, nneg = false, qneg = false;
+	u64 m, a = get_reg(e, R_AX, sz), hi, lo, q = 0, rem;
+	unsigned __int128 n;
+	enum x86_emu_result r;
+	int i;
+
+	r = mem_read(e, gva, &m, sz);
+	if (r != X86EMU_DONE)
+		return r;
+	if (e->digit < 6) {
+		if (sgn)
+			n = (unsigned __int128)((__int128)(s64)sign_extend(a, sz) *
+						(s64)sign_extend(m, sz));
+		else
+			n = (unsigned __int128)a * m;
+		lo = (u64)n & size_mask(sz);
+		hi = (u64)(n >> bits) & size_mask(sz);
+		e->rflags &= ~(EFL_CF | EFL_OF);
+		if (sgn ? (__int128)n != (s64)sign_extend(lo, sz) : hi != 0)
+			e->rflags |= EFL_CF | EFL_OF;
+		goto store;
+	}
+
+	/* The dividend, zero- or sign-extended to 128 bits. */
+	if (sz == 1)
+		n = get_reg(e, R_AX, 2);
+	else
+		n = (unsigned __int128)get_reg(e, R_DX, sz) << bits | a;
+	if (sgn && sz < 8)
+		n = (unsigned __int128)(__int128)(s64)sign_extend((u64)n, sz * 2);
+	if (!m)
+		return x86_emu_raise(e->c, VEC_DE, false, 0, 0);
+	if (sgn) {
+		nneg = (s64)(n >> 64) < 0;
+		qneg = nneg != ((s64)sign_extend(m, sz) < 0);
+		if (nneg)
+			n = -n;
+		m = sign_extend(m, sz);
+		if ((s64)m < 0)
+			m = -m;
+	}
+	/* Restoring division of n by m, as long as the quotient fits 64 bits. */
+	hi = n >> 64;
+	lo = (u64)n;
+	if (hi >= m)
+		return x86_emu_raise(e->c, VEC_DE, false, 0, 0);
+	for (i = 0; i < 64; i++) {
+		bool top = hi >> 63;
+
+		hi = hi << 1 | lo >> 63;
+		lo <<= 1;
+		q <<= 1;
+		if (top || hi >= m) {
+			hi -= m;
+			q |= 1;
+		}
+	}
+	rem = hi;
+	if (q > (sgn ? (1ULL << (bits - 1)) - !qneg : size_mask(sz)))
+		return x86_emu_raise(e->c, VEC_DE, false, 0, 0);
+	lo = qneg ? -q : q;
+	hi = nneg ? -rem : rem;
+	e->rflags = (e->rflags & ~(EFL_ZF | EFL_SF | EFL_PF)) | EFL_AF;
+store:
+	if (sz == 1) {
+		set_reg(e, R_AX, 2, (hi & 0xff) << 8 | (lo & 0xff));
+	} else {
+		set_reg(e, R_AX, sz, lo);
+		set_reg(e, R_DX, sz, hi);
+	}
+	return X86EMU_DONE;
+}
+
+/*
+ * SHLD r/m, reg (0F A4 ib, 0F A5 CL) and SHRD (0F AC ib, 0F AD CL): r/m
+ * shifted by the count (mod 32, or mod 64 for 64-bit operands), the bits
+ * coming in from the register.  A count of 0 changes no flags (the CPU
+ * still writes the operand back, which faults on a read-only page: so do
+ * we).  Otherwise SF ZF PF of the result and CF the last bit shifted out;
+ * for the rest, which the SDM leaves undefined, what the CPU does in the
+ * tests (AMD EPYC): AF = 1; OF = the result's top bit XOR, for SHLD, CF,
+ * for SHRD the bit below it (the SDM's definition for a count of 1).  A
+ * 16-bit count over 16 shifts in the register's bits again (SHLD: r/m,
+ * reg, reg; SHRD: reg, reg, r/m); there CF = 0, and OF = 0 for SHLD;
+ * SHLD by exactly 16 has OF = CF.
+ */
+static enum x86_emu_result exec_shxd(struct emu *e, u64 gva)
+{
+	unsigned int sz = e->opsz, bits = sz * 8;
+	bool left = !(e->opbyte & 8);
+	unsigned int n = (e->opbyte & 1 ? get_reg(e, R_CX, 1) : e->imm) &
+			 (sz == 8 ? 63 : 31);
+	u64 s = get_reg(e, e->reg, sz), d, res, cf, of;
+	unsigned __int128 x;
+	enum x86_emu_result r;
+
+	r = mem_read(e, gva, &d, sz);
+	if (r != X86EMU_DONE)
+		return r;
+	if (!n)
+		return mem_write_rmw(e, gva, d, d, sz, false);
+	if (left) {
+		/* The top bits of r/m:reg (r/m:reg:reg for 16 bits) << n. */
+		x = sz == 2 ? (unsigned __int128)(d << 32 | s << 16 | s) :
+			      (unsigned __int128)d << bits | s;
+		bits = sz == 2 ? 48 : bits * 2;
+		res = (u64)(x >> (bits - sz * 8 - n)) & size_mask(sz);
+		cf = (u64)(x >> (bits - n)) & 1;
+	} else {
+		/* The low bits of reg:r/m (reg:reg:r/m for 16 bits) >> n. */
+		x = sz == 2 ? (unsigned __int128)(s << 32 | s << 16 | d) :
+			      (unsigned __int128)s << bits | d;
+		res = (u64)(x >> n) & size_mask(sz);
+		cf = (u64)(x >> (n - 1)) & 1;
+	}
+	bits = sz * 8;
+	if (sz == 2 && n > 16)
+		cf = 0;
+	of = (res >> (bits - 1)) ^ (left ? cf : res >> (bits - 2));
+	if (sz == 2 && left && n >= 16)
+		of = cf;
+	alu(ALU_OR, res, 0, sz, &e->rflags);	/* SF ZF PF; CF OF AF clear */
+	e->rflags |= EFL_AF | (cf ? EFL_CF : 0) | (of & 1 ? EFL_OF : 0);
+	return mem_write_rmw(e, gva, d, res, sz, false);
+}
+
+/* The condition of Jcc, SETcc and CMOVcc (low opcode nibble cc). */
+static bool cond(u64 fl, unsigned int cc)
+{
+	bool sf_ne_of = !(fl & EFL_SF) != !(fl & EFL_OF);
+	bool t;
+
+	switch ((cc >> 1) & 7) {
+	case 0:
+		t = fl & EFL_OF;
+		break;
+	case 1:
+		t = fl & EFL_CF;
+		break;
+	case 2:
+		t = fl & EFL_ZF;
+		break;
+	case 3:
+		t = fl & (EFL_CF | EFL_ZF);
+		break;
+	case 4:
+		t = fl & EFL_SF;
+		break;
+	case 5:
+		t = fl & EFL_PF;
+		break;
+	case 6:
+		t = sf_ne_of;
+		break;
+	default:
+		t = (fl & EFL_ZF) || sf_ne_of;
+		break;
+	}
+	return t != (cc & 1);
+}
+
+/*
+ * CMOVcc reg, m (0F 40-4F): memory is read whatever the condition; when it
+ * is false the register is kept, but a 32-bit one is still zero-extended.
+ */
+static enum x86_emu_result exec_cmov(struct emu *e, u64 gva)
+{
+	unsigned int sz = e->opsz;
+	enum x86_emu_result r;
+	u64 v;
+
+	r = mem_read(e, gva, &v, sz);
+	if (r != X86EMU_DONE)
+		return r;
+	if (!cond(e->rflags, e->opbyte))
+		v = get_reg(e, e->reg, sz);
+	set_reg(e, e->reg, sz, v);
+	return X86EMU_DONE;
+}
+
+/*
+ * PUSH m (FF /6) and POP m (8F /0), 64-bit mode: the stack is SS:RSP, 64
+ * bits wide, no base.  PUSH reads m at the address formed with the old
+ * RSP; POP forms the destination's address with the new RSP (SDM).
+ */
+static enum x86_emu_result exec_pushpop(struct emu *e, u64 gva)
+{
+	unsigned int sz = e->opsz;
+	u64 rsp = e->regs[R_SP], v;
+	enum x86_emu_result r;
+
+	if (e->d.op == OP_PUSH) {
+		r = mem_read(e, gva, &v, sz);
+		if (r != X86EMU_DONE)
+			return r;
+		rsp -= sz;
+		r = mem_write(e, linear(e, X86_SEG_SS, rsp), v, sz);
+	} else {
+		r = mem_read(e, linear(e, X86_SEG_SS, rsp), &v, sz);
+		if (r != X86EMU_DONE)
+			return r;
+		rsp += sz;
+		if (e->base_sp)
+			gva = linear(e, e->seg, (e->ea + sz) & size_mask(e->adsz));
+		r = mem_write(e, gva, v, sz);
+	}
+	if (r == X86EMU_DONE)
+		e->regs[R_SP] = rsp;
+	return r;
+}
+
+/*
  * The string instructions, one element per call: MOVS, CMPS, STOS, LODS
  * and SCAS.  The source is DS:rSI (a segment override applies to it), the
  * destination ES:rDI (never overridden); rSI, rDI and the count rCX are as
@@ -901,6 +592,94 @@ static enum x86_emu_result exec_imul(struct emu *e, u64 gva)
  * reserved and not decoded).  A count of 0 on entry skips the instruction,
  * flags unchanged.
  */
+/*
+ * MOVUPS/MOVUPD/MOVAPS/MOVAPD/MOVDQA/MOVDQU: one 16-byte read into an XMM
+ * register (10 28 6F), or one 16-byte write of one (11 29 7F).  The
+ * exceptions the CPU checks before the memory access, in its order: #UD
+ * with CR0.EM or without CR4.OSFXSR, #NM with CR0.TS, #GP(0) for an
+ * aligned form whose address is not a multiple of 16.
+ */
+static enum x86_emu_result exec_sse_mov(struct emu *e, u64 gva)
+{
+	const struct x86_emu_ops *ops = e->c->ops;
+	bool load = e->opbyte == 0x10 || e->opbyte == 0x28 || e->opbyte == 0x6f;
+	enum x86_emu_result r;
+	u64 cr0;
+	u8 buf[16];
+
+	if (!ops->get_xmm || !ops->set_xmm || !ops->get_cr0 || !ops->get_cr4)
+		return X86EMU_UNHANDLED;
+	cr0 = ops->get_cr0(e->c);
+	if ((cr0 & X86_CR0_EM) || !(ops->get_cr4(e->c) & X86_CR4_OSFXSR))
+		return x86_emu_raise(e->c, VEC_UD, false, 0, 0);
+	if (cr0 & X86_CR0_TS)
+		return x86_emu_raise(e->c, VEC_NM, false, 0, 0);
+	if (e->sse_aligned && (gva & 15))
+		return x86_emu_raise(e->c, VEC_GP, true, 0, 0);
+	if (!load) {
+		ops->get_xmm(e->c, e->reg, buf);
+		return ops->write(e->c, gva, buf, 16);
+	}
+	r = ops->read(e->c, gva, buf, 16);
+	if (r == X86EMU_DONE)
+		ops->set_xmm(e->c, e->reg, buf);
+	return r;
+}
+
+/*
+ * The stack instructions without a ModRM memory operand, in 64-bit mode
+ * (the stack is SS:RSP, 8 bytes a slot, or 2 with 66 for PUSH and POP):
+ * PUSH reg (the value before the push: PUSH RSP pushes the old RSP) and
+ * PUSH imm (sign-extended); POP reg (POP RSP leaves the value read in
+ * RSP); RET (near, no immediate); LEAVE (RSP = RBP, then POP RBP); ENTER
+ * iw, 0 (PUSH RBP, RBP = RSP, RSP -= iw).  One read or one write.
+ */
+static enum x86_emu_result exec_stack(struct emu *e)
+{
+	unsigned int sz = e->opsz;
+	u64 rsp = e->regs[R_SP], v;
+	enum x86_emu_result r;
+
+	switch (e->d.op) {
+	case OP_PUSH_R:
+	case OP_PUSH_IMM:
+		v = e->d.op == OP_PUSH_R ? get_reg(e, e->reg, sz) : e->imm;
+		rsp -= sz;
+		r = mem_write(e, linear(e, X86_SEG_SS, rsp), v, sz);
+		if (r == X86EMU_DONE)
+			e->regs[R_SP] = rsp;
+		return r;
+	case OP_ENTER:
+		rsp -= 8;
+		r = mem_write(e, linear(e, X86_SEG_SS, rsp), e->regs[R_BP], 8);
+		if (r != X86EMU_DONE)
+			return r;
+		e->regs[R_BP] = rsp;
+		e->regs[R_SP] = rsp - (e->imm & 0xffff);
+		return X86EMU_DONE;
+	case OP_LEAVE:
+		rsp = e->regs[R_BP];
+		sz = 8;
+		break;
+	case OP_RET:
+		sz = 8;
+		break;
+	default:		/* POP reg */
+		break;
+	}
+	r = mem_read(e, linear(e, X86_SEG_SS, rsp), &v, sz);
+	if (r != X86EMU_DONE)
+		return r;
+	e->regs[R_SP] = rsp + sz;
+	if (e->d.op == OP_RET)
+		e->rip = v;
+	else if (e->d.op == OP_LEAVE)
+		e->regs[R_BP] = v;
+	else
+		set_reg(e, e->reg, sz, v);
+	return X86EMU_DONE;
+}
+
 static enum x86_emu_result exec_string(struct emu *e)
 {
 	unsigned int sz = e->opsz, asz = e->adsz;
@@ -1054,6 +833,37 @@ static enum x86_emu_result execute(struct emu *e)
 		return exec_bsf(e, gva);
 	case OP_IMUL:
 		return exec_imul(e, gva);
+	case OP_MULDIV:
+		return exec_muldiv(e, gva);
+	case OP_SHXD:
+		return exec_shxd(e, gva);
+	case OP_CMOV:
+		return exec_cmov(e, gva);
+	case OP_PUSH:
+	case OP_POP:
+		return exec_pushpop(e, gva);
+	case OP_SSE_MOV:
+		return exec_sse_mov(e, gva);
+	case OP_PUSH_R:
+	case OP_POP_R:
+	case OP_PUSH_IMM:
+	case OP_RET:
+	case OP_LEAVE:
+	case OP_ENTER:
+		return exec_stack(e);
+	case OP_LTR:
+		r = read_rm16(e, gva, &v);
+		return r == X86EMU_DONE ? e->c->ops->ltr(e->c, v) : r;
+	case OP_XADD:
+		/* r/m = r/m + reg, reg = the old r/m; the flags of the ADD. */
+		r = mem_read(e, gva, &v, sz);
+		if (r != X86EMU_DONE)
+			return r;
+		res = alu(ALU_ADD, v, get_reg(e, e->reg, sz), sz, &e->rflags);
+		r = mem_write_rmw(e, gva, v, res, sz, e->lock);
+		if (r == X86EMU_DONE)
+			set_reg(e, e->reg, sz, v);
+		return r;
 	case OP_XCHG:
 		/* Locked with or without the prefix. */
 		r = mem_read(e, gva, &v, sz);
@@ -1105,14 +915,8 @@ static enum x86_emu_result execute(struct emu *e)
 		}
 		return mem_write(e, gva, v, 2);
 	case OP_LMSW:
-		if (e->rm_reg >= 0) {
-			v = get_reg(e, e->rm_reg, 2);
-		} else {
-			r = mem_read(e, gva, &v, 2);
-			if (r != X86EMU_DONE)
-				return r;
-		}
-		return e->c->ops->lmsw(e->c, v);
+		r = read_rm16(e, gva, &v);
+		return r == X86EMU_DONE ? e->c->ops->lmsw(e->c, v) : r;
 	case OP_CMPXCHG:
 		return exec_cmpxchg(e, gva);
 	case OP_CMPXCHG8B:
@@ -1134,7 +938,7 @@ enum x86_emu_result x86_emulate(struct x86_emu_ctxt *c)
 	memcpy(e.regs, c->regs, sizeof(e.regs));
 	e.rflags = c->rflags;
 
-	if (!decode(&e))
+	if (!x86_emu_decode(&e))
 		return X86EMU_UNHANDLED;
 	c->len = e.pos;
 	r = execute(&e);

@@ -5,9 +5,11 @@
  * at the guest's RIP and executed against the caller's registers, with the
  * memory accesses done through callbacks.
  *
- * One unit of code, compiled into the kernel module and, for its unit
- * tests, into userspace programs (tests/unit/emulate/): no allocation, no
- * global state, no printing, nothing but this header's includes.
+ * One unit of code in two files (emulate_decode.c decodes, emulate.c
+ * executes; emulate_priv.h between them), compiled into the kernel module
+ * and, for its unit tests, into userspace programs (tests/unit/emulate/):
+ * no allocation, no global state, no printing, nothing but this header's
+ * includes (and the uapi <asm/processor-flags.h>).
  *
  * What it emulates (only forms with a memory operand; a ModRM that names a
  * register is X86EMU_UNHANDLED):
@@ -25,6 +27,23 @@
  *   bits     BT 0F A3, BTS 0F AB, BTR 0F B3, BTC 0F BB, 0F BA /4-/7 ib;
  *            BSF 0F BC, BSR 0F BD
  *   IMUL     0F AF, 69, 6B (the two- and three-operand forms)
+ *   mul/div  MUL F6 /4, F7 /4;  IMUL F6 /5, F7 /5;  DIV F6 /6, F7 /6;
+ *            IDIV F6 /7, F7 /7 (#DE, vector 0, for a divisor of 0 or a
+ *            quotient that does not fit: X86EMU_FAULT, nothing changed)
+ *   XADD     0F C0, 0F C1
+ *   shifts   SHLD 0F A4 (ib), 0F A5 (CL);  SHRD 0F AC (ib), 0F AD (CL)
+ *   CMOVcc   0F 40-4F (memory is read whatever the condition)
+ *   SSE      MOVUPS 0F 10 11, MOVUPD 66 0F 10 11, MOVAPS 0F 28 29,
+ *            MOVAPD 66 0F 28 29, MOVDQA 66 0F 6F 7F, MOVDQU F3 0F 6F 7F:
+ *            one 16-byte access, the XMM register through ops->get_xmm
+ *            and ops->set_xmm; #UD (CR0.EM, no CR4.OSFXSR), #NM (CR0.TS)
+ *            and #GP(0) (an aligned form, an address not a multiple of 16)
+ *            from ops->get_cr0 and ops->get_cr4
+ *   stack    PUSH FF /6, POP 8F /0: in 64-bit mode only (elsewhere the
+ *            stack size, SS.B, is not in the context); one read, then
+ *            one write, the stack access through ops with SS.  Also in
+ *            64-bit mode: PUSH 50-57, 68, 6A; POP 58-5F; RET C3; LEAVE
+ *            C9; ENTER C8 with nesting level 0
  *   XCHG     86 87
  *   CMPXCHG  0F B0, 0F B1;  CMPXCHG8B 0F C7 /1 (not CMPXCHG16B); memory is
  *            written only when the comparison succeeds
@@ -33,6 +52,8 @@
  *   SMSW     0F 01 /4, register (operand size) or memory (16 bits), with
  *            ops->get_cr0;  LMSW 0F 01 /6, register or memory, 16 bits,
  *            with ops->lmsw (the intercepted instructions again)
+ *   LTR      0F 00 /3, register or memory, 16 bits, with ops->ltr, which
+ *            loads TR (not in real or virtual-8086 mode, where it is #UD)
  *
  * with every addressing form (16-bit, 32-bit with SIB, 64-bit with REX and
  * RIP-relative), the 66/67 size prefixes, REX, segment overrides, and LOCK
@@ -66,8 +87,8 @@
  * (segment base + effective address) wraps at 4 GiB.  A20 is not modelled.
  * A 32-bit register destination is zero-extended to 64 bits in every mode.
  * LOCK is accepted where the hardware takes it.  The write of a locked
- * read-modify-write (LOCK ALU, INC, DEC, NOT, NEG, BTS, BTR, BTC, CMPXCHG,
- * CMPXCHG8B, and XCHG, which is always locked) goes through
+ * read-modify-write (LOCK ALU, INC, DEC, NOT, NEG, BTS, BTR, BTC, XADD,
+ * CMPXCHG, CMPXCHG8B, and XCHG, which is always locked) goes through
  * ops->cmpxchg_emulated when the caller has one, so that it is atomic
  * against other vCPUs: it stores only if memory still holds what the
  * instruction read, and X86EMU_RETRY otherwise.
@@ -128,7 +149,8 @@ struct x86_emu_ctxt;
 
 /*
  * Memory accesses.  gva is the linear address (segment base added), size
- * is 1, 2, 4 or 8, val is little-endian; an access may cross a page.
+ * is 1, 2, 4 or 8, or 16 for the SSE moves; val is little-endian; an
+ * access may cross a page.
  * Each returns X86EMU_DONE, or X86EMU_EXIT (read only: the data must come
  * from userspace), or X86EMU_FAULT after filling in c->exception
  * (x86_emu_raise()); any other result is passed on, nothing committed.
@@ -153,6 +175,22 @@ struct x86_emu_ops {
 	 */
 	u64 (*get_cr0)(struct x86_emu_ctxt *c);
 	enum x86_emu_result (*lmsw)(struct x86_emu_ctxt *c, u16 val);
+	/*
+	 * Optional: the SSE moves read CR4 (OSFXSR) through get_cr4 and
+	 * CR0 (EM, TS) through get_cr0, and XMM register @reg (0-15) through
+	 * get_xmm and set_xmm.  Without all four they are X86EMU_UNHANDLED.
+	 * set_xmm is called only when the instruction completes.
+	 */
+	u64 (*get_cr4)(struct x86_emu_ctxt *c);
+	/*
+	 * Optional: LTR hands its selector to ltr, which loads TR from the
+	 * GDT and marks the descriptor busy, or raises the fault.  Without
+	 * it, LTR is X86EMU_UNHANDLED.
+	 */
+	enum x86_emu_result (*ltr)(struct x86_emu_ctxt *c, u16 sel);
+	void (*get_xmm)(struct x86_emu_ctxt *c, unsigned int reg, u8 val[16]);
+	void (*set_xmm)(struct x86_emu_ctxt *c, unsigned int reg,
+			const u8 val[16]);
 	/*
 	 * Optional: the write of a locked read-modify-write, atomically:
 	 * store new at gva only if it still holds old (what the read

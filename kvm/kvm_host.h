@@ -27,6 +27,13 @@ typedef u64 gfn_t;
 typedef u64 hpa_t;
 
 #define KVM_MAX_VCPUS		16
+/*
+ * vCPU ids are labels (the APIC id a VMM gives each vCPU), not indexes:
+ * any id below this, at most KVM_MAX_VCPUS of them per VM.  Upstream
+ * x86's bound (1024 vCPUs times KVM_VCPU_ID_RATIO 4), so that a VMM's
+ * KVM_CAP_MAX_VCPU_ID (QEMU asks for its APIC id limit) is taken.
+ */
+#define KVM_MAX_VCPU_IDS	4096
 #define KVM_MAX_MEM_SLOTS	32
 /*
  * Slots after the user's: memory the kernel maps into the VMM's process
@@ -123,7 +130,9 @@ enum kvm_pending_io {
 	KVM_IO_NONE,
 	KVM_IO_PIO_IN,		/* copy run->io data into RAX */
 	KVM_IO_PIO_STRING,	/* INS/OUTS: finish a string chunk */
+	KVM_IO_PIO_OUTS_MMIO,	/* OUTS from MMIO: the element read, out it goes */
 	KVM_IO_MMIO,		/* re-run the emulator with run->mmio data */
+	KVM_IO_MMIO_WRITE,	/* send the next fragment of an MMIO write */
 };
 
 /* An MMIO read userspace answered, for the emulator's next run. */
@@ -131,6 +140,12 @@ struct kvm_mmio_read {
 	gpa_t gpa;
 	u32 len;
 	u8 data[8];
+};
+
+/* One exit's part of an instruction's MMIO write: bytes [off, off + len). */
+struct kvm_mmio_frag {
+	gpa_t gpa;
+	u8 off, len;
 };
 
 struct kvm_vcpu {
@@ -227,21 +242,37 @@ struct kvm_vcpu {
 		bool rep;
 		u32 count;		/* elements in this chunk */
 		gva_t gva;		/* linear address of the chunk */
+		/*
+		 * The element's memory is not RAM (MMIO, or a read-only
+		 * slot for INS): its gpa, for an MMIO exit of its own;
+		 * else KVM_INVALID_GPA.
+		 */
+		gpa_t mmio_gpa;
 		u64 next_rip;
 	} pio;
 	struct {
+		/* The exit under way: what kvm_run.mmio says. */
 		gpa_t gpa;
 		u32 len;
 		bool read_pending;	/* a read went out to userspace */
-		bool pending_write;	/* the instruction wrote MMIO */
 		u8 data[8];
 		/*
+		 * The instruction's MMIO write, as devices see it (upstream's
+		 * fragments): split where it crosses a page and into pieces
+		 * of at most 8 bytes (a 16-byte SSE store), one exit each,
+		 * the later ones at the next KVM_RUNs.
+		 */
+		u8 wdata[16];
+		u8 nr_frags, next_frag;
+		struct kvm_mmio_frag frag[4];
+		/*
 		 * The reads userspace answered for the instruction being
-		 * emulated, in order (CMPS reads two MMIO operands): each
-		 * run of the emulator replays them from the first.
+		 * emulated, in order (CMPS reads two operands, an access
+		 * is split as a write is): each run of the emulator replays
+		 * them from the first.
 		 */
 		u8 nr_done, next_done;
-		struct kvm_mmio_read done[2];
+		struct kvm_mmio_read done[4];
 	} mmio;
 	struct x86_emu_ctxt emu;	/* the instruction being emulated */
 
@@ -288,6 +319,11 @@ struct kvm {
 
 	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS];
 	int nr_vcpus;
+	/*
+	 * vCPU ids are below this: KVM_ENABLE_CAP KVM_CAP_MAX_VCPU_ID, or
+	 * KVM_MAX_VCPU_IDS from the first vCPU on (0: not set yet).
+	 */
+	u32 max_vcpu_ids;
 
 	u64 tss_addr;			/* KVM_SET_TSS_ADDR, or KVM_INVALID_GPA */
 	/* tss_addr is the module's choice, not the VMM's (vm.c). */
@@ -449,6 +485,7 @@ unsigned long *kvm_dirty_log_new(struct kvm *kvm,
 void kvm_dirty_log_replaced(struct kvm *kvm, unsigned long *old,
 			    unsigned long *new);
 void kvm_dirty_log_free_all(struct kvm *kvm);
+int kvm_dirty_log_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap);
 long kvm_vm_dirty_log_ioctl(struct kvm *kvm, unsigned int ioctl,
 			    void __user *argp);
 
@@ -468,6 +505,10 @@ static inline void kvm_load_guest_fpu_regs(void)
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 }
+
+/* fpu.c: the guest's XMM registers (0-15), for the emulator. */
+void kvm_get_xmm(struct kvm_vcpu *vcpu, unsigned int reg, u8 val[16]);
+void kvm_set_xmm(struct kvm_vcpu *vcpu, unsigned int reg, const u8 val[16]);
 
 /* Set a KVM_REQ_* on every vCPU and kick those in guest mode out of it. */
 void kvm_make_all_vcpus_request(struct kvm *kvm, int req);
@@ -511,6 +552,8 @@ int kvm_set_dr(struct kvm_vcpu *vcpu, int dr, u64 val);
 bool kvm_load_guest_drs(struct kvm_vcpu *vcpu);
 void kvm_put_host_drs(bool guest_drs);
 int kvm_emulate_hypercall(struct kvm_vcpu *vcpu, int len);
+
+/* io.c: port I/O, MMIO and the emulator's guest accesses. */
 int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
 		    bool string, bool rep, int addr_size, int seg, u64 next_rip);
 int kvm_emulate_instruction(struct kvm_vcpu *vcpu);
@@ -523,6 +566,8 @@ int kvm_emulate_instruction(struct kvm_vcpu *vcpu);
 int kvm_handle_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code);
 int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len);
 int kvm_fetch_insn(struct kvm_vcpu *vcpu, u8 *buf);
+/* At KVM_RUN: finish the exit userspace answered.  As an exit handler. */
+int kvm_complete_userspace_io(struct kvm_vcpu *vcpu);
 /* An instruction's legacy prefixes, for the intercepts that decode one. */
 struct kvm_prefixes {
 	int len;	/* bytes of legacy prefixes */
@@ -532,6 +577,8 @@ struct kvm_prefixes {
 };
 void kvm_scan_prefixes(const u8 *b, int n, struct kvm_prefixes *p);
 void kvm_string_io_prefixes(struct kvm_vcpu *vcpu, int *seg, int *asize);
+
+/* x86.c, continued: retiring and faulting instructions, odd exits. */
 void kvm_inject_page_fault(struct kvm_vcpu *vcpu, gva_t addr, u32 error_code);
 /* Retire the instruction at RIP (it ends any interrupt shadow). */
 void kvm_skip_instruction(struct kvm_vcpu *vcpu, int len);
@@ -554,7 +601,7 @@ int kvm_misc_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host);
 int kvm_misc_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host);
 bool kvm_host_has_tsc_aux(void);
 bool kvm_guest_has_tsc_aux(struct kvm_vcpu *vcpu);
-bool kvm_tsc_aux_load_guest(struct kvm_vcpu *vcpu, u64 *host);
+bool kvm_tsc_aux_load_guest(struct kvm_vcpu *vcpu, bool any_guest, u64 *host);
 void kvm_tsc_aux_put_host(bool loaded, u64 host);
 
 /* mce.c */

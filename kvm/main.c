@@ -94,8 +94,9 @@ long kvm_check_extension(long ext)
 		       KVM_DIRTY_LOG_INITIALLY_SET;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
-	case KVM_CAP_MAX_VCPU_ID:
 		return KVM_MAX_VCPUS;
+	case KVM_CAP_MAX_VCPU_ID:
+		return KVM_MAX_VCPU_IDS;
 	case KVM_CAP_MCE:
 		return KVM_MAX_MCE_BANKS;
 	case KVM_CAP_NR_MEMSLOTS:

@@ -261,15 +261,20 @@ static int kvm_set_tsc_aux(struct kvm_vcpu *vcpu, u64 data, bool host)
  * for exactly this reason).  Upstream defers the restore to a
  * user-return notifier; that saves the two WRMSRs per exit but needs
  * per-CPU notifier state torn down on CPU offline and module unload,
- * which this module does not have.  The cost (a RDMSR per entry, and the
- * two WRMSRs where the values differ) is paid only by a guest with
- * RDTSCP or RDPID in its CPUID.  On SVM a guest without them can still
- * execute RDPID (not interceptable): it reads the host's value, where
- * upstream loads the guest's (0 unless the VMM set it).
+ * which this module does not have.  The cost is a RDMSR per entry, and
+ * the two WRMSRs where the values differ.
+ *
+ * @any_guest: the guest can read the MSR whatever its CPUID says.  On
+ * SVM a guest without RDTSCP or RDPID in its CPUID can still execute
+ * RDPID (AMD cannot intercept it): it must read its own value (0 unless
+ * the VMM set one), never the host's CPU number, so SVM loads it for
+ * every guest, as upstream does.  On VMX "enable RDTSCP" is off for such
+ * a guest and both instructions are #UD: only guests with them pay.
  */
-bool kvm_tsc_aux_load_guest(struct kvm_vcpu *vcpu, u64 *host)
+bool kvm_tsc_aux_load_guest(struct kvm_vcpu *vcpu, bool any_guest, u64 *host)
 {
-	if (!kvm_host_has_tsc_aux() || !kvm_guest_has_tsc_aux(vcpu))
+	if (!kvm_host_has_tsc_aux() ||
+	    (!any_guest && !kvm_guest_has_tsc_aux(vcpu)))
 		return false;
 	rdmsrl(MSR_TSC_AUX, *host);
 	if (*host == vcpu->msr.tsc_aux)

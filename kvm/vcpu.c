@@ -748,10 +748,16 @@ int kvm_vm_create_vcpu(struct kvm *kvm, unsigned long id)
 	struct file *file;
 	int r, i, fd;
 
-	if (id >= KVM_MAX_VCPUS)
-		return -EINVAL;
-
 	mutex_lock(&kvm->lock);
+	/* As upstream: the first vCPU fixes the bound if the VMM did not. */
+	if (!kvm->max_vcpu_ids)
+		kvm->max_vcpu_ids = KVM_MAX_VCPU_IDS;
+	r = -EINVAL;
+	if (id >= kvm->max_vcpu_ids) {
+		pr_info_ratelimited("KVM_CREATE_VCPU: id %lu: vCPU ids are below %u\n",
+				    id, kvm->max_vcpu_ids);
+		goto err_unlock;
+	}
 	r = -EEXIST;
 	for (i = 0; i < kvm->nr_vcpus; i++)
 		if (kvm->vcpus[i]->vcpu_id == id)

@@ -457,6 +457,52 @@ static int kvm_vm_set_memory_region(struct kvm *kvm,
 
 /* ---- the VM fd --------------------------------------------------------- */
 
+/*
+ * KVM_CAP_MAX_VCPU_ID: the vCPU ids' bound, as upstream: at most
+ * KVM_MAX_VCPU_IDS, and only while it is unset or to the value it has
+ * (the first vCPU sets it to KVM_MAX_VCPU_IDS).
+ */
+static int kvm_vm_set_max_vcpu_ids(struct kvm *kvm, u64 max)
+{
+	int r = 0;
+
+	if (max > KVM_MAX_VCPU_IDS) {
+		pr_info_ratelimited("KVM_ENABLE_CAP MAX_VCPU_ID: %llu is above %u\n",
+				    max, KVM_MAX_VCPU_IDS);
+		return -EINVAL;
+	}
+	mutex_lock(&kvm->lock);
+	if (kvm->max_vcpu_ids && kvm->max_vcpu_ids != max) {
+		pr_info_ratelimited("KVM_ENABLE_CAP MAX_VCPU_ID: %llu: already %u (set, or vCPUs exist)\n",
+				    max, kvm->max_vcpu_ids);
+		r = -EINVAL;
+	} else {
+		kvm->max_vcpu_ids = max;
+	}
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
+/* KVM_ENABLE_CAP on the VM fd: flags must be 0 for every capability. */
+static int kvm_vm_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap)
+{
+	if (cap->flags) {
+		pr_info_ratelimited("KVM_ENABLE_CAP %u: flags %#x: want 0\n",
+				    cap->cap, cap->flags);
+		return -EINVAL;
+	}
+	switch (cap->cap) {
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return kvm_dirty_log_enable_cap(kvm, cap);
+	case KVM_CAP_MAX_VCPU_ID:
+		return kvm_vm_set_max_vcpu_ids(kvm, cap->args[0]);
+	default:
+		pr_info_ratelimited("KVM_ENABLE_CAP: capability %u cannot be enabled on a VM\n",
+				    cap->cap);
+		return -EINVAL;
+	}
+}
+
 static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			 unsigned long arg)
 {
@@ -478,7 +524,13 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	}
 	case KVM_CHECK_EXTENSION:
 		return kvm_check_extension(arg);
-	case KVM_ENABLE_CAP:
+	case KVM_ENABLE_CAP: {
+		struct kvm_enable_cap cap;
+
+		if (copy_from_user(&cap, argp, sizeof(cap)))
+			return -EFAULT;
+		return kvm_vm_enable_cap(kvm, &cap);
+	}
 	case KVM_GET_DIRTY_LOG:
 	case KVM_CLEAR_DIRTY_LOG:
 		return kvm_vm_dirty_log_ioctl(kvm, ioctl, argp);

@@ -890,7 +890,7 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	asm volatile("clgi" ::: "memory");
 	guest_drs = svm_load_guest_drs(vcpu);
 	/* RDTSCP and RDPID read it unintercepted (msr_misc.c). */
-	guest_tsc_aux = kvm_tsc_aux_load_guest(vcpu, &host_tsc_aux);
+	guest_tsc_aux = kvm_tsc_aux_load_guest(vcpu, true, &host_tsc_aux);
 	/* SSBD through VIRT_SPEC_CTRL or LS_CFG: the guest's (never set). */
 	if (!boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
 		x86_spec_ctrl_set_guest(0);

@@ -1194,7 +1194,7 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 	/* RDTSCP and RDPID read it without an exit (msr_misc.c). */
-	guest_tsc_aux = kvm_tsc_aux_load_guest(vcpu, &host_tsc_aux);
+	guest_tsc_aux = kvm_tsc_aux_load_guest(vcpu, false, &host_tsc_aux);
 	/* L1TF: the host's decision (spec.c; the flush also clears buffers). */
 	if (kvm_spec_l1d_flush_needed())
 		kvm_spec_l1d_flush(vcpu);

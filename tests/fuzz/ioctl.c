@@ -414,7 +414,8 @@ static int do_vm(struct rng *r, struct fvm *vm)
 		return -1;
 	switch (rn(r, 10)) {
 	case 0: {
-		int id = one_in(r, 4) ? (int)rand_u64(r) : (int)rn(r, 20);
+		int id = one_in(r, 4) ? (int)rand_u64(r) :
+			 one_in(r, 3) ? (int)rn(r, 4200) : (int)rn(r, 20);
 
 		rc = ioctl(fd, KVM_CREATE_VCPU, id);
 		if (rc >= 0) {
@@ -515,9 +516,12 @@ static int do_vm(struct rng *r, struct fvm *vm)
 	case 8: {
 		struct kvm_enable_cap cap = { 0 };
 
-		cap.cap = one_in(r, 4) ? rnd(r) : KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2;
+		cap.cap = one_in(r, 4) ? rnd(r) :
+			  one_in(r, 3) ? KVM_CAP_MAX_VCPU_ID :
+			  KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2;
 		cap.flags = one_in(r, 8) ? rnd(r) : 0;
-		cap.args[0] = one_in(r, 4) ? rand_u64(r) : rn(r, 4);
+		cap.args[0] = one_in(r, 4) ? rand_u64(r) :
+			      cap.cap == KVM_CAP_MAX_VCPU_ID ? rn(r, 4200) : rn(r, 4);
 		if (one_in(r, 8))
 			cap.args[1 + rn(r, 3)] = rand_u64(r);
 		return ioctl(fd, KVM_ENABLE_CAP, rand_ptr(r, &cap));

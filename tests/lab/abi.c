@@ -327,8 +327,8 @@ static void test_errnos(void)
 		     REGION(1, 0, ABI_TSS_ADDR + 0x1000, 0x1000, p));
 	expect_errno("slot: delete it", 0, REGION(1, 0, 0, 0, NULL));
 
-	expect_errno("CREATE_VCPU id 16", EINVAL,
-		     ioctl(vm.fd, KVM_CREATE_VCPU, 16) < 0 ? errno : 0);
+	expect_errno("CREATE_VCPU id 4096 (KVM_MAX_VCPU_IDS)", EINVAL,
+		     ioctl(vm.fd, KVM_CREATE_VCPU, 4096) < 0 ? errno : 0);
 	vcpu_create(&vm, &v, 0);
 	expect_errno("CREATE_VCPU id 0 twice", EEXIST,
 		     ioctl(vm.fd, KVM_CREATE_VCPU, 0) < 0 ? errno : 0);
@@ -365,6 +365,67 @@ static void test_errnos(void)
 }
 
 /* ---- state round trips, reset state ----------------------------------- */
+
+static int enable_max_vcpu_id(int vm, uint64_t max)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MAX_VCPU_ID };
+
+	cap.args[0] = max;
+	return ioctl_errno(vm, KVM_ENABLE_CAP, &cap);
+}
+
+/*
+ * vCPU ids and counts, as upstream: ids are below KVM_CAP_MAX_VCPU_ID
+ * (4096, or what KVM_ENABLE_CAP set before the first vCPU), at most
+ * KVM_CAP_MAX_VCPUS (16) vCPUs.
+ */
+static void test_vcpu_ids(void)
+{
+	int kvm = kvm_fd(), vm, fds[17], i, n, r;
+
+	r = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	check(r == 4096, "vcpu ids: CHECK_EXTENSION MAX_VCPU_ID = 4096", "%d", r);
+	r = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	check(r == 16, "vcpu ids: CHECK_EXTENSION MAX_VCPUS = 16", "%d", r);
+
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	expect_errno("vcpu ids: ENABLE_CAP MAX_VCPU_ID 4097", EINVAL,
+		     enable_max_vcpu_id(vm, 4097));
+	expect_errno("vcpu ids: ENABLE_CAP MAX_VCPU_ID 128 (QEMU's)", 0,
+		     enable_max_vcpu_id(vm, 128));
+	expect_errno("vcpu ids: ENABLE_CAP MAX_VCPU_ID 128 again", 0,
+		     enable_max_vcpu_id(vm, 128));
+	expect_errno("vcpu ids: ENABLE_CAP MAX_VCPU_ID 64 once set", EINVAL,
+		     enable_max_vcpu_id(vm, 64));
+	expect_errno("vcpu ids: CREATE_VCPU 128 below 128", EINVAL,
+		     ioctl(vm, KVM_CREATE_VCPU, 128) < 0 ? errno : 0);
+	fds[0] = ioctl(vm, KVM_CREATE_VCPU, 127);
+	check(fds[0] >= 0, "vcpu ids: CREATE_VCPU 127 below 128", "%s",
+	      strerror(errno));
+	close(fds[0]);
+	close(vm);
+
+	/* The first vCPU fixes the bound at 4096. */
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	fds[0] = ioctl(vm, KVM_CREATE_VCPU, 4095);
+	check(fds[0] >= 0, "vcpu ids: CREATE_VCPU 4095", "%s", strerror(errno));
+	expect_errno("vcpu ids: ENABLE_CAP MAX_VCPU_ID 128 after a vCPU", EINVAL,
+		     enable_max_vcpu_id(vm, 128));
+	expect_errno("vcpu ids: ENABLE_CAP MAX_VCPU_ID 4096 after a vCPU", 0,
+		     enable_max_vcpu_id(vm, 4096));
+	for (n = 1; n < 17; n++) {
+		fds[n] = ioctl(vm, KVM_CREATE_VCPU, n * 200);
+		if (fds[n] < 0)
+			break;
+	}
+	check(n == 16 && errno == EINVAL,
+	      "vcpu ids: 16 vCPUs, ids 4095 and 200..3000, then EINVAL",
+	      "%d vCPUs, then %s", n, strerror(errno));
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	close(vm);
+	close(kvm);
+}
 
 static void test_state(void)
 {
@@ -1119,8 +1180,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* The watchdog's SIGALRM only interrupts KVM_RUN. */
 	sigaction(SIGALRM, &sa, NULL);
-	if (all || !strcmp(what, "errnos"))
+	if (all || !strcmp(what, "errnos")) {
 		test_errnos();
+		test_vcpu_ids();
+	}
 	if (all || !strcmp(what, "state"))
 		test_state();
 	if (all || !strcmp(what, "guest"))
@@ -1145,6 +1208,8 @@ int main(int argc, char **argv)
 		test_spec();
 	if (all || !strcmp(what, "dirty"))
 		test_dirty();
+	if (all || !strcmp(what, "mmio"))
+		test_mmio();
 	if (all || !strcmp(what, "msr"))
 		test_msr();
 	if (all || !strcmp(what, "leak"))

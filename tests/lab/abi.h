@@ -112,5 +112,7 @@ void test_spec(void);
 void test_dirty(void);
 /* abi-msr.c: the MSRs with no feature behind them, as upstream 6.1. */
 void test_msr(void);
+/* abi-mmio.c: MMIO split at pages and into 8-byte fragments. */
+void test_mmio(void);
 
 #endif

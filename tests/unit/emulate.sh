@@ -36,7 +36,7 @@ fi
 if [ -n "$kdir" ]; then
 	k=$out/kbuild
 	mkdir -p "$k"
-	cp kvm/emulate.c kvm/emulate.h "$k/"
+	cp kvm/emulate.c kvm/emulate_decode.c kvm/emulate.h kvm/emulate_priv.h "$k/"
 	cat > "$k/user.c" <<-'EOF'
 	// SPDX-License-Identifier: GPL-2.0
 	#include <linux/module.h>
@@ -52,7 +52,7 @@ if [ -n "$kdir" ]; then
 	cat > "$k/Kbuild" <<-'EOF'
 	ccflags-y := -I$(src) -Werror
 	obj-m := emucheck.o
-	emucheck-y := user.o emulate.o
+	emucheck-y := user.o emulate.o emulate_decode.o
 	EOF
 	if make -C "$kdir" M="$k" W=1 modules > "$out/kbuild.log" 2>&1 &&
 	   ! grep -qiE 'warning|error' "$out/kbuild.log"; then

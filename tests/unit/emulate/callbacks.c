@@ -2,7 +2,8 @@
 /*
  * Tests of the instructions that call back into the host rather than only
  * read and write memory: INVLPG (the decoder serving the kernel's
- * intercept), SMSW/LMSW (CR0 through the get_cr0 and lmsw callbacks), and
+ * intercept), SMSW/LMSW (CR0 through the get_cr0 and lmsw callbacks), LTR
+ * (its selector to the ltr callback), and
  * LOCKed read-modify-writes (through cmpxchg, raced).  Split from
  * tables.c, whose table machinery they do not use; they start from the
  * same registers (def_regs).
@@ -208,6 +209,90 @@ static void msw_tests(void)
 	group_end(&g);
 }
 
+/* ---- LTR: the selector, from memory or a register, to ops->ltr ------------ */
+
+static int ltr_calls;
+static u16 ltr_sel;
+static unsigned int ltr_read_size;
+
+/* msw_read(), remembering the size: LTR reads 16 bits in every mode. */
+static enum x86_emu_result ltr_read(struct x86_emu_ctxt *c, u64 gva, void *val,
+				    unsigned int size)
+{
+	ltr_read_size = size;
+	return msw_read(c, gva, val, size);
+}
+
+static enum x86_emu_result ltr_cb(struct x86_emu_ctxt *c, u16 sel)
+{
+	(void)c;
+	ltr_sel = sel;
+	ltr_calls++;
+	return X86EMU_DONE;
+}
+
+static void ltr_tests(void)
+{
+	static const struct x86_emu_ops ops = {
+		.read = ltr_read, .write = msw_write, .ltr = ltr_cb,
+	};
+	static const struct x86_emu_ops no_ltr = {
+		.read = msw_read, .write = msw_write,
+	};
+	static const struct {
+		enum x86_emu_mode mode;
+		const char *hex;
+		int sel;		/* -1: X86EMU_UNHANDLED */
+		unsigned int len;
+	} t[] = {
+		/* [ebx] is 0x50300 (DS base 0x50000), which holds ...f00f. */
+		{ X86_EMU_PROT32, "0f 00 1b", 0xf00f, 3 },		/* ltr [ebx] */
+		{ X86_EMU_PROT32, "66 0f 00 1b", 0xf00f, 4 },		/* 66: still 16 bits */
+		{ X86_EMU_PROT16, "0f 00 5f 00", 0xf00f, 4 },		/* ltr [bx+0] */
+		{ X86_EMU_PROT32, "0f 00 d8", 0x5a40, 3 },		/* ltr ax */
+		{ X86_EMU_LONG64, "41 0f 00 d8", 0x0088, 4 },		/* ltr r8w */
+		{ X86_EMU_REAL, "0f 00 1f", -1, 0 },			/* #UD in real mode */
+		{ X86_EMU_PROT32, "0f 00 0b", -1, 0 },			/* /1 STR */
+		{ X86_EMU_PROT32, "0f 00 13", -1, 0 },			/* /2 LLDT */
+		{ X86_EMU_PROT32, "f0 0f 00 1b", -1, 0 },		/* LOCK */
+		{ X86_EMU_PROT32, "f3 0f 00 1b", -1, 0 },		/* REP */
+	};
+	struct group g;
+	unsigned int i;
+
+	group_begin(&g, "table: LTR (0f 00 /3)");
+	for (i = 0; i <= sizeof(t) / sizeof(t[0]); i++) {
+		bool last = i == sizeof(t) / sizeof(t[0]);
+		struct x86_emu_ctxt c;
+		enum x86_emu_result r;
+		int want = last ? -1 : t[i].sel;
+
+		case_begin(&g);
+		memset(&c, 0, sizeof(c));
+		/* Last: the first form again, without ops->ltr. */
+		c.mode = t[last ? 0 : i].mode;
+		c.insn_len = hex_bytes(t[last ? 0 : i].hex, c.insn, sizeof(c.insn));
+		memcpy(c.regs, def_regs, sizeof(c.regs));
+		c.regs[RBX] = 0x300;
+		c.rip = 0x2000;
+		c.seg_base[X86_SEG_DS] = 0x50000;
+		c.ops = last ? &no_ltr : &ops;
+		ltr_calls = 0;
+		ltr_read_size = 0;
+		r = x86_emulate(&c);
+		if (want < 0 ? r != X86EMU_UNHANDLED || ltr_calls :
+		    r != X86EMU_DONE || ltr_calls != 1 || ltr_sel != want ||
+		    c.len != t[i].len || c.rip != 0x2000 + t[i].len ||
+		    ltr_read_size != (strstr(t[i].hex, "d8") ? 0 : 2))
+			case_fail(&g, "%s%s: %s, %d calls, selector %#x, len %u, read %u bytes",
+				  t[last ? 0 : i].hex, last ? " without ops->ltr" : "",
+				  result_name(r), ltr_calls, ltr_sel, c.len,
+				  ltr_read_size);
+		case_end(&g);
+	}
+	group_end(&g);
+}
+
 /* ---- Locked writes through ops->cmpxchg_emulated ----------------------------------- */
 
 /*
@@ -316,6 +401,14 @@ static void lock_tests(void)
 		/* raced */
 		{ "f0 0f c7 08", true, 4ULL << 32 | LK_GVA, X86EMU_RETRY, 0, 1, 8,
 		  4ULL << 32 | LK_GVA, 3ULL << 32 | 0x22, 7, -1, 0 },
+		/* lock xadd [rax], rcx: 5 + 3, RCX = 5 */
+		{ "f0 48 0f c1 08", false, 5, X86EMU_DONE, 0, 1, 8, 5, 8, 8, 1, 5 },
+		/* raced: RCX keeps its value */
+		{ "f0 48 0f c1 08", true, 5, X86EMU_RETRY, 0, 1, 8, 5, 8, 7, 1, 3 },
+		/* xadd without LOCK: a plain write */
+		{ "0f c1 08", false, 5, X86EMU_DONE, 1, 0, 0, 0, 0, 8, 1, 5 },
+		/* shld [rax], ecx, 4 (never locked): a plain write */
+		{ "0f a4 08 04", false, 5, X86EMU_DONE, 1, 0, 0, 0, 0, 0x50, -1, 0 },
 	};
 	struct group g;
 	unsigned int i;
@@ -381,5 +474,6 @@ void callback_tests(void)
 {
 	invlpg_tests();
 	msw_tests();
+	ltr_tests();
 	lock_tests();
 }

@@ -107,6 +107,11 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, 
 /* The registers every table case starts from (tables.c). */
 extern const u64 def_regs[16];
 void string_tests(void);
+void arith_tests(unsigned long per_template);
+void sse_tests(void);
+/* ops->read for the native tests: this program's memory at gva. */
+enum x86_emu_result flat_read(struct x86_emu_ctxt *c, u64 gva, void *val,
+			      unsigned int size);
 void native_tests(unsigned long per_template);
 
 #endif

@@ -23,6 +23,8 @@ int main(int argc, char **argv)
 	table_tests();
 	callback_tests();
 	string_tests();
+	arith_tests(per_template);
+	sse_tests();
 	native_tests(per_template);
 	return total_failed_groups ? 1 : 0;
 }

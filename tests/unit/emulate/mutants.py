@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 """
 Mutation check of the emulator's unit tests: build test_emulate against
-copies of kvm/emulate.c that each carry one deliberate bug, and check that
-every copy fails the tests.  A bug the tests do not catch is a hole in them.
+copies of kvm/emulate.c and kvm/emulate_decode.c that each carry one
+deliberate bug, and check that every copy fails the tests.  A bug the tests do not catch is a hole in them.
 
     python3 mutants.py OUTDIR [CASES]     (make mutants)
 
-Each mutant is (name, text in emulate.c, replacement).  When emulate.c
-changes, a mutant whose text is gone is reported as stale: update it.
+Each mutant is (name, text in one of the two, replacement).  When they
+change, a mutant whose text is gone is reported as stale: update it.
 Mutants that cannot change behaviour (equivalent mutants) are left out.
 """
 import os
@@ -90,6 +90,64 @@ MUTANTS = [
  ("REX.R ignored", "\te->reg = e->digit | ((e->rex & 4) << 1);", "\te->reg = e->digit;"),
  ("MOVSXD in 32-bit mode", "\tif ((e->d.flags & F_ONLY64) && mode != X86_EMU_LONG64)\n\t\treturn false;", ""),
  ("no 15-byte clamp", "\tif (avail > X86_EMU_MAX_INSN_LEN)\n\t\tavail = X86_EMU_MAX_INSN_LEN;", "\tif (avail > 16)\n\t\tavail = 16;"),
+ # XADD, MUL/IMUL/DIV/IDIV, SHLD/SHRD, CMOVcc, PUSH/POP m (arith.c).
+ ("XADD as ADC", "res = alu(ALU_ADD, v, get_reg(e, e->reg, sz), sz, &e->rflags);", "res = alu(ALU_ADC, v, get_reg(e, e->reg, sz), sz, &e->rflags);"),
+ ("XADD not locked", "\t\tr = mem_write_rmw(e, gva, v, res, sz, e->lock);\n\t\tif (r == X86EMU_DONE)\n\t\t\tset_reg(e, e->reg, sz, v);", "\t\tr = mem_write_rmw(e, gva, v, res, sz, false);\n\t\tif (r == X86EMU_DONE)\n\t\t\tset_reg(e, e->reg, sz, v);"),
+ ("XADD register keeps its value", "\t\tr = mem_write_rmw(e, gva, v, res, sz, e->lock);\n\t\tif (r == X86EMU_DONE)\n\t\t\tset_reg(e, e->reg, sz, v);", "\t\tr = mem_write_rmw(e, gva, v, res, sz, e->lock);"),
+ ("IMUL/IDIV unsigned", "\tbool sgn = e->digit & 1, nneg = false, qneg = false;", "\tbool sgn = false, nneg = false, qneg = false;"),
+ ("MUL never overflows", "\t\tif (sgn ? (__int128)n != (s64)sign_extend(lo, sz) : hi != 0)", "\t\tif (sgn ? (__int128)n != (s64)sign_extend(lo, sz) : 0)"),
+ ("IMUL overflow from the high half", "\t\tif (sgn ? (__int128)n != (s64)sign_extend(lo, sz) : hi != 0)", "\t\tif (hi != 0)"),
+ ("MUL byte into AL and DL", "\tif (sz == 1) {\n\t\tset_reg(e, R_AX, 2, (hi & 0xff) << 8 | (lo & 0xff));", "\tif (0) {\n\t\tset_reg(e, R_AX, 2, (hi & 0xff) << 8 | (lo & 0xff));"),
+ ("DIV quotient overflow unchecked", "\tif (q > (sgn ? (1ULL << (bits - 1)) - !qneg : size_mask(sz)))\n\t\treturn x86_emu_raise(e->c, VEC_DE, false, 0, 0);\n", ""),
+ ("IDIV minimum quotient is #DE", "(1ULL << (bits - 1)) - !qneg", "(1ULL << (bits - 1)) - 1"),
+ ("IDIV quotient 2^(n-1) accepted", "(1ULL << (bits - 1)) - !qneg", "(1ULL << (bits - 1))"),
+ ("IDIV remainder with the divisor's sign", "\thi = nneg ? -rem : rem;", "\thi = qneg ? -rem : rem;"),
+ ("DIV flags kept", "\te->rflags = (e->rflags & ~(EFL_ZF | EFL_SF | EFL_PF)) | EFL_AF;", ""),
+ ("DIV loses dividend bits", "\t\thi = hi << 1 | lo >> 63;", "\t\thi = hi << 1;"),
+ ("DIV 128-bit carry ignored", "\t\tif (top || hi >= m) {", "\t\tif (hi >= m) {"),
+ ("IDIV dividend not sign-extended", "\tif (sgn && sz < 8)\n\t\tn = (unsigned __int128)(__int128)(s64)sign_extend((u64)n, sz * 2);", ""),
+ ("SHLD count mod 32 for 64 bits", "(sz == 8 ? 63 : 31)", "31"),
+ ("SHxD count 0 not written back", "\tif (!n)\n\t\treturn mem_write_rmw(e, gva, d, d, sz, false);", "\tif (!n)\n\t\treturn X86EMU_DONE;"),
+ ("SHxD count 0 sets flags", "\tif (!n)\n\t\treturn mem_write_rmw(e, gva, d, d, sz, false);", "\tif (!n && (!left || sz == 8))\n\t\treturn mem_write_rmw(e, gva, d, d, sz, false);"),
+ ("SHLD 16-bit r/m:reg:r/m", "(unsigned __int128)(d << 32 | s << 16 | s)", "(unsigned __int128)(d << 32 | s << 16 | d)"),
+ ("SHRD 16-bit r/m:reg:r/m", "(unsigned __int128)(s << 32 | s << 16 | d)", "(unsigned __int128)(d << 32 | s << 16 | d)"),
+ ("SHxD AF clear", "\te->rflags |= EFL_AF | (cf ? EFL_CF : 0)", "\te->rflags |= (cf ? EFL_CF : 0)"),
+ ("SHRD OF as SHLD", "(left ? cf : res >> (bits - 2))", "cf"),
+ ("SHxD 16-bit CF over 16 kept", "\tif (sz == 2 && n > 16)\n\t\tcf = 0;", ""),
+ ("SHLD by 16 OF formula", "\tif (sz == 2 && left && n >= 16)\n\t\tof = cf;", ""),
+ ("SHRD as SHLD", "\tbool left = !(e->opbyte & 8);", "\tbool left = true;"),
+ ("SHxD CL ignored", "(e->opbyte & 1 ? get_reg(e, R_CX, 1) : e->imm)", "(e->imm)"),
+ ("CMOV false: no zero-extension", "\tif (!cond(e->rflags, e->opbyte))\n\t\tv = get_reg(e, e->reg, sz);\n\tset_reg(e, e->reg, sz, v);", "\tif (cond(e->rflags, e->opbyte))\n\t\tset_reg(e, e->reg, sz, v);"),
+ ("CMOV false: no read", "\tr = mem_read(e, gva, &v, sz);\n\tif (r != X86EMU_DONE)\n\t\treturn r;\n\tif (!cond(e->rflags, e->opbyte))", "\tif (!cond(e->rflags, e->opbyte))\n\t\treturn X86EMU_DONE;\n\tr = mem_read(e, gva, &v, sz);\n\tif (r != X86EMU_DONE)\n\t\treturn r;\n\tif (0)"),
+ ("cond LE without ZF", "\t\tt = (fl & EFL_ZF) || sf_ne_of;", "\t\tt = sf_ne_of;"),
+ ("cond BE as B", "\t\tt = fl & (EFL_CF | EFL_ZF);", "\t\tt = fl & EFL_CF;"),
+ ("cond L as S", "\tcase 6:\n\t\tt = sf_ne_of;", "\tcase 6:\n\t\tt = fl & EFL_SF;"),
+ ("cond odd cc not negated", "\treturn t != (cc & 1);", "\treturn t;"),
+ ("POP m address with the old RSP", "\t\tif (e->base_sp)\n\t\t\tgva = linear(e, e->seg, (e->ea + sz) & size_mask(e->adsz));", ""),
+ ("POP m RSP-based address not wrapped", "(e->ea + sz) & size_mask(e->adsz)", "e->ea + sz"),
+ ("PUSH RSP not moved", "\t\t\treturn r;\n\t\trsp -= sz;", "\t\t\treturn r;"),
+ ("PUSH/POP 66 with REX.W is 16 bits", "\t\te->opsz = e->opsz_pfx && !(e->rex & 8) ? 2 : 8;", "\t\te->opsz = e->opsz_pfx ? 2 : 8;"),
+ ("PUSH m in any mode", "e->digit == 6 &&\n\t\t    mode == X86_EMU_LONG64) {", "e->digit == 6) {"),
+ ("RSP base ignores REX.B", "\t\t\te->base_sp = (base | ((e->rex & 1) << 3)) == R_SP;", "\t\t\te->base_sp = base == R_SP;"),
+ ("MUL/DIV lockable", "\tcase 4 ... 7:\n\t\te->d.op = OP_MULDIV;", "\tcase 4 ... 7:\n\t\te->d.flags |= F_LOCK;\n\t\te->d.op = OP_MULDIV;"),
+ ("SSE 6F is a store", "e->opbyte == 0x28 || e->opbyte == 0x6f;", "e->opbyte == 0x28;"),
+ ("SSE no alignment check", "\tif (e->sse_aligned && (gva & 15))", "\tif (0)"),
+ ("SSE MOVAPS unaligned", "\tcase 0x29:\n\t\te->sse_aligned = true;", "\tcase 0x29:"),
+ ("SSE MOVDQU aligned", "\t\te->sse_aligned = e->opsz_pfx;", "\t\te->sse_aligned = true;"),
+ ("SSE MMX MOVQ emulated", "\t\tif (e->opsz_pfx == e->rep)\n\t\t\treturn false;", "\t\tif (e->opsz_pfx && e->rep)\n\t\t\treturn false;"),
+ ("SSE #NM before #UD", "\tif ((cr0 & X86_CR0_EM) || !(ops->get_cr4(e->c) & X86_CR4_OSFXSR))\n\t\treturn x86_emu_raise(e->c, VEC_UD, false, 0, 0);\n\tif (cr0 & X86_CR0_TS)\n\t\treturn x86_emu_raise(e->c, VEC_NM, false, 0, 0);", "\tif (cr0 & X86_CR0_TS)\n\t\treturn x86_emu_raise(e->c, VEC_NM, false, 0, 0);\n\tif ((cr0 & X86_CR0_EM) || !(ops->get_cr4(e->c) & X86_CR4_OSFXSR))\n\t\treturn x86_emu_raise(e->c, VEC_UD, false, 0, 0);"),
+ ("SSE ignores OSFXSR", " || !(ops->get_cr4(e->c) & X86_CR4_OSFXSR))", ")"),
+ ("SSE set_xmm on EXIT", "\tif (r == X86EMU_DONE)\n\t\tops->set_xmm(e->c, e->reg, buf);", "\tops->set_xmm(e->c, e->reg, buf);"),
+ ("LTR in real mode", "\tif ((e->d.flags & F_NOTREAL) && mode == X86_EMU_REAL)\n\t\treturn false;", ""),
+ ("LTR any digit", "(e->digit != 3 || !e->c->ops->ltr)", "(!e->c->ops->ltr)"),
+ ("LTR reads by operand size", "\tif (e->rm_reg >= 0) {\n\t\t*v = get_reg(e, e->rm_reg, 2);\n\t\treturn X86EMU_DONE;\n\t}\n\treturn mem_read(e, gva, v, 2);", "\tif (e->rm_reg >= 0) {\n\t\t*v = get_reg(e, e->rm_reg, 2);\n\t\treturn X86EMU_DONE;\n\t}\n\treturn mem_read(e, gva, v, e->opsz);"),
+ ("PUSH reg after the decrement", "\t\tv = e->d.op == OP_PUSH_R ? get_reg(e, e->reg, sz) : e->imm;\n\t\trsp -= sz;", "\t\trsp -= sz;\n\t\te->regs[R_SP] = rsp;\n\t\tv = e->d.op == OP_PUSH_R ? get_reg(e, e->reg, sz) : e->imm;"),
+ ("POP leaves RSP", "\te->regs[R_SP] = rsp + sz;\n\tif (e->d.op == OP_RET)", "\tif (e->d.op == OP_RET)"),
+ ("RET by operand size", "\tcase OP_RET:\n\t\tsz = 8;\n\t\tbreak;", "\tcase OP_RET:\n\t\tbreak;"),
+ ("ENTER ignores the frame size", "\t\te->regs[R_SP] = rsp - (e->imm & 0xffff);", "\t\te->regs[R_SP] = rsp;"),
+ ("PUSH reg without REX.B", "\t\te->reg = (e->opbyte & 7) | ((e->rex & 1) << 3);", "\t\te->reg = e->opbyte & 7;"),
+ ("ENTER any level", "!fetch(e, 1, &moffs) || moffs)", "!fetch(e, 1, &moffs))"),
+ ("SSE without REX.R", "\t\tops->get_xmm(e->c, e->reg, buf);", "\t\tops->get_xmm(e->c, e->reg & 7, buf);"),
 ]
 
 def main():
@@ -99,21 +157,27 @@ def main():
     cases = sys.argv[2] if len(sys.argv) > 2 else "20"
     work = os.path.join(out, "mutants")
     os.makedirs(work, exist_ok=True)
-    src = open(os.path.join(top, "kvm/emulate.c")).read()
-    hdr = open(os.path.join(top, "kvm/emulate.h")).read()
-    open(os.path.join(work, "emulate.h"), "w").write(hdr)
-    tests = [os.path.join(here, f) for f in ("main.c", "harness.c", "native.c", "tables.c", "callbacks.c", "strings.c")]
+    # The emulator's sources: a mutant's text must be in exactly one of them, once.
+    names = ("emulate.c", "emulate_decode.c")
+    srcs = {n: open(os.path.join(top, "kvm", n)).read() for n in names}
+    for h in ("emulate.h", "emulate_priv.h"):
+        open(os.path.join(work, h), "w").write(open(os.path.join(top, "kvm", h)).read())
+    tests = [os.path.join(here, f) for f in ("main.c", "harness.c", "native.c", "tables.c", "callbacks.c", "strings.c", "arith.c", "sse.c")]
     bad = 0
     for name, old, new in MUTANTS:
-        if src.count(old) != 1:
-            print("STALE: %s (its text is in emulate.c %d times)" % (name, src.count(old)))
+        where = [n for n in names if old in srcs[n]]
+        count = sum(srcs[n].count(old) for n in names)
+        if count != 1:
+            print("STALE: %s (its text is in the emulator's sources %d times)" % (name, count))
             bad += 1
             continue
-        open(os.path.join(work, "emulate.c"), "w").write(src.replace(old, new))
+        for n in names:
+            text = srcs[n].replace(old, new) if n in where else srcs[n]
+            open(os.path.join(work, n), "w").write(text)
         exe = os.path.join(work, "test_emulate")
         cc = ["gcc", "-std=gnu11", "-O1", "-w", "-fno-stack-protector",
               "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-              "-I" + work, "-o", exe] + tests + [os.path.join(work, "emulate.c")]
+              "-I" + work, "-o", exe] + tests + [os.path.join(work, n) for n in names]
         r = subprocess.run(cc, capture_output=True, text=True)
         if r.returncode:
             print("STALE: %s (does not build)" % name)

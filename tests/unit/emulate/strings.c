@@ -428,14 +428,6 @@ static void native_run(unsigned int prefix, unsigned int size, bool scas,
 	}
 }
 
-static enum x86_emu_result flat_read(struct x86_emu_ctxt *c, u64 gva, void *val,
-				     unsigned int size)
-{
-	(void)c;
-	memcpy(val, (const void *)(unsigned long)gva, size);
-	return X86EMU_DONE;
-}
-
 static enum x86_emu_result flat_write(struct x86_emu_ctxt *c, u64 gva,
 				      const void *val, unsigned int size)
 {

@@ -990,18 +990,24 @@ static void unhandled_tests(void)
 		"f0 a6", "f0 a7", "f0 ac", "f0 ad", "f0 ae", "f0 af", "f2 f0 ae",
 		"f0 0f a3 00", "f0 0f ba 20 01", "f0 0f bc 00", "f0 0f af 00",
 		"f0 6b 00 01",
+		"f0 0f a5 00", "f0 0f a4 00 01", "f0 0f ad 00", "f0 0f 44 00",
+		"f0 0f 4f 00", "f0 f6 20", "f0 f7 28", "f0 f6 30", "f0 f7 38",
+		"f0 8f 00",
 	};
 	static const char *const other[] = {
 		"f2 a4", "f2 ab", "f2 89 00", "f3 89 00", "f3 01 00", "f3 8b 00",
 		"f3 f2 a4", "f2 ac", "f2 ad", "f3 f2 aa",
 		"26 2e 89 00", "3e 36 8b 00", "64 65 8b 00",	/* two segments */
 		"8c 00", "8e 00", "82 00 01", "c4 00 00", "c5 00", "62 00 00 00",
-		"0f b8 00", "f3 0f bc 00", "f3 0f bd 00", "0f c0 00", "0f c1 00",
+		"0f b8 00", "f3 0f bc 00", "f3 0f bd 00", "0f c0 c0", "0f c1 c1",
 		"0f ba 00 01", "0f ba 18 01", "0f ba e0 01", "0f a3 c0", "0f bb c0",
 		"0f bc c0", "0f af c0", "69 c0 00 00 00 00", "f3 0f af 00",
 		"0f b0 c1", "0f b1 c1", "0f c7 c8", "0f c7 10", "0f c7 30", "0f c7 38",
-		"ff 10", "ff 18", "ff 20", "ff 28", "ff 30", "ff 38", "fe 10",
-		"fe 38", "f6 08 00", "f6 20", "f6 28", "f7 30", "f7 38",
+		"ff 10", "ff 18", "ff 20", "ff 28", "ff 38", "fe 10",
+		"fe 30", "fe 38", "f6 08 00", "f6 e0", "f6 e8", "f7 f0", "f7 f8",
+		"0f a4 c0 01", "0f a5 c0", "0f ac c0 01", "0f ad c0", "0f 44 c0",
+		"48 0f 4f c0", "f3 0f c1 00", "f2 0f c1 00", "f3 0f 44 00",
+		"f3 f7 30", "8f c0", "8f 08", "8f 38", "ff f0",
 		"f0 f6 08 00", "f0 ff 30", "d1 00", "d3 00", "c0 00 01",
 		"6c", "6d", "6e", "6f", "f3 6c", "f3 6e",
 		"", "66", "f3", "26 66 67 f0",
@@ -1036,7 +1042,11 @@ static void unhandled_tests(void)
 		}
 		/* Every other opcode, with a memory ModRM after it. */
 		for (b = 0; b < 256; b++) {
-			if (emulated_onebyte(b) || is_prefix(b, mode))
+			/* 64-bit mode's stack ops: arith.c tests them. */
+			if (emulated_onebyte(b) || is_prefix(b, mode) ||
+			    (mode == L64 && (b == 0x8f || (b >= 0x50 && b <= 0x5f) ||
+					     b == 0x68 || b == 0x6a || b == 0xc3 ||
+					     b == 0xc8 || b == 0xc9)))
 				continue;
 			memset(insn, 0, sizeof(insn));
 			insn[0] = b;
@@ -1047,7 +1057,9 @@ static void unhandled_tests(void)
 			if (b == 0xb6 || b == 0xb7 || b == 0xbe || b == 0xbf ||
 			    b == 0xb0 || b == 0xb1 || b == 0xa3 || b == 0xab ||
 			    b == 0xaf || b == 0xb3 || b == 0xbb || b == 0xbc ||
-			    b == 0xbd)
+			    b == 0xbd || (b & 0xf0) == 0x40 || b == 0xa4 ||
+			    b == 0xa5 || b == 0xac || b == 0xad || b == 0xc0 ||
+			    b == 0xc1)
 				continue;
 			memset(insn, 0, sizeof(insn));
 			insn[0] = 0x0f;
@@ -1057,8 +1069,8 @@ static void unhandled_tests(void)
 		/* C6/C7/F6/F7 with a /digit other than 0. */
 		for (i = 0; i < 4; i++) {
 			for (d = 1; d < 8; d++) {
-				if (i >= 2 && (d == 2 || d == 3))
-					continue;	/* NOT, NEG */
+				if (i >= 2 && d >= 2)
+					continue;	/* NOT, NEG, MUL, IMUL, DIV, IDIV */
 				memset(insn, 0, sizeof(insn));
 				hex_bytes(digit[i], insn, 1);
 				insn[1] = d << 3;
@@ -1140,6 +1152,16 @@ static void unhandled_tests(void)
 	expect_unhandled_hex(&g, L64, "66 63 00", "MOVSXD r16");
 	expect_unhandled_hex(&g, L64, "48 0f c7 08", "CMPXCHG16B");
 	expect_unhandled_hex(&g, P32, "40 89 00", "INC in 32-bit mode");
+	/* PUSH and POP m need the stack size: 64-bit mode only. */
+	expect_unhandled_hex(&g, L64, "66 c3", "RET with a 16-bit operand");
+	expect_unhandled_hex(&g, L64, "66 c9", "LEAVE with a 16-bit operand");
+	expect_unhandled_hex(&g, L64, "c8 10 00 01", "ENTER with nesting level 1");
+	expect_unhandled_hex(&g, L64, "c8 10 00", "ENTER truncated");
+	expect_unhandled_hex(&g, L64, "c2 08 00", "RET imm16");
+	expect_unhandled_hex(&g, P32, "ff 30", "PUSH m outside 64-bit mode");
+	expect_unhandled_hex(&g, R16, "ff 30", "PUSH m outside 64-bit mode");
+	expect_unhandled_hex(&g, P16, "8f 00", "POP m outside 64-bit mode");
+	expect_unhandled_hex(&g, P32, "8f 00", "POP m outside 64-bit mode");
 	expect_unhandled_hex(&g, L64, "65 26 89 00", "two segments in 64-bit mode");
 	group_end(&g);
 }
