@@ -103,17 +103,14 @@ void vmx_rmode_get_segment(struct vcpu_vmx *vmx, struct kvm_segment *var,
 	if (seg == VCPU_SREG_TR)
 		return;
 	/*
-	 * Reloaded in vm86 since we set it: what real mode has now.  Also a
-	 * base that vm86 holds as it is: its selector is the base over 16,
-	 * as upstream reports it, since a reload with that selector (the far
-	 * jump after clearing CR0.PE) cannot be seen.  Also CS with a base
-	 * no selector expresses (the reset state's F000 with base
-	 * 0xffff0000) once the guest ran: the code ran at the selector times
-	 * 16, and a far jump to the same selector reloads it unseen.
+	 * Reloaded in vm86 since we set it: what real mode has now.  Also
+	 * CS with a base no selector expresses (the reset state's F000 with
+	 * base 0xffff0000) once the guest ran: the code ran at the selector
+	 * times 16, and a far jump to the same selector reloads it unseen.
 	 */
 	vmx_read_seg(&hw, seg);
-	if (hw.selector != vmx->rmode.vm86_sel[seg] || var->base == hw.base ||
-	    (seg == VCPU_SREG_CS && vmx->rmode.cs_ran &&
+	if (hw.selector != vmx->rmode.vm86_sel[seg] ||
+	    (seg == VCPU_SREG_CS && vmx->rmode.cs_ran && var->base != hw.base &&
 	     var->selector == hw.selector)) {
 		var->selector = hw.selector;
 		var->base = hw.base;
