@@ -626,6 +626,16 @@ static enum x86_emu_result exec_sse_mov(struct emu *e, u64 gva)
 	return r;
 }
 
+/* @v is canonical: 48 address bits, or 57 with CR4.LA57 (ops->get_cr4). */
+static bool canonical(const struct emu *e, u64 v)
+{
+	const struct x86_emu_ops *ops = e->c->ops;
+	unsigned int shift = ops->get_cr4 && (ops->get_cr4(e->c) & X86_CR4_LA57) ?
+			     7 : 16;
+
+	return (u64)((s64)(v << shift) >> shift) == v;
+}
+
 /*
  * The stack instructions without a ModRM memory operand, in 64-bit mode
  * (the stack is SS:RSP, 8 bytes a slot, or 2 with 66 for PUSH and POP):
@@ -670,6 +680,12 @@ static enum x86_emu_result exec_stack(struct emu *e)
 	r = mem_read(e, linear(e, X86_SEG_SS, rsp), &v, sz);
 	if (r != X86EMU_DONE)
 		return r;
+	/*
+	 * RET to a non-canonical address is #GP(0) before RIP changes, as
+	 * on the CPU; a VM entry with such a RIP would fail instead.
+	 */
+	if (e->d.op == OP_RET && !canonical(e, v))
+		return x86_emu_raise(e->c, VEC_GP, true, 0, 0);
 	e->regs[R_SP] = rsp + sz;
 	if (e->d.op == OP_RET)
 		e->rip = v;

@@ -42,8 +42,9 @@
  *   stack    PUSH FF /6, POP 8F /0: in 64-bit mode only (elsewhere the
  *            stack size, SS.B, is not in the context); one read, then
  *            one write, the stack access through ops with SS.  Also in
- *            64-bit mode: PUSH 50-57, 68, 6A; POP 58-5F; RET C3; LEAVE
- *            C9; ENTER C8 with nesting level 0
+ *            64-bit mode: PUSH 50-57, 68, 6A; POP 58-5F; RET C3 (#GP(0)
+ *            for a non-canonical return address); LEAVE C9; ENTER C8
+ *            with nesting level 0
  *   XCHG     86 87
  *   CMPXCHG  0F B0, 0F B1;  CMPXCHG8B 0F C7 /1 (not CMPXCHG16B); memory is
  *            written only when the comparison succeeds
@@ -81,7 +82,8 @@
  * takes a segment override, the destination is always ES:rDI.
  *
  * Not checked (the caller's or the hardware's business): segment limits
- * and types, canonical addresses, alignment, CPL and I/O privilege.  The
+ * and types, canonical addresses (but a RET's target), alignment (but the
+ * aligned SSE moves'), CPL and I/O privilege.  The
  * address-size wraparound is exact: a 16-bit effective address wraps at
  * 64 KiB, a 32-bit one at 4 GiB, and outside 64-bit mode the linear address
  * (segment base + effective address) wraps at 4 GiB.  A20 is not modelled.

@@ -425,6 +425,9 @@ static enum x86_emu_result kvm_emu_access_gpa(struct kvm_vcpu *vcpu, gpa_t gpa,
 				return X86EMU_UNHANDLED;
 			f = &vcpu->mmio.frag[vcpu->mmio.nr_frags];
 			f->off = f == vcpu->mmio.frag ? 0 : f[-1].off + f[-1].len;
+			/* Never more than the buffer, whoever the caller. */
+			if (f->off + n > sizeof(vcpu->mmio.wdata))
+				return X86EMU_UNHANDLED;
 			f->gpa = gpa + off;
 			f->len = n;
 			memcpy(vcpu->mmio.wdata + f->off, val + off, n);

@@ -237,7 +237,7 @@ static const struct s2case stack2_cases[] = {
 	{ "41 5c", MEMV, 'r', 0x8000, 8, 0, { REG(12, MEMV) }, 0x8008, RIP0 + 2 },
 	{ "66 58", MEMV, 'r', 0x8000, 2, 0, { REG(RAX, 0x111111112222cdefULL) }, 0x8002, RIP0 + 2 },
 	{ "5c", MEMV, 'r', 0x8000, 8, 0, { }, MEMV, RIP0 + 1 },	/* POP RSP: the value */
-	{ "c3", MEMV, 'r', 0x8000, 8, 0, { }, 0x8008, MEMV },
+	{ "c3", 0x00007fff12345678ULL, 'r', 0x8000, 8, 0, { }, 0x8008, 0x00007fff12345678ULL },
 	{ "c9", MEMV, 'r', 0x6666666600001000ULL, 8, 0, { REG(RBP, MEMV) },
 	  0x6666666600001008ULL, RIP0 + 1 },
 	{ "c8 38 12 00", 0, 'w', 0x7ff8, 8, 0x6666666600001000ULL, { REG(RBP, 0x7ff8) },
@@ -386,6 +386,28 @@ static void run_stack2(struct group *g, const struct s2case *t)
 		case_fail(g, "[%s]: a faulting access changed the state", t->hex);
 out:
 	case_end(g);
+}
+
+/* RET to a non-canonical address: #GP(0), after the read, nothing committed. */
+static void run_ret_noncanonical(struct group *g)
+{
+	static const u64 bad[] = { 0x0000800000000000ULL, 0xfffe800000000000ULL };
+	struct x86_emu_ctxt c;
+	struct tmem m;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		case_begin(g);
+		a_setup(&c, &m, L64, "c3", NULL, 0, bad[i]);
+		if (x86_emulate(&c) != X86EMU_FAULT || c.exception.vector != 13 ||
+		    !c.exception.has_error || c.exception.error_code ||
+		    memcmp(c.regs, a_regs, sizeof(a_regs)) || c.rip != RIP0 ||
+		    !a_access(g, "c3", &m, 0, 'r', 0x8000, 8))
+			case_fail(g, "[c3] to %#llx: vector %u, rip %#llx rsp %#llx",
+				  (unsigned long long)bad[i], c.exception.vector,
+				  (unsigned long long)c.rip, (unsigned long long)c.regs[RSP]);
+		case_end(g);
+	}
 }
 
 static void run_stack(struct group *g, const struct scase *t)
@@ -672,6 +694,7 @@ void arith_tests(unsigned long per_template)
 	group_begin(&g, "table: PUSH 50-57 68 6a, POP 58-5f, RET c3, LEAVE c9, ENTER c8, 64-bit mode");
 	for (i = 0; i < sizeof(stack2_cases) / sizeof(stack2_cases[0]); i++)
 		run_stack2(&g, &stack2_cases[i]);
+	run_ret_noncanonical(&g);
 	group_end(&g);
 	native_group("native long64: XADD 0f c0 c1, against the CPU", 0, 4, per_template);
 	native_group("native long64: SHLD SHRD 0f a4 a5 ac ad, against the CPU", 4, 13,

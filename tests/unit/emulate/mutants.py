@@ -143,6 +143,8 @@ MUTANTS = [
  ("LTR reads by operand size", "\tif (e->rm_reg >= 0) {\n\t\t*v = get_reg(e, e->rm_reg, 2);\n\t\treturn X86EMU_DONE;\n\t}\n\treturn mem_read(e, gva, v, 2);", "\tif (e->rm_reg >= 0) {\n\t\t*v = get_reg(e, e->rm_reg, 2);\n\t\treturn X86EMU_DONE;\n\t}\n\treturn mem_read(e, gva, v, e->opsz);"),
  ("PUSH reg after the decrement", "\t\tv = e->d.op == OP_PUSH_R ? get_reg(e, e->reg, sz) : e->imm;\n\t\trsp -= sz;", "\t\trsp -= sz;\n\t\te->regs[R_SP] = rsp;\n\t\tv = e->d.op == OP_PUSH_R ? get_reg(e, e->reg, sz) : e->imm;"),
  ("POP leaves RSP", "\te->regs[R_SP] = rsp + sz;\n\tif (e->d.op == OP_RET)", "\tif (e->d.op == OP_RET)"),
+ ("RET to any address", "\tif (e->d.op == OP_RET && !canonical(e, v))", "\tif (0)"),
+ ("RET canonical at 57 bits", "ops->get_cr4 && (ops->get_cr4(e->c) & X86_CR4_LA57) ?\n\t\t\t     7 : 16;", "7;"),
  ("RET by operand size", "\tcase OP_RET:\n\t\tsz = 8;\n\t\tbreak;", "\tcase OP_RET:\n\t\tbreak;"),
  ("ENTER ignores the frame size", "\t\te->regs[R_SP] = rsp - (e->imm & 0xffff);", "\t\te->regs[R_SP] = rsp;"),
  ("PUSH reg without REX.B", "\t\te->reg = (e->opbyte & 7) | ((e->rex & 1) << 3);", "\t\te->reg = e->opbyte & 7;"),
