@@ -696,6 +696,120 @@ static enum x86_emu_result exec_stack(struct emu *e)
 	return X86EMU_DONE;
 }
 
+/*
+ * MOV Sreg, m16 (8E) and POP FS/GS (0F A1, 0F A9, 64-bit mode): the
+ * selector read from memory (16 bits whatever the operand size) or from
+ * the stack (8 bytes a slot, or 2 with 66) goes to ops->load_sreg, which
+ * loads the segment or raises the fault; RSP moves only when it did.
+ * Loading CS is #UD, before any read.
+ */
+static enum x86_emu_result exec_load_sreg(struct emu *e, u64 gva)
+{
+	u64 rsp = e->regs[R_SP], v;
+	enum x86_emu_result r;
+	unsigned int seg;
+
+	if (e->d.op == OP_MOV_SREG_RM) {
+		if (e->reg == X86_SEG_CS)
+			return x86_emu_raise(e->c, VEC_UD, false, 0, 0);
+		seg = e->reg;
+		r = mem_read(e, gva, &v, 2);
+	} else {
+		seg = e->opbyte == 0xa1 ? X86_SEG_FS : X86_SEG_GS;
+		r = mem_read(e, linear(e, X86_SEG_SS, rsp), &v, e->opsz);
+	}
+	if (r != X86EMU_DONE)
+		return r;
+	if (e->d.op == OP_POP_SREG)
+		e->regs[R_SP] = rsp + e->opsz;	/* committed only if DONE */
+	return e->c->ops->load_sreg(e->c, seg, v & 0xffff);
+}
+
+/*
+ * Near JMP (FF /4) and CALL (FF /2, 64-bit mode) through memory: the new
+ * RIP is the operand (16, 32 or, in 64-bit mode, 64 bits).  In 64-bit
+ * mode a non-canonical target is #GP(0) before anything changes (the
+ * CPU's check: no VM entry with such a RIP); CALL then pushes the next
+ * RIP, 8 bytes.  Outside 64-bit mode the CS limit is not checked.
+ */
+static enum x86_emu_result exec_jmp_near(struct emu *e, u64 gva)
+{
+	u64 rsp = e->regs[R_SP] - 8, v;
+	enum x86_emu_result r;
+
+	r = mem_read(e, gva, &v, e->opsz);
+	if (r != X86EMU_DONE)
+		return r;
+	/* (A 16- or 32-bit target, outside 64-bit mode, always is.) */
+	if (!canonical(e, v))
+		return x86_emu_raise(e->c, VEC_GP, true, 0, 0);
+	if (e->d.op == OP_CALL_NEAR) {
+		r = mem_write(e, linear(e, X86_SEG_SS, rsp), e->rip, 8);
+		if (r != X86EMU_DONE)
+			return r;
+		e->regs[R_SP] = rsp;
+	}
+	e->rip = v;
+	return X86EMU_DONE;
+}
+
+/*
+ * Far JMP through memory (FF /5): m16:16, m16:32 or, with REX.W, m16:64
+ * (as the SDM has it and upstream KVM emulates it), the offset first and
+ * the selector after it, in one read.  ops->far_jmp loads CS (or raises
+ * the fault); RIP is the offset, zero-extended.
+ */
+static enum x86_emu_result exec_jmp_far(struct emu *e, u64 gva)
+{
+	unsigned int sz = e->opsz, i;
+	enum x86_emu_result r;
+	u8 buf[10] = { 0 };
+	u64 off = 0;
+
+	r = e->c->ops->read(e->c, gva, buf, sz + 2);
+	if (r != X86EMU_DONE)
+		return r;
+	for (i = 0; i < sz; i++)
+		off |= (u64)buf[i] << (8 * i);
+	r = e->c->ops->far_jmp(e->c, buf[sz] | buf[sz + 1] << 8, off);
+	if (r == X86EMU_DONE)
+		e->rip = off;
+	return r;
+}
+
+/*
+ * The MMX moves: MOVQ mm, m64 (0F 6F) and MOVD/MOVQ mm, m32/m64 (0F 6E,
+ * zero-extended to 64 bits) read memory into MMX register e->reg; MOVQ
+ * m64, mm (0F 7F) and MOVD/MOVQ m32/m64, mm (0F 7E) write it (its low 4
+ * bytes for MOVD).  Before the access, in the CPU's order: #UD with
+ * CR0.EM, #NM with CR0.TS, then #MF for a pending x87 exception (from
+ * get_mmx).  set_mmx, which also puts the x87 unit in MMX mode, is called
+ * last, once the access is done.
+ */
+static enum x86_emu_result exec_mmx_mov(struct emu *e, u64 gva)
+{
+	const struct x86_emu_ops *ops = e->c->ops;
+	bool load = e->opbyte == 0x6e || e->opbyte == 0x6f;
+	enum x86_emu_result r;
+	u64 cr0, v = 0;
+
+	cr0 = ops->get_cr0(e->c);
+	if (cr0 & X86_CR0_EM)
+		return x86_emu_raise(e->c, VEC_UD, false, 0, 0);
+	if (cr0 & X86_CR0_TS)
+		return x86_emu_raise(e->c, VEC_NM, false, 0, 0);
+	r = ops->get_mmx(e->c, e->reg, &v);
+	if (r != X86EMU_DONE)
+		return r;
+	if (load)
+		r = mem_read(e, gva, &v, e->opsz);
+	else
+		r = mem_write(e, gva, v, e->opsz);
+	if (r == X86EMU_DONE)
+		ops->set_mmx(e->c, e->reg, v, load);
+	return r;
+}
+
 static enum x86_emu_result exec_string(struct emu *e)
 {
 	unsigned int sz = e->opsz, asz = e->adsz;
@@ -867,6 +981,19 @@ static enum x86_emu_result execute(struct emu *e)
 	case OP_LEAVE:
 	case OP_ENTER:
 		return exec_stack(e);
+	case OP_MOV_RM_SREG:
+		/* A 16-bit store whatever the operand size. */
+		return mem_write(e, gva, e->c->seg_sel[e->reg], 2);
+	case OP_MOV_SREG_RM:
+	case OP_POP_SREG:
+		return exec_load_sreg(e, gva);
+	case OP_JMP_NEAR:
+	case OP_CALL_NEAR:
+		return exec_jmp_near(e, gva);
+	case OP_JMP_FAR:
+		return exec_jmp_far(e, gva);
+	case OP_MMX_MOV:
+		return exec_mmx_mov(e, gva);
 	case OP_LTR:
 		r = read_rm16(e, gva, &v);
 		return r == X86EMU_DONE ? e->c->ops->ltr(e->c, v) : r;

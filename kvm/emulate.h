@@ -15,6 +15,18 @@
  * register is X86EMU_UNHANDLED):
  *
  *   MOV      88 89 8A 8B, C6 /0, C7 /0, A0-A3 (moffs)
+ *   Sreg     MOV m16, Sreg 8C (a 16-bit store whatever the operand size,
+ *            the selector from c->seg_sel[]); MOV Sreg, m16 8E (a 16-bit
+ *            read, then ops->load_sreg; CS is #UD); POP FS 0F A1, POP GS
+ *            0F A9 in 64-bit mode (8 bytes, 2 with 66).  ModRM.reg 6, 7
+ *            or with REX.R is not emulated
+ *   JMP      near FF /4: RIP = the operand (16 or 32 bits, 64 in 64-bit
+ *            mode, where a non-canonical target is #GP(0), nothing
+ *            committed, and 66 without REX.W is not emulated); far FF /5:
+ *            m16:16, m16:32 or with REX.W m16:64, one read of the offset
+ *            and the selector, then ops->far_jmp
+ *   CALL     near FF /2 in 64-bit mode: the target read (#GP(0) if not
+ *            canonical), then the next RIP pushed (8 bytes)
  *   MOVZX    0F B6, 0F B7;  MOVSX 0F BE, 0F BF;  MOVSXD 63 (64-bit mode,
  *            32- or 64-bit operand size)
  *   strings  MOVS A4 A5, CMPS A6 A7, STOS AA AB, LODS AC AD, SCAS AE AF;
@@ -39,6 +51,12 @@
  *            and ops->set_xmm; #UD (CR0.EM, no CR4.OSFXSR), #NM (CR0.TS)
  *            and #GP(0) (an aligned form, an address not a multiple of 16)
  *            from ops->get_cr0 and ops->get_cr4
+ *   MMX      MOVQ 0F 6F (load), 0F 7F (store): 8 bytes; MOVD 0F 6E, 0F 7E:
+ *            4 bytes (a load zero-extended), with REX.W MOVQ, 8 bytes;
+ *            none with 66 or F3 (the SSE forms); the register is MM0-MM7
+ *            (REX.R ignored), through ops->get_mmx and ops->set_mmx;
+ *            #UD (CR0.EM), #NM (CR0.TS), then #MF (ops->get_mmx), all
+ *            before the access
  *   stack    PUSH FF /6, POP 8F /0: in 64-bit mode only (elsewhere the
  *            stack size, SS.B, is not in the context); one read, then
  *            one write, the stack access through ops with SS.  Also in
@@ -82,8 +100,9 @@
  * takes a segment override, the destination is always ES:rDI.
  *
  * Not checked (the caller's or the hardware's business): segment limits
- * and types, canonical addresses (but a RET's target), alignment (but the
- * aligned SSE moves'), CPL and I/O privilege.  The
+ * and types (a near JMP's target against CS's limit too), canonical
+ * addresses (but the targets of RET and of near JMP and CALL), alignment
+ * (but the aligned SSE moves'), CPL and I/O privilege.  The
  * address-size wraparound is exact: a 16-bit effective address wraps at
  * 64 KiB, a 32-bit one at 4 GiB, and outside 64-bit mode the linear address
  * (segment base + effective address) wraps at 4 GiB.  A20 is not modelled.
@@ -151,8 +170,9 @@ struct x86_emu_ctxt;
 
 /*
  * Memory accesses.  gva is the linear address (segment base added), size
- * is 1, 2, 4 or 8, or 16 for the SSE moves; val is little-endian; an
- * access may cross a page.
+ * is 1, 2, 4 or 8, 16 for the SSE moves, or 6 or 10 for a far JMP's
+ * pointer (m16:32, m16:64); val is little-endian; an access may cross a
+ * page.
  * Each returns X86EMU_DONE, or X86EMU_EXIT (read only: the data must come
  * from userspace), or X86EMU_FAULT after filling in c->exception
  * (x86_emu_raise()); any other result is passed on, nothing committed.
@@ -204,6 +224,42 @@ struct x86_emu_ops {
 						u64 gva, const void *old,
 						const void *new,
 						unsigned int size);
+	/*
+	 * Optional: MOV Sreg, m16 (8E) and POP FS/GS (0F A1, 0F A9) hand
+	 * the selector to load_sreg, which loads segment @seg (never CS:
+	 * the emulator raises #UD for MOV CS) as the CPU does in
+	 * the current mode (in protected mode from the GDT or LDT, with its
+	 * checks and faults; the MOV SS interrupt shadow included), or
+	 * raises the fault.  It is called once every read of the
+	 * instruction is done and nothing can fail after it but the
+	 * commit.  Without it, those instructions are X86EMU_UNHANDLED.
+	 */
+	enum x86_emu_result (*load_sreg)(struct x86_emu_ctxt *c,
+					 enum x86_emu_seg seg, u16 sel);
+	/*
+	 * Optional: far JMP through memory (FF /5, m16:16, m16:32 or
+	 * m16:64): far_jmp loads CS from @sel for a jump to offset @rip, as
+	 * JMP does to a code segment (a call gate, task gate or TSS is
+	 * X86EMU_UNHANDLED), checking @rip against the new CS (its limit, or
+	 * canonical in 64-bit mode), or raises the fault.  On X86EMU_DONE
+	 * the emulator commits RIP = @rip.  Without it, X86EMU_UNHANDLED.
+	 */
+	enum x86_emu_result (*far_jmp)(struct x86_emu_ctxt *c, u16 sel,
+				       u64 rip);
+	/*
+	 * Optional: the MMX moves (MOVQ 0F 6F, 0F 7F; MOVD/MOVQ 0F 6E,
+	 * 0F 7E) reach MMX register @reg (0-7) through get_mmx, which also
+	 * raises #MF for a pending unmasked x87 exception, and set_mmx,
+	 * called only when the instruction completes: it puts the x87 unit
+	 * in MMX mode as every MMX instruction does (TOP = 0, every tag
+	 * valid) and, if @write, stores @val in the register (its exponent
+	 * bits all ones).  #UD (CR0.EM) and #NM (CR0.TS) come from get_cr0.
+	 * Without all three, X86EMU_UNHANDLED.
+	 */
+	enum x86_emu_result (*get_mmx)(struct x86_emu_ctxt *c,
+				       unsigned int reg, u64 *val);
+	void (*set_mmx)(struct x86_emu_ctxt *c, unsigned int reg, u64 val,
+			bool write);
 };
 
 struct x86_emu_exception {
@@ -222,6 +278,7 @@ struct x86_emu_ctxt {
 	/* In. */
 	enum x86_emu_mode mode;
 	u64 seg_base[X86_SEG_NR];	/* 64-bit mode uses FS and GS only */
+	u16 seg_sel[X86_SEG_NR];	/* the selectors, for MOV m16, Sreg (8C) */
 	u8 insn[X86_EMU_MAX_INSN_LEN];	/* the bytes at CS:RIP */
 	unsigned int insn_len;		/* how many of them are valid */
 	const struct x86_emu_ops *ops;

@@ -39,6 +39,8 @@ static const struct opcode onebyte[256] = {
 	[0x89] = { OP_MOV_RM_R, F_MODRM, 0 },
 	[0x8a] = { OP_MOV_R_RM, F_MODRM | F_BYTE, 0 },
 	[0x8b] = { OP_MOV_R_RM, F_MODRM, 0 },
+	[0x8c] = { OP_MOV_RM_SREG, F_MODRM, 0 },
+	[0x8e] = { OP_MOV_SREG_RM, F_MODRM, 0 },
 	/* 8F /1-/7 is AMD's XOP; POP needs the stack size: 64-bit mode only. */
 	[0x8f] = { OP_POP, F_MODRM | F_REG0 | F_ONLY64, 0 },
 	[0xa0] = { OP_MOV_AX_MOFFS, F_BYTE, 0 },
@@ -121,6 +123,12 @@ static struct opcode twobyte(u8 b)
 	case 0x6f:		/* 66: MOVDQA, F3: MOVDQU (none: MMX MOVQ) */
 	case 0x7f:
 		return (struct opcode){ OP_SSE_MOV, F_MODRM | F_REP, 0 };
+	case 0x6e:		/* MMX MOVD/MOVQ (66: the XMM forms) */
+	case 0x7e:
+		return (struct opcode){ OP_MMX_MOV, F_MODRM, 0 };
+	case 0xa1:		/* POP FS */
+	case 0xa9:		/* POP GS */
+		return (struct opcode){ OP_POP_SREG, F_ONLY64, 0 };
 	}
 	if ((b & 0xf0) == 0x40)
 		return (struct opcode){ OP_CMOV, F_MODRM, 0 };
@@ -373,13 +381,41 @@ static bool group3(struct emu *e)
 	return false;
 }
 
-/* Prefixes, opcode, ModRM/SIB/displacement, immediate.  False: unhandled. */
+/*
+ * Group 5 (FF) past INC and DEC: /2 near CALL and /6 PUSH in 64-bit mode
+ * only (elsewhere they need the stack size, which we lack), /4 near JMP,
+ * /5 far JMP with ops->far_jmp.  /3 (far CALL) and /7 are not emulated.
+ * None of them takes LOCK.
+ */
+static bool group5(struct emu *e)
+{
+	bool long64 = e->c->mode == X86_EMU_LONG64;
+
+	e->d.flags &= ~F_LOCK;
+	switch (e->digit) {
+	case 2:
+		e->d.op = OP_CALL_NEAR;
+		return long64;
+	case 4:
+		e->d.op = OP_JMP_NEAR;
+		return true;
+	case 5:
+		e->d.op = OP_JMP_FAR;
+		return e->c->ops->far_jmp;
+	case 6:
+		e->d.op = OP_PUSH;
+		return long64;
+	}
+	return false;
+}
+
 /*
  * The 16-byte SSE moves, by opcode and mandatory prefix: 0F 10/11 MOVUPS,
  * 66 0F 10/11 MOVUPD, 0F 28/29 MOVAPS, 66 0F 28/29 MOVAPD, 66 0F 6F/7F
  * MOVDQA, F3 0F 6F/7F MOVDQU.  The scalar forms (F3/F2 0F 10/11: MOVSS,
- * MOVSD), MMX MOVQ (0F 6F/7F) and mixed mandatory prefixes are not
- * emulated.  F2 and LOCK never get here (decode() refused them).
+ * MOVSD) and mixed mandatory prefixes are not emulated; 0F 6F/7F without
+ * one is MMX MOVQ (mmx_form()).  F2 and LOCK never get here (decode()
+ * refused them).
  */
 static bool sse_form(struct emu *e)
 {
@@ -392,13 +428,40 @@ static bool sse_form(struct emu *e)
 		e->sse_aligned = true;
 		return true;
 	default:		/* 6F, 7F */
-		if (e->opsz_pfx == e->rep)
+		if (e->opsz_pfx && e->rep)
 			return false;
+		if (!e->opsz_pfx && !e->rep) {
+			e->d.op = OP_MMX_MOV;	/* MOVQ mm, mm/m64 (mmx_form()) */
+			return true;
+		}
 		e->sse_aligned = e->opsz_pfx;
 		return true;
 	}
 }
 
+/*
+ * The MMX moves: 0F 6F MOVQ mm, m64 and 0F 7F MOVQ m64, mm (8 bytes);
+ * 0F 6E MOVD mm, m32 and 0F 7E MOVD m32, mm (4 bytes, or MOVQ, 8, with
+ * REX.W).  The register is ModRM.reg without REX.R: MM0-MM7.  With 66
+ * they are SSE instructions (66 0F 6E/7E: MOVD/MOVQ with an XMM register),
+ * not emulated; F3 0F 7E (MOVQ xmm) and F2 never get here.  Only with the
+ * get_mmx, set_mmx and get_cr0 callbacks.
+ */
+static bool mmx_form(struct emu *e)
+{
+	const struct x86_emu_ops *ops = e->c->ops;
+
+	if (e->opsz_pfx)
+		return false;
+	e->reg = e->digit;
+	if (e->opbyte & 1)		/* 6F, 7F */
+		e->opsz = 8;
+	else
+		e->opsz = e->rex & 8 ? 8 : 4;
+	return ops->get_mmx && ops->set_mmx && ops->get_cr0;
+}
+
+/* Prefixes, opcode, ModRM/SIB/displacement, immediate.  False: unhandled. */
 bool x86_emu_decode(struct emu *e)
 {
 	enum x86_emu_mode mode = e->c->mode;
@@ -438,17 +501,18 @@ bool x86_emu_decode(struct emu *e)
 		/* Group 6: LTR (its selector is 16 bits, read_rm16()). */
 		if (e->d.op == OP_LTR && (e->digit != 3 || !e->c->ops->ltr))
 			return false;
-		/*
-		 * Groups 4 and 5 (FE, FF): INC and DEC; FF /6 PUSH in 64-bit
-		 * mode (elsewhere it needs the stack size, which we lack).
-		 */
-		if (e->d.op == OP_INCDEC && e->opbyte == 0xff && e->digit == 6 &&
-		    mode == X86_EMU_LONG64) {
-			e->d.op = OP_PUSH;
-			e->d.flags &= ~F_LOCK;
-		} else if (e->d.op == OP_INCDEC && e->digit > 1) {
+		/* Groups 4 and 5 (FE, FF): /0 INC, /1 DEC; FF's others: group5(). */
+		if (e->d.op == OP_INCDEC && e->digit > 1 &&
+		    (e->opbyte == 0xfe || !group5(e)))
 			return false;
-		}
+		/*
+		 * MOV to and from a segment register: ModRM.reg is ES to GS (6,
+		 * 7 and REX.R are not emulated).  A load needs ops->load_sreg.
+		 */
+		if ((e->d.op == OP_MOV_RM_SREG || e->d.op == OP_MOV_SREG_RM) &&
+		    (e->reg >= X86_SEG_NR ||
+		     (e->d.op == OP_MOV_SREG_RM && !e->c->ops->load_sreg)))
+			return false;
 		/* Group 8 (0F BA): /0-/3 are not defined. */
 		if (e->d.op == OP_BT && e->opbyte == 0xba && e->digit < 4)
 			return false;
@@ -516,10 +580,26 @@ bool x86_emu_decode(struct emu *e)
 		return false;
 	if (e->d.op == OP_SSE_MOV && !sse_form(e))
 		return false;
+	if (e->d.op == OP_MMX_MOV && !mmx_form(e))
+		return false;
+	if (e->d.op == OP_POP_SREG && !e->c->ops->load_sreg)
+		return false;
 	/* PUSH and POP in 64-bit mode: 64 bits, or 16 with 66 (no REX.W). */
 	if (e->d.op == OP_PUSH || e->d.op == OP_POP || e->d.op == OP_PUSH_R ||
-	    e->d.op == OP_POP_R || e->d.op == OP_PUSH_IMM)
+	    e->d.op == OP_POP_R || e->d.op == OP_PUSH_IMM ||
+	    e->d.op == OP_POP_SREG)
 		e->opsz = e->opsz_pfx && !(e->rex & 8) ? 2 : 8;
+	/*
+	 * Near JMP and CALL through memory in 64-bit mode: a 64-bit target,
+	 * REX.W or not.  With 66 alone Intel's CPUs still take 64 bits and
+	 * AMD's 16: not emulated.
+	 */
+	if ((e->d.op == OP_JMP_NEAR || e->d.op == OP_CALL_NEAR) &&
+	    mode == X86_EMU_LONG64) {
+		if (e->opsz == 2)
+			return false;
+		e->opsz = 8;
+	}
 	/* RET, LEAVE and ENTER with 66 (16-bit RIP or RBP): not emulated. */
 	if ((e->d.op == OP_RET || e->d.op == OP_LEAVE ||
 	     e->d.op == OP_ENTER) && e->opsz_pfx)

@@ -60,6 +60,14 @@ enum emu_op {
 	OP_RET,			/* C3 (64-bit mode) */
 	OP_LEAVE,		/* C9 (64-bit mode) */
 	OP_ENTER,		/* C8 iw 0 (64-bit mode; nesting level 0 only) */
+	OP_MOV_RM_SREG,		/* 8C: MOV m16, Sreg */
+	OP_MOV_SREG_RM,		/* 8E: MOV Sreg, m16 (only with ops->load_sreg) */
+	OP_POP_SREG,		/* 0F A1, 0F A9: POP FS, POP GS (64-bit mode) */
+	OP_GRP5,		/* FF /2-/6: the instruction by ModRM.reg (group5()) */
+	OP_CALL_NEAR,		/* FF /2 (64-bit mode) */
+	OP_JMP_NEAR,		/* FF /4 */
+	OP_JMP_FAR,		/* FF /5: only with ops->far_jmp */
+	OP_MMX_MOV,		/* 0F 6E 6F 7E 7F without 66 or F3: MOVD, MOVQ */
 };
 
 /* ALU operations, numbered as opcode bits 5:3 and group 1's ModRM.reg. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The guest's XMM registers, for the emulator's SSE moves (emulate.h).
+ * The guest's XMM and MMX registers, for the emulator's SSE and MMX moves
+ * (emulate.h).
  *
  * Inside KVM_RUN the vCPU thread's FPU state is the guest's
  * (fpu_swap_kvm_fpstate() in kvm_arch_vcpu_run()): the guest's XMM
@@ -16,6 +17,7 @@
  */
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
 
 #include "kvm_host.h"
@@ -87,16 +89,32 @@ static bool kvm_fpu_get(struct kvm_vcpu *vcpu)
 	return true;
 }
 
-static u8 *kvm_xmm_image(struct kvm_vcpu *vcpu, unsigned int reg)
+/*
+ * The saved image's XMM registers.  With XSAVE, SSE state the image marks
+ * as in its initial configuration (XSTATE_BV bit 1 clear) is not in the
+ * legacy area: the registers are 0.  @write: make them so there and mark
+ * the state present, for a register about to be written.
+ */
+static u8 *kvm_xmm_image(struct kvm_vcpu *vcpu, unsigned int reg, bool write)
 {
-	return (u8 *)vcpu->guest_fpu.fpstate->regs.fxsave.xmm_space + 16 * reg;
+	union fpregs_state *regs = &vcpu->guest_fpu.fpstate->regs;
+	static const u8 zero[16];
+
+	if (cpu_feature_enabled(X86_FEATURE_XSAVE) &&
+	    !(regs->xsave.header.xfeatures & XFEATURE_MASK_SSE)) {
+		if (!write)
+			return (u8 *)zero;
+		memset(regs->fxsave.xmm_space, 0, sizeof(regs->fxsave.xmm_space));
+		regs->xsave.header.xfeatures |= XFEATURE_MASK_SSE;
+	}
+	return (u8 *)regs->fxsave.xmm_space + 16 * reg;
 }
 
 void kvm_get_xmm(struct kvm_vcpu *vcpu, unsigned int reg, u8 val[16])
 {
 	reg &= 15;
 	if (!kvm_fpu_get(vcpu)) {
-		memcpy(val, kvm_xmm_image(vcpu, reg), 16);
+		memcpy(val, kvm_xmm_image(vcpu, reg, false), 16);
 		return;
 	}
 	kvm_xmm_save(reg, (u8 (*)[16])val);
@@ -107,9 +125,112 @@ void kvm_set_xmm(struct kvm_vcpu *vcpu, unsigned int reg, const u8 val[16])
 {
 	reg &= 15;
 	if (!kvm_fpu_get(vcpu)) {
-		memcpy(kvm_xmm_image(vcpu, reg), val, 16);
+		memcpy(kvm_xmm_image(vcpu, reg, true), val, 16);
 		return;
 	}
 	kvm_xmm_load(reg, (const u8 (*)[16])val);
 	fpregs_unlock();
+}
+
+/*
+ * MMX (SDM vol. 1, 9.5 "Compatibility with x87 FPU Architecture"): MMi
+ * is the low 8 bytes of x87 register i, 16 bytes a register in the
+ * FXSAVE image (st_space); every MMX instruction but EMMS sets the x87
+ * status word's TOP (bits 13:11) to 0 and every tag to valid (the
+ * abridged tag byte of FXSAVE: 1 bit a register, 1 = valid), and writing
+ * MMi sets its bits 79:64 to all ones.  A pending unmasked x87 exception
+ * (the status word's ES, bit 7) is #MF before an MMX instruction runs.
+ * The kernel's headers define none of these bits for modules.
+ */
+#define KVM_FSW_ES	0x0080
+#define KVM_FSW_TOP	0x3800
+
+/*
+ * With the guest's registers in the CPU (kvm_fpu_get()), the x87/SSE part
+ * goes through an FXSAVE image and back: no instruction that could raise
+ * the guest's pending #MF in the host, nor change its state, runs on it.
+ */
+static void kvm_fxsave(struct fxregs_state *fx)
+{
+	asm volatile("fxsaveq %0" : "=m"(*fx));
+}
+
+static void kvm_fxrstor(const struct fxregs_state *fx)
+{
+	asm volatile("fxrstorq %0" : : "m"(*fx));
+}
+
+/*
+ * The saved image's legacy area.  With XSAVE, an x87 state the image
+ * marks as in its initial configuration (XSTATE_BV bit 0 clear) is not
+ * in that area: give it its initial values there and mark it present.
+ */
+static struct fxregs_state *kvm_x87_image(struct kvm_vcpu *vcpu)
+{
+	union fpregs_state *regs = &vcpu->guest_fpu.fpstate->regs;
+	struct fxregs_state *fx = &regs->fxsave;
+
+	if (cpu_feature_enabled(X86_FEATURE_XSAVE) &&
+	    !(regs->xsave.header.xfeatures & XFEATURE_MASK_FP)) {
+		fx->cwd = 0x37f;	/* FNINIT's control word */
+		fx->swd = 0;
+		fx->twd = 0;
+		fx->fop = 0;
+		fx->rip = 0;
+		fx->rdp = 0;
+		memset(fx->st_space, 0, sizeof(fx->st_space));
+		regs->xsave.header.xfeatures |= XFEATURE_MASK_FP;
+	}
+	return fx;
+}
+
+/*
+ * MMX register @reg into *@val; true if an unmasked x87 exception is
+ * pending (the instruction must raise #MF instead).
+ */
+bool kvm_get_mmx(struct kvm_vcpu *vcpu, unsigned int reg, u64 *val)
+{
+	struct fxregs_state fx;
+	const struct fxregs_state *f = &fx;
+
+	reg &= 7;
+	if (kvm_fpu_get(vcpu)) {
+		kvm_fxsave(&fx);
+		fpregs_unlock();
+	} else {
+		f = kvm_x87_image(vcpu);
+	}
+	memcpy(val, (const u8 *)f->st_space + 16 * reg, 8);
+	return f->swd & KVM_FSW_ES;
+}
+
+/*
+ * What an MMX instruction does to the x87 unit when it completes: TOP 0,
+ * every tag valid; and, if @write, MMX register @reg = @val (bits 79:64
+ * all ones).
+ */
+void kvm_set_mmx(struct kvm_vcpu *vcpu, unsigned int reg, u64 val, bool write)
+{
+	struct fxregs_state fx;
+	struct fxregs_state *f = &fx;
+	bool live = kvm_fpu_get(vcpu);
+	u8 *st;
+
+	reg &= 7;
+	if (live)
+		kvm_fxsave(&fx);
+	else
+		f = kvm_x87_image(vcpu);
+	f->swd &= ~KVM_FSW_TOP;
+	f->twd = (f->twd & 0xff00) | 0xff;
+	if (write) {
+		st = (u8 *)f->st_space + 16 * reg;
+		memcpy(st, &val, 8);
+		st[8] = 0xff;
+		st[9] = 0xff;
+	}
+	if (live) {
+		kvm_fxrstor(&fx);
+		fpregs_unlock();
+	}
 }

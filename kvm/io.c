@@ -19,6 +19,7 @@
 
 #include "kvm_host.h"
 #include "mmu/mmu.h"
+#include "segment.h"
 #include "kvm_trace.h"
 
 /*
@@ -580,6 +581,24 @@ static void kvm_emu_set_xmm(struct x86_emu_ctxt *c, unsigned int reg,
 	kvm_set_xmm(c->opaque, reg, val);
 }
 
+/*
+ * The MMX moves: a pending unmasked x87 exception is #MF, whatever CR0.NE
+ * (as upstream, whose FWAIT in the host always raises #MF).
+ */
+static enum x86_emu_result kvm_emu_get_mmx(struct x86_emu_ctxt *c,
+					   unsigned int reg, u64 *val)
+{
+	if (kvm_get_mmx(c->opaque, reg, val))
+		return x86_emu_raise(c, MF_VECTOR, false, 0, 0);
+	return X86EMU_DONE;
+}
+
+static void kvm_emu_set_mmx(struct x86_emu_ctxt *c, unsigned int reg,
+			    u64 val, bool write)
+{
+	kvm_set_mmx(c->opaque, reg, val, write);
+}
+
 /* LMSW: PE, MP, EM and TS from @val; PE is set but never cleared. */
 static enum x86_emu_result kvm_emu_lmsw(struct x86_emu_ctxt *c, u16 val)
 {
@@ -649,6 +668,91 @@ static enum x86_emu_result kvm_emu_ltr(struct x86_emu_ctxt *c, u16 sel)
 	return X86EMU_DONE;
 }
 
+/* A segment.c result as the emulator's: its fault, or not an instruction for us. */
+static enum x86_emu_result kvm_emu_seg_result(struct x86_emu_ctxt *c, int r,
+					      const struct x86_emu_exception *e)
+{
+	if (!r)
+		return X86EMU_DONE;
+	if (r == KVM_SEG_FAULT) {
+		c->exception = *e;
+		return X86EMU_FAULT;
+	}
+	return X86EMU_UNHANDLED;	/* a descriptor outside RAM, ... */
+}
+
+/*
+ * MOV Sreg, m16 and POP FS/GS (emulate.h): ES, SS, DS, FS or GS from
+ * @sel at the current CPL, with segment.c's checks and faults.  The MOV
+ * SS interrupt shadow is set where the instruction commits
+ * (__kvm_emulate_instruction(), kvm_emu_loads_ss()).
+ */
+static enum x86_emu_result kvm_emu_load_sreg(struct x86_emu_ctxt *c,
+					     enum x86_emu_seg seg, u16 sel)
+{
+	struct kvm_vcpu *vcpu = c->opaque;
+	struct x86_emu_exception e;
+	int r;
+
+	if (seg == X86_SEG_CS || seg >= X86_SEG_NR)
+		return X86EMU_UNHANDLED;
+	/* x86_emu_seg and kvm_sreg share the ES, CS, SS, DS, FS, GS order. */
+	r = kvm_load_segment(vcpu, sel, seg, KVM_SEG_LOAD_MOV,
+			     kvm_vendor->get_cpl(vcpu), &e);
+	return kvm_emu_seg_result(c, r, &e);
+}
+
+/*
+ * Far JMP through memory to a code segment (emulate.h): CS from @sel,
+ * checked, and @rip within the new CS (its limit; canonical if it is a
+ * 64-bit segment) before anything is loaded, else #GP(0).
+ */
+static enum x86_emu_result kvm_emu_far_jmp(struct x86_emu_ctxt *c, u16 sel,
+					   u64 rip)
+{
+	struct kvm_vcpu *vcpu = c->opaque;
+	struct x86_emu_exception e;
+	struct kvm_seg_prep p;
+	unsigned int shift;
+	int r;
+
+	r = kvm_seg_prepare(vcpu, sel, VCPU_SREG_CS, KVM_SEG_LOAD_JMP,
+			    kvm_vendor->get_cpl(vcpu), &p, &e);
+	if (r)
+		return kvm_emu_seg_result(c, r, &e);
+	if (kvm_is_long_mode(vcpu) && p.var.l) {
+		shift = vcpu->cr4 & X86_CR4_LA57 ? 7 : 16;
+		if ((s64)(rip << shift) >> shift != rip)
+			return x86_emu_raise(c, GP_VECTOR, true, 0, 0);
+	} else if (rip > p.var.limit) {
+		return x86_emu_raise(c, GP_VECTOR, true, 0, 0);
+	}
+	r = kvm_seg_commit(vcpu, VCPU_SREG_CS, &p, &e);
+	return kvm_emu_seg_result(c, r, &e);
+}
+
+/*
+ * The emulated instruction loaded SS (MOV SS, 8E /2; POP SS, 17 outside
+ * 64-bit mode): the next instruction runs in its interrupt shadow.
+ */
+static bool kvm_emu_loads_ss(const struct x86_emu_ctxt *c)
+{
+	struct kvm_prefixes p;
+	unsigned int i;
+
+	kvm_scan_prefixes(c->insn, c->insn_len, &p);
+	i = p.len;
+	if (c->mode == X86_EMU_LONG64 && i < c->insn_len &&
+	    (c->insn[i] & 0xf0) == 0x40)
+		i++;			/* REX */
+	if (i >= c->insn_len)
+		return false;
+	if (c->insn[i] == 0x17)
+		return c->mode != X86_EMU_LONG64;
+	return c->insn[i] == 0x8e && i + 1 < c->insn_len &&
+	       ((c->insn[i + 1] >> 3) & 7) == X86_SEG_SS;
+}
+
 static const struct x86_emu_ops kvm_emu_ops = {
 	.read = kvm_emu_read,
 	.write = kvm_emu_write,
@@ -659,7 +763,11 @@ static const struct x86_emu_ops kvm_emu_ops = {
 	.ltr = kvm_emu_ltr,
 	.get_xmm = kvm_emu_get_xmm,
 	.set_xmm = kvm_emu_set_xmm,
+	.get_mmx = kvm_emu_get_mmx,
+	.set_mmx = kvm_emu_set_mmx,
 	.cmpxchg_emulated = kvm_emu_cmpxchg,
+	.load_sreg = kvm_emu_load_sreg,
+	.far_jmp = kvm_emu_far_jmp,
 };
 
 int kvm_emulation_failed(struct kvm_vcpu *vcpu, const u8 *insn, int len)
@@ -757,6 +865,7 @@ static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu, gpa_t pt_gpa)
 		/* x86_emu_seg and kvm_sreg share the ES, CS, SS, DS, FS, GS order. */
 		kvm_vendor->get_segment(vcpu, &seg, i);
 		c->seg_base[i] = seg.base;
+		c->seg_sel[i] = seg.selector;
 	}
 	c->ops = &kvm_emu_ops;
 	c->opaque = vcpu;
@@ -769,6 +878,8 @@ static int __kvm_emulate_instruction(struct kvm_vcpu *vcpu, gpa_t pt_gpa)
 		memcpy(vcpu->regs, c->regs, sizeof(vcpu->regs));
 		vcpu->rflags = c->rflags;
 		kvm_set_next_rip(vcpu, c->rip);
+		if (c->ops->load_sreg && kvm_emu_loads_ss(c))
+			kvm_vendor->set_interrupt_shadow(vcpu, true);
 		vcpu->mmio.nr_done = 0;
 		if (!vcpu->mmio.nr_frags)
 			return 1;

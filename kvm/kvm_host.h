@@ -509,6 +509,13 @@ static inline void kvm_load_guest_fpu_regs(void)
 /* fpu.c: the guest's XMM registers (0-15), for the emulator. */
 void kvm_get_xmm(struct kvm_vcpu *vcpu, unsigned int reg, u8 val[16]);
 void kvm_set_xmm(struct kvm_vcpu *vcpu, unsigned int reg, const u8 val[16]);
+/*
+ * fpu.c: MMX register @reg (0-7), for the emulator's MMX moves.
+ * kvm_get_mmx() returns true if an unmasked x87 exception is pending (#MF);
+ * kvm_set_mmx() puts the x87 unit in MMX mode and, if @write, stores @val.
+ */
+bool kvm_get_mmx(struct kvm_vcpu *vcpu, unsigned int reg, u64 *val);
+void kvm_set_mmx(struct kvm_vcpu *vcpu, unsigned int reg, u64 val, bool write);
 
 /* Set a KVM_REQ_* on every vCPU and kick those in guest mode out of it. */
 void kvm_make_all_vcpus_request(struct kvm *kvm, int req);

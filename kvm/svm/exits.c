@@ -20,6 +20,7 @@
 #include "mmu/mmu.h"
 #include "kvm_trace.h"
 #include "mmu_trace.h"
+#include "segment.h"
 
 static int svm_exit_ud(struct vcpu_svm *svm)
 {
@@ -389,6 +390,150 @@ static int svm_exit_cr(struct vcpu_svm *svm)
 	return 1;
 }
 
+/* Bytes after a ModRM byte (@b[0]): SIB and displacement; -1 if cut. */
+static int svm_modrm_extra(const u8 *b, int n, bool adsz16)
+{
+	u8 mod = b[0] >> 6, rm = b[0] & 7;
+	int extra = 0;
+
+	if (mod == 3)
+		return 0;
+	if (adsz16)
+		return mod == 1 ? 1 : mod == 2 || rm == 6 ? 2 : 0;
+	if (rm == 4) {
+		if (n < 2)
+			return -1;
+		extra = 1;
+		if (mod == 0 && (b[1] & 7) == 5)
+			extra += 4;
+	} else if (mod == 0 && rm == 5) {
+		extra = 4;
+	}
+	return extra + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
+}
+
+/*
+ * The length of the instruction at RIP that switched tasks: far CALL or
+ * JMP (9A, EA, FF /3, FF /5), IRET, INT n, INT3, INTO or INT1.  Task
+ * switches do not exist in IA-32e mode: CS.D gives the default sizes.
+ * 0 if it is none of these (the guest changed the bytes meanwhile).
+ */
+static int svm_task_switch_insn_len(struct kvm_vcpu *vcpu)
+{
+	struct kvm_prefixes p;
+	struct kvm_segment cs;
+	bool opsz16, adsz16;
+	int n, i, rex, extra;
+	u8 b[15], reg;
+
+	n = svm_fetch_insn(vcpu, b);
+	i = svm_opcode_start(vcpu, b, n, &p, &rex);
+	if (i >= n)
+		return 0;
+	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
+	opsz16 = !cs.db ^ !!memchr(b, 0x66, p.len);
+	adsz16 = !cs.db ^ p.adsz;
+	switch (b[i]) {
+	case 0xcc:	/* INT3 */
+	case 0xce:	/* INTO */
+	case 0xcf:	/* IRET */
+	case 0xf1:	/* INT1 */
+		return i + 1;
+	case 0xcd:	/* INT n */
+		return i + 2 <= n ? i + 2 : 0;
+	case 0x9a:	/* CALL ptr16:16/32 */
+	case 0xea:	/* JMP ptr16:16/32 */
+		i += 1 + (opsz16 ? 4 : 6);
+		return i <= n ? i : 0;
+	case 0xff:
+		if (i + 1 >= n)
+			return 0;
+		reg = (b[i + 1] >> 3) & 7;
+		if (reg != 3 && reg != 5)
+			return 0;
+		extra = svm_modrm_extra(b + i + 1, n - i - 1, adsz16);
+		if (extra < 0 || i + 2 + extra > n)
+			return 0;
+		return i + 2 + extra;
+	}
+	return 0;
+}
+
+/*
+ * A hardware task switch, emulated by task_switch.c (APM vol. 2, "Task
+ * Switch Intercept"): EXITINFO1 bits 15:0 the new TSS selector;
+ * EXITINFO2 bit 36 IRET, bit 38 JMP, bit 44 an error code in bits 31:0;
+ * neither bit, with an event in EXITINTINFO, the event's delivery through
+ * a task gate; else a CALL.  The intercept has fault semantics and
+ * reports no next RIP: the instruction's length is decoded to save the
+ * EIP past it.  An event through a gate is consumed, as on VMX
+ * (svm_complete_events() queued it again): an NMI blocks NMIs from now
+ * on, a hardware exception's error code goes onto the new task's stack;
+ * INT n, INT3 and INTO are instructions whose gate DPL is checked.
+ */
+static int svm_exit_task_switch(struct vcpu_svm *svm)
+{
+	struct kvm_vcpu *vcpu = &svm->vcpu;
+	u64 info2 = svm->vmcb->control.exit_info_2;
+	u32 info = svm->vmcb->control.exit_int_info;
+	u8 vector = info & SVM_EXITINTINFO_VEC_MASK;
+	enum kvm_task_switch_source source;
+	int int_vector = -1, len;
+	s64 error_code = -1;
+	bool insn = true;
+	u64 next_rip;
+
+	if (info2 & BIT_ULL(SVM_EXITINFOSHIFT_TS_REASON_IRET))
+		source = KVM_TASK_SWITCH_IRET;
+	else if (info2 & BIT_ULL(SVM_EXITINFOSHIFT_TS_REASON_JMP))
+		source = KVM_TASK_SWITCH_JMP;
+	else if (info & SVM_EXITINTINFO_VALID)
+		source = KVM_TASK_SWITCH_GATE;
+	else
+		source = KVM_TASK_SWITCH_CALL;
+
+	if (source == KVM_TASK_SWITCH_GATE) {
+		switch (info & SVM_EXITINTINFO_TYPE_MASK) {
+		case SVM_EXITINTINFO_TYPE_NMI:
+			vcpu->nmi_injected = false;
+			kvm_vendor->set_nmi_mask(vcpu, true);
+			insn = false;
+			break;
+		case SVM_EXITINTINFO_TYPE_INTR:
+			if (vcpu->pending_irq == vector)
+				vcpu->pending_irq = -1;
+			insn = false;
+			break;
+		case SVM_EXITINTINFO_TYPE_EXEPT:
+			if (vector == BP_VECTOR || vector == OF_VECTOR) {
+				int_vector = vector;	/* INT3, INTO */
+				break;
+			}
+			if (info2 & BIT_ULL(SVM_EXITINFOSHIFT_TS_HAS_ERROR_CODE))
+				error_code = (u32)info2;
+			vcpu->exception.pending = false;
+			insn = false;
+			break;
+		default:			/* INT n */
+			int_vector = vector;
+			break;
+		}
+	}
+	next_rip = vcpu->rip;
+	if (insn) {
+		len = svm_task_switch_insn_len(vcpu);
+		if (!len) {
+			u8 b[15];
+
+			return kvm_emulation_failed(vcpu, b, svm_fetch_insn(vcpu, b));
+		}
+		next_rip = (next_rip + len) & (svm->vmcb->save.cs.attrib & SVM_SELECTOR_DB_MASK ?
+					       0xffffffffULL : 0xffffULL);
+	}
+	return kvm_task_switch(vcpu, (u16)svm->vmcb->control.exit_info_1, source,
+			       next_rip, int_vector, error_code);
+}
+
 /* The emulator decodes INVLPG's operand and drops the one mapping. */
 static int svm_exit_invlpg(struct vcpu_svm *svm)
 {
@@ -417,6 +562,7 @@ static const svm_exit_handler_t svm_exit_handlers[] = {
 	[SVM_EXIT_VINTR]			= svm_exit_vintr,
 	[SVM_EXIT_CPUID]			= svm_exit_cpuid,
 	[SVM_EXIT_IRET]				= svm_exit_iret,
+	[SVM_EXIT_TASK_SWITCH]			= svm_exit_task_switch,
 	[SVM_EXIT_INVD]				= svm_exit_invd,
 	[SVM_EXIT_HLT]				= svm_exit_hlt,
 	[SVM_EXIT_INVLPG]			= svm_exit_invlpg,

@@ -187,6 +187,13 @@ static void svm_init_vmcb(struct vcpu_svm *svm)
 		INTERCEPT_VMSAVE, INTERCEPT_STGI, INTERCEPT_CLGI,
 		INTERCEPT_SKINIT, INTERCEPT_MONITOR, INTERCEPT_MWAIT,
 		INTERCEPT_XSETBV, INTERCEPT_RDPRU,
+		/*
+		 * A task switch loads CR3 from the new TSS: under a shadow
+		 * MMU the hardware would take the guest's CR3 (a guest-physical
+		 * address) for the root of its walks.  It is emulated
+		 * (task_switch.c) under every strategy, as upstream does.
+		 */
+		INTERCEPT_TASK_SWITCH,
 		/* Cleared at entry for a guest with RDTSCP (svm_vcpu_run()). */
 		INTERCEPT_RDTSCP,
 	};

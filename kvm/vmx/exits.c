@@ -20,6 +20,7 @@
 
 #include "vmx.h"
 #include "mmu/mmu.h"
+#include "segment.h"
 #include "kvm_trace.h"
 
 static int vmx_exit_ud(struct vcpu_vmx *vmx)
@@ -187,16 +188,66 @@ static int vmx_exit_irq_window(struct vcpu_vmx *vmx)
 	return 0;
 }
 
-/* A hardware task switch: not emulated. */
+/*
+ * A hardware task switch, emulated by task_switch.c (SDM vol. 3C, "Exit
+ * Qualification for Task Switches": bits 15:0 the new TSS selector,
+ * 31:30 the source, 0 CALL, 1 IRET, 2 JMP, 3 a task gate in the IDT).
+ * Through the IDT, the IDT-vectoring information says which event, and
+ * vmx_complete_events() queued it again: the switch is its delivery, so
+ * it is consumed here (an NMI blocks NMIs from now on, a hardware
+ * exception's error code goes onto the new task's stack).  An
+ * instruction (CALL, JMP, IRET; INT n, INT3, INTO, INT1 through a gate)
+ * saves the EIP past it, of the length the exit reports.
+ */
 static int vmx_exit_task_switch(struct vcpu_vmx *vmx)
 {
 	struct kvm_vcpu *vcpu = &vmx->vcpu;
-	u64 data[2] = { vmx->exit_reason, vmx->exit_qual };
+	u32 info = vmx->idt_vectoring_info;
+	u8 vector = info & VECTORING_INFO_VECTOR_MASK;
+	enum kvm_task_switch_source source = (u32)vmx->exit_qual >> 30;
+	bool insn = true;
+	int int_vector = -1;
+	s64 error_code = -1;
+	struct kvm_segment cs;
+	u64 next_rip;
 
-	pr_info_ratelimited("vCPU %d: task switch at %#llx (qualification %#lx) is not emulated\n",
-			    vcpu->vcpu_id, vcpu->rip, vmx->exit_qual);
-	return kvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-				       data, 2);
+	if (source == KVM_TASK_SWITCH_GATE && (info & VECTORING_INFO_VALID_MASK)) {
+		switch (info & VECTORING_INFO_TYPE_MASK) {
+		case INTR_TYPE_NMI_INTR:
+			vcpu->nmi_injected = false;
+			kvm_vendor->set_nmi_mask(vcpu, true);
+			insn = false;
+			break;
+		case INTR_TYPE_EXT_INTR:
+			if (vcpu->pending_irq == vector)
+				vcpu->pending_irq = -1;
+			insn = false;
+			break;
+		case INTR_TYPE_HARD_EXCEPTION:
+			if (info & VECTORING_INFO_DELIVER_CODE_MASK)
+				error_code = vmx->idt_vectoring_error;
+			vcpu->exception.pending = false;
+			insn = false;
+			break;
+		case INTR_TYPE_SOFT_INTR:
+		case INTR_TYPE_SOFT_EXCEPTION:
+			/* INT n, INT3, INTO: the gate's DPL is checked. */
+			int_vector = vector;
+			break;
+		default:
+			/* INT1 (ICEBP): no DPL check. */
+			break;
+		}
+	}
+	next_rip = vcpu->rip;
+	if (insn) {
+		/* Outside IA-32e mode (no task switch there): EIP or IP wraps. */
+		kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
+		next_rip += vmx->exit_insn_len;
+		next_rip &= cs.db ? 0xffffffffULL : 0xffffULL;
+	}
+	return kvm_task_switch(vcpu, (u16)vmx->exit_qual, source, next_rip,
+			       int_vector, error_code);
 }
 
 /*

@@ -269,7 +269,14 @@ static int vmx_rmode_interrupt(struct vcpu_vmx *vmx, u8 vector)
 		vector = vector == GP_VECTOR ? DF_VECTOR : GP_VECTOR;
 	}
 	frame[0] = vcpu->rip;
-	frame[1] = cs.selector;
+	/*
+	 * The selector the code ran with: vm86's, whose base is the one
+	 * fetched from.  The saved one may be stale: a far jump to the
+	 * selector vm86 already holds (as after clearing CR0.PE, from CS 8
+	 * with base 0 to 0:ip) reloads CS unseen, and IRET must come back
+	 * to the same base.
+	 */
+	frame[1] = vmx->rmode.cs_ran ? vmcs_read(GUEST_CS_SELECTOR) : cs.selector;
 	frame[2] = vcpu->rflags;
 	sp = vcpu->regs[VCPU_REGS_RSP];
 

@@ -39,7 +39,13 @@
 #define GUARD		1	/* canary pages on each side of a slot's backing */
 #define CANARY_GUARD(slot, after)	(0x100 + 2 * (slot) + (after))
 
-enum { OP_END, OP_READ, OP_WRITE, OP_EXEC };
+/*
+ * OP_EMUL: one of the instructions below (the entry's op bits 15:8 pick
+ * it) with its memory operand at the address, for the instruction
+ * emulator to meet at hostile addresses: MMIO gaps, read-only slots,
+ * page and slot boundaries, the window's random mappings.
+ */
+enum { OP_END, OP_READ, OP_WRITE, OP_EXEC, OP_EMUL };
 
 enum mode { M_NOPG, M_32, M_PAE, M_LONG, M_LMA_NO_PG, M_NR };
 static const char *const mode_name[] = {
@@ -54,6 +60,9 @@ static const char *const mode_name[] = {
  * reloads the stack from R14 (EBP), reports and goes on with the next
  * entry, up to R13 (EDX) faults.
  */
+/* An OP_EMUL stub: at most 32 bytes with the report and the jump back. */
+#define STUB(insns)	insns "\n out 0xe0, eax\n jmp 1b\n .balign 32\n"
+
 #define GUEST_ASM(name, mode, body)					\
 	asm(".pushsection .rodata\n" mode "\n.intel_syntax noprefix\n"	\
 	    #name ":\n" body "\n" #name "_end:\n"			\
@@ -67,6 +76,7 @@ GUEST_ASM(guest64, ".code64",
 	"   cmp al, 1\n je 2f\n"
 	"   cmp al, 2\n je 3f\n"
 	"   cmp al, 3\n je 4f\n"
+	"   cmp al, 4\n je 6f\n"
 	"   out 0xe1, eax\n"
 	"   hlt\n"
 	"   jmp 1b\n"
@@ -85,7 +95,36 @@ GUEST_ASM(guest64, ".code64",
 	"   jmp 1b\n"
 	"5: out 0xe3, eax\n"
 	"   hlt\n"
-	"   jmp 5b\n");
+	"   jmp 5b\n"
+	/* OP_EMUL: jump to stub number AH; each reports RAX. */
+	"6: movzx eax, ah\n"
+	"   shl eax, 5\n"
+	"   lea rdx, [rip + guest64_stubs]\n"
+	"   add rax, rdx\n"
+	"   jmp rax\n"
+	"   .balign 32\n"
+	"guest64_stubs:\n"
+	STUB("movdqu xmm0, [rbx]\n movq rax, xmm0")
+	STUB("push qword ptr [rbx]\n pop rax")
+	STUB("xadd [rbx], rcx\n mov rax, rcx")
+	STUB("mov rsi, rbx\n lodsq")
+	STUB("bt [rbx], rcx\n setc al\n movzx eax, al")
+	STUB("mov rsi, rbx\n lea rdi, [rbx + 8]\n mov ecx, 3\n rep movsq\n mov rax, [rbx + 8]")
+	STUB("xor eax, eax\n xor edx, edx\n cmpxchg8b [rbx]")
+	STUB("xchg [rbx], rcx\n mov rax, rcx")
+	STUB("shld [rbx], rcx, 7\n mov rax, [rbx]")
+	STUB("mov eax, 1\n xor edx, edx\n div dword ptr [rbx]")
+	STUB("mov fs, word ptr [rbx]\n mov eax, fs")
+	STUB("mov word ptr [rbx], cs\n mov rax, [rbx]")
+	STUB("jmp qword ptr [rbx]")
+	STUB(".byte 0x48, 0xff, 0x2b")		/* rex64 jmp far [rbx] */
+	STUB("mov rdi, rbx\n mov edx, 0xe4\n mov ecx, 2\n rep insb\n mov rax, [rbx]")
+	STUB("mov rsi, rbx\n mov edx, 0xe5\n mov ecx, 2\n rep outsd")
+	STUB("ltr word ptr [rbx]\n str eax")
+	STUB("movq mm0, [rbx]\n movq rax, mm0")
+	STUB("push word ptr [rbx]\n pop ax")
+	STUB("cmovne rax, [rbx]\n movsx rcx, word ptr [rbx]\n add rax, rcx")
+	"guest64_stubs_end:\n");
 
 GUEST_ASM(guest32, ".code32",
 	"1: mov eax, [esi]\n"
@@ -96,6 +135,7 @@ GUEST_ASM(guest32, ".code32",
 	"   cmp al, 1\n je 2f\n"
 	"   cmp al, 2\n je 3f\n"
 	"   cmp al, 3\n je 4f\n"
+	"   cmp al, 4\n je 6f\n"
 	"   out 0xe1, eax\n"
 	"   hlt\n"
 	"   jmp 1b\n"
@@ -116,10 +156,44 @@ GUEST_ASM(guest32, ".code32",
 	"   jmp 1b\n"
 	"5: out 0xe3, eax\n"
 	"   hlt\n"
-	"   jmp 5b\n");
+	"   jmp 5b\n"
+	/*
+	 * OP_EMUL: stub number AH; each reports ECX:EAX.  A stub may fault
+	 * anywhere, so none touches ESI, EBP or EDX (the handler's).
+	 */
+	"6: movzx eax, ah\n"
+	"   shl eax, 5\n"
+	"   call 7f\n"
+	"7: add eax, [esp]\n"
+	"   add esp, 4\n"
+	"   add eax, OFFSET guest32_stubs - 7b\n"
+	"   jmp eax\n"
+	"   .balign 32\n"
+	"guest32_stubs:\n"
+	STUB("movdqu xmm0, [ebx]\n movd eax, xmm0\n xor ecx, ecx")
+	STUB("push dword ptr [ebx]\n pop eax\n xor ecx, ecx")
+	STUB("xadd [ebx], ecx\n mov eax, ecx\n xor ecx, ecx")
+	STUB("mov edi, ebx\n mov eax, ecx\n stosd\n mov eax, [ebx]\n xor ecx, ecx")
+	STUB("bt [ebx], ecx\n setc al\n movzx eax, al\n xor ecx, ecx")
+	STUB("xchg [ebx], ecx\n mov eax, ecx\n xor ecx, ecx")
+	STUB("shld [ebx], ecx, 7\n mov eax, [ebx]\n xor ecx, ecx")
+	STUB("mov eax, 0x1234\n div byte ptr [ebx]\n xor ecx, ecx")
+	STUB("mov fs, word ptr [ebx]\n mov eax, fs\n xor ecx, ecx")
+	STUB("mov word ptr [ebx], cs\n mov eax, [ebx]\n xor ecx, ecx")
+	STUB("jmp dword ptr [ebx]")
+	STUB("jmp fword ptr [ebx]")
+	STUB("ltr word ptr [ebx]\n str eax\n xor ecx, ecx")
+	STUB("movq mm0, [ebx]\n movd eax, mm0\n xor ecx, ecx")
+	STUB("push word ptr [ebx]\n pop ax\n xor ecx, ecx")
+	STUB("cmovne eax, [ebx]\n movsx ecx, word ptr [ebx]")
+	"guest32_stubs_end:\n");
 
 extern const uint8_t guest64[], guest64_end[], guest64_handler[];
 extern const uint8_t guest32[], guest32_end[], guest32_handler[];
+extern const uint8_t guest64_stubs[], guest64_stubs_end[];
+extern const uint8_t guest32_stubs[], guest32_stubs_end[];
+#define N_STUBS64	20
+#define N_STUBS32	16
 
 struct slot {
 	int id;
@@ -147,6 +221,7 @@ struct vcpu_ctx {
 	struct kvm_run *run;
 	struct fthread thread;
 	int exits, reads, faults, canaries;
+	int emul_failures;	/* KVM_EXIT_INTERNAL_ERROR of emulation, resumed */
 	const char *ended;
 	struct rng rng;
 };
@@ -633,8 +708,14 @@ static void build_script(int v)
 		/* lma-no-pg: reads first, and nothing executed. */
 		if (S.mode == M_LMA_NO_PG && (i < n / 2 || op == OP_EXEC))
 			op = OP_READ;
+		else if (S.mode != M_LMA_NO_PG && one_in(&S.rng, 6))
+			op = OP_EMUL;
 		int li;
-		uint64_t a = script_addr(op == OP_WRITE, &li), val = write_value();
+		uint64_t a = script_addr(op == OP_WRITE || (op == OP_EMUL && one_in(&S.rng, 2)), &li);
+		uint64_t val = write_value();
+
+		if (op == OP_EMUL)
+			op |= rn(&S.rng, mode64() ? N_STUBS64 : N_STUBS32) << 8;
 
 		if (op == OP_EXEC && li >= 0) {
 			/* A RET where the page maps RAM, so that the call returns. */
@@ -706,6 +787,15 @@ static void build_descriptors(void)
 			       0x8e00ULL << 32 | ((handler >> 16) & 0xffff) << 48;
 		}
 	}
+	/* Each form fits its kilobyte, and every stub its 32 bytes. */
+	if (guest64_end - guest64 > (long)(CODE32_GPA - CODE64_GPA) ||
+	    guest32_end - guest32 > (long)(GDT_GPA - CODE32_GPA) ||
+	    guest64_stubs_end - guest64_stubs != 32 * N_STUBS64 ||
+	    guest32_stubs_end - guest32_stubs != 32 * N_STUBS32)
+		fuzz_fail("iso", "the guest code does not fit: %td and %td bytes, stubs %td and %td",
+			  guest64_end - guest64, guest32_end - guest32,
+			  guest64_stubs_end - guest64_stubs, guest32_stubs_end - guest32_stubs),
+		exit(1);
 	memcpy(core() + CODE64_GPA, guest64, guest64_end - guest64);
 	memcpy(core() + CODE32_GPA, guest32, guest32_end - guest32);
 }
@@ -753,6 +843,7 @@ static void valid_sregs(struct kvm_sregs *s, enum mode m)
 		s->efer = EFER_LME | EFER_LMA | (S.nxe ? EFER_NXE : 0);
 		break;
 	}
+	s->cr4 |= X86_CR4_OSFXSR;	/* OP_EMUL's SSE move */
 	memset(s->interrupt_bitmap, 0, sizeof(s->interrupt_bitmap));
 }
 
@@ -895,6 +986,25 @@ static void report_read(struct vcpu_ctx *c)
 			  (unsigned long long)S.o->seed, S.round);
 }
 
+/*
+ * An instruction the module does not emulate (an OP_EMUL stub, mostly):
+ * go on at the exception handler, as if it had faulted, so that the rest
+ * of the script still runs.  Only while CS is still the mode's own.
+ */
+static bool resume_at_handler(struct vcpu_ctx *c)
+{
+	struct kvm_sregs sr;
+	struct kvm_regs r;
+	bool m64 = mode64();
+
+	if (ioctl(c->fd, KVM_GET_SREGS, &sr) || ioctl(c->fd, KVM_GET_REGS, &r) ||
+	    sr.cs.selector != (m64 ? SEL_CODE64 : SEL_CODE32))
+		return false;
+	r.rip = m64 ? CODE64_GPA + (guest64_handler - guest64) :
+		      CODE32_GPA + (guest32_handler - guest32);
+	return !ioctl(c->fd, KVM_SET_REGS, &r);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu_ctx *c = arg;
@@ -926,6 +1036,16 @@ static void *vcpu_thread(void *arg)
 				c->ended = run->io.port == PORT_DONE ? "done" : "fault budget";
 				break;
 			}
+			/* OUTS (OP_EMUL): what it read from guest memory. */
+			for (unsigned int i = 0; run->io.size == 4 && i < run->io.count; i++) {
+				uint32_t w;
+
+				memcpy(&w, d + 4 * i, 4);
+				if (is_canary(w))
+					fuzz_fail("iso", "round %u, %s, mmu=%s, vCPU %d: guest wrote a canary word %#x to port %#x",
+						  S.round, mode_name[S.mode], S.strategy, c->id,
+						  w, run->io.port);
+			}
 			continue;
 		}
 		if (run->exit_reason == KVM_EXIT_MMIO) {
@@ -944,6 +1064,10 @@ static void *vcpu_thread(void *arg)
 			}
 			continue;
 		}
+		if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
+		    run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+		    c->emul_failures++ < 16 && resume_at_handler(c))
+			continue;
 		switch (run->exit_reason) {
 		case KVM_EXIT_HLT:
 			c->ended = "hlt";
@@ -1119,6 +1243,7 @@ static void check_memory(void)
 }
 
 static long stat_modes[M_NR], stat_reads, stat_canaries, stat_faults, stat_refused, stat_accepted;
+static long stat_emul_failures;
 static long stat_ended[8];
 static const char *const ended_names[] = {
 	"done", "fault budget", "watchdog", "hlt", "shutdown", "fail entry", "internal error", "other",
@@ -1306,6 +1431,7 @@ static void round_run(uint32_t round)
 		stat_reads += S.vc[v].reads;
 		stat_canaries += S.vc[v].canaries;
 		stat_faults += S.vc[v].faults;
+		stat_emul_failures += S.vc[v].emul_failures;
 		count_end(S.vc[v].ended);
 	}
 	fthread_join(&mut);
@@ -1371,8 +1497,8 @@ static int iso_body(void *arg)
 	for (int m = 0; m < M_NR; m++)
 		printf(" %s %ld%s", mode_name[m], stat_modes[m], m + 1 < M_NR ? "," : ";");
 	printf(" %lds;", (long)(time(NULL) - t0));
-	printf(" %ld reads (%ld of a canary), %ld faults; inconsistent states %ld refused, %ld accepted; vCPUs ended:",
-	       stat_reads, stat_canaries, stat_faults, stat_refused, stat_accepted);
+	printf(" %ld reads (%ld of a canary), %ld faults, %ld not emulated; inconsistent states %ld refused, %ld accepted; vCPUs ended:",
+	       stat_reads, stat_canaries, stat_faults, stat_emul_failures, stat_refused, stat_accepted);
 	for (int i = 0; i < 8; i++)
 		if (stat_ended[i])
 			printf(" %s %ld", ended_names[i], stat_ended[i]);

@@ -315,6 +315,29 @@ if wanted debugregs; then
 	done
 fi
 
+# ---- taskswitch: JMP, CALL/IRET and #GP through a task gate ------------------------
+# VMX exits on every task switch, and SVM intercepts them: the module
+# emulates them (kvm/task_switch.c).  QEMU's SVM (TCG) does a guest's task
+# switch itself, whatever the VMCB intercepts (it has no TASK_SWITCH
+# intercept; upstream npt=0 hangs in kvm-unit-tests' taskswitch there):
+# with shadow paging it loads the TSS's CR3, a guest value, into the
+# hardware's CR3, and the guest runs on nothing.  So in the svm lab only
+# with nested paging (upstream npt=1).
+if wanted taskswitch; then
+	if [ "${LAB_MACHINE-}" = svm ] && ! qemu_npt; then
+		echo "SKIP: guest taskswitch-prot32: QEMU's SVM switches tasks itself, loading a guest CR3 under shadow paging (guests.sh says why)"
+	else
+		run taskswitch-prot32 0 --mode prot32 $G/taskswitch-prot32.bin
+		expect_output taskswitch-prot32
+	fi
+	# A TSS in MMIO: the CPU would read the device; our module cannot,
+	# and ends the run with KVM_EXIT_INTERNAL_ERROR (a VMX exit only).
+	if [ "${LAB_MACHINE-}" = vmx ] && [ -z "${LAB_UPSTREAM_SET-}" ]; then
+		run taskswitch-mmio-prot32 104 --mode prot32 $G/taskswitch-mmio-prot32.bin
+		expect_err taskswitch-mmio-prot32 '^vmm: internal error \(vcpu 0\): suberror 1 \(emulation failure\)'
+	fi
+fi
+
 # ---- the VMM itself: usage, limits ----------------------------------------------
 if wanted vmm; then
 	run vmm-usage 100 --mode bogus $G/hello.bin

@@ -154,7 +154,9 @@ static void tmem_log(struct tmem *m, char kind, u64 gva, unsigned int size,
 	struct tmem_access *a;
 	u64 v = 0;
 
-	if (size != 1 && size != 2 && size != 4 && size != 8)
+	/* 6 and 10: a far pointer, m16:32 or m16:64 (FF /5). */
+	if (size != 1 && size != 2 && size != 4 && size != 8 && size != 6 &&
+	    size != 10)
 		tmem_err(m, "access size %u", size);
 	if (m->nlog == TMEM_MAX_LOG) {
 		tmem_err(m, "more than %d accesses", TMEM_MAX_LOG);
@@ -185,6 +187,8 @@ static enum x86_emu_result tmem_read(struct x86_emu_ctxt *c, u64 gva,
 	}
 	if (m->fixed) {
 		memcpy(val, &m->fixed_val, size <= 8 ? size : 8);
+		if (size > 8)
+			memcpy((u8 *)val + 8, &m->fixed_hi, size - 8);
 		tmem_log(m, 'r', gva, size, val);
 		return X86EMU_DONE;
 	}

@@ -70,6 +70,7 @@ struct tmem {
 	/* Or: every read returns fixed_val, writes are only logged. */
 	bool fixed;
 	u64 fixed_val;
+	u64 fixed_hi;		/* bytes 8-15 of a longer read (a far pointer) */
 
 	/* Injection: the nth read / write (0-based) returns this result. */
 	int read_inject_at, write_inject_at;	/* -1: never */
@@ -113,5 +114,7 @@ void sse_tests(void);
 enum x86_emu_result flat_read(struct x86_emu_ctxt *c, u64 gva, void *val,
 			      unsigned int size);
 void native_tests(unsigned long per_template);
+void sreg_tests(void);
+void mmx_tests(void);
 
 #endif

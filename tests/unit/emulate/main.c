@@ -25,6 +25,8 @@ int main(int argc, char **argv)
 	string_tests();
 	arith_tests(per_template);
 	sse_tests();
+	mmx_tests();
+	sreg_tests();
 	native_tests(per_template);
 	return total_failed_groups ? 1 : 0;
 }

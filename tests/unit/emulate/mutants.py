@@ -127,14 +127,13 @@ MUTANTS = [
  ("POP m RSP-based address not wrapped", "(e->ea + sz) & size_mask(e->adsz)", "e->ea + sz"),
  ("PUSH RSP not moved", "\t\t\treturn r;\n\t\trsp -= sz;", "\t\t\treturn r;"),
  ("PUSH/POP 66 with REX.W is 16 bits", "\t\te->opsz = e->opsz_pfx && !(e->rex & 8) ? 2 : 8;", "\t\te->opsz = e->opsz_pfx ? 2 : 8;"),
- ("PUSH m in any mode", "e->digit == 6 &&\n\t\t    mode == X86_EMU_LONG64) {", "e->digit == 6) {"),
+ ("PUSH m in any mode", "\t\te->d.op = OP_PUSH;\n\t\treturn long64;", "\t\te->d.op = OP_PUSH;\n\t\treturn true;"),
  ("RSP base ignores REX.B", "\t\t\te->base_sp = (base | ((e->rex & 1) << 3)) == R_SP;", "\t\t\te->base_sp = base == R_SP;"),
  ("MUL/DIV lockable", "\tcase 4 ... 7:\n\t\te->d.op = OP_MULDIV;", "\tcase 4 ... 7:\n\t\te->d.flags |= F_LOCK;\n\t\te->d.op = OP_MULDIV;"),
  ("SSE 6F is a store", "e->opbyte == 0x28 || e->opbyte == 0x6f;", "e->opbyte == 0x28;"),
  ("SSE no alignment check", "\tif (e->sse_aligned && (gva & 15))", "\tif (0)"),
  ("SSE MOVAPS unaligned", "\tcase 0x29:\n\t\te->sse_aligned = true;", "\tcase 0x29:"),
  ("SSE MOVDQU aligned", "\t\te->sse_aligned = e->opsz_pfx;", "\t\te->sse_aligned = true;"),
- ("SSE MMX MOVQ emulated", "\t\tif (e->opsz_pfx == e->rep)\n\t\t\treturn false;", "\t\tif (e->opsz_pfx && e->rep)\n\t\t\treturn false;"),
  ("SSE #NM before #UD", "\tif ((cr0 & X86_CR0_EM) || !(ops->get_cr4(e->c) & X86_CR4_OSFXSR))\n\t\treturn x86_emu_raise(e->c, VEC_UD, false, 0, 0);\n\tif (cr0 & X86_CR0_TS)\n\t\treturn x86_emu_raise(e->c, VEC_NM, false, 0, 0);", "\tif (cr0 & X86_CR0_TS)\n\t\treturn x86_emu_raise(e->c, VEC_NM, false, 0, 0);\n\tif ((cr0 & X86_CR0_EM) || !(ops->get_cr4(e->c) & X86_CR4_OSFXSR))\n\t\treturn x86_emu_raise(e->c, VEC_UD, false, 0, 0);"),
  ("SSE ignores OSFXSR", " || !(ops->get_cr4(e->c) & X86_CR4_OSFXSR))", ")"),
  ("SSE set_xmm on EXIT", "\tif (r == X86EMU_DONE)\n\t\tops->set_xmm(e->c, e->reg, buf);", "\tops->set_xmm(e->c, e->reg, buf);"),
@@ -150,6 +149,54 @@ MUTANTS = [
  ("PUSH reg without REX.B", "\t\te->reg = (e->opbyte & 7) | ((e->rex & 1) << 3);", "\t\te->reg = e->opbyte & 7;"),
  ("ENTER any level", "!fetch(e, 1, &moffs) || moffs)", "!fetch(e, 1, &moffs))"),
  ("SSE without REX.R", "\t\tops->get_xmm(e->c, e->reg, buf);", "\t\tops->get_xmm(e->c, e->reg & 7, buf);"),
+ # MOV Sreg, POP FS/GS, JMP and CALL through memory (sreg.c).
+ ("MOV Sreg any reg", "\t\t    (e->reg >= X86_SEG_NR ||", "\t\t    (0 ||"),
+ ("MOV Sreg, m16 without load_sreg", "\t\t     (e->d.op == OP_MOV_SREG_RM && !e->c->ops->load_sreg)))", "\t\t     0))"),
+ ("MOV m16, Sreg by operand size", "e->c->seg_sel[e->reg], 2);", "e->c->seg_sel[e->reg], e->opsz);"),
+ ("MOV m16, Sreg always DS", "e->c->seg_sel[e->reg], 2);", "e->c->seg_sel[X86_SEG_DS], 2);"),
+ ("MOV Sreg, m16 by operand size", "\t\tr = mem_read(e, gva, &v, 2);\n\t} else {", "\t\tr = mem_read(e, gva, &v, e->opsz);\n\t} else {"),
+ ("MOV CS, m16 allowed", "\t\tif (e->reg == X86_SEG_CS)\n\t\t\treturn x86_emu_raise(e->c, VEC_UD, false, 0, 0);", ""),
+ ("POP GS as FS", "\t\tseg = e->opbyte == 0xa1 ? X86_SEG_FS : X86_SEG_GS;", "\t\tseg = X86_SEG_FS;"),
+ ("POP Sreg leaves RSP", "\tif (e->d.op == OP_POP_SREG)\n\t\te->regs[R_SP] = rsp + e->opsz;", ""),
+ ("MOV Sreg moves RSP", "\tif (e->d.op == OP_POP_SREG)\n\t\te->regs[R_SP]", "\tif (1)\n\t\te->regs[R_SP]"),
+ ("POP Sreg in any mode", "\t\treturn (struct opcode){ OP_POP_SREG, F_ONLY64, 0 };", "\t\treturn (struct opcode){ OP_POP_SREG, 0, 0 };"),
+ ("POP Sreg without load_sreg", "\tif (e->d.op == OP_POP_SREG && !e->c->ops->load_sreg)\n\t\treturn false;", ""),
+ ("POP Sreg ignores 66", "e->d.op == OP_PUSH_IMM ||\n\t    e->d.op == OP_POP_SREG)", "e->d.op == OP_PUSH_IMM)"),
+ ("FE as group 5", "(e->opbyte == 0xfe || !group5(e))", "(!group5(e))"),
+ ("group 5 lockable", "\te->d.flags &= ~F_LOCK;\n\tswitch (e->digit) {", "\tswitch (e->digit) {"),
+ ("CALL m in any mode", "\t\te->d.op = OP_CALL_NEAR;\n\t\treturn long64;", "\t\te->d.op = OP_CALL_NEAR;\n\t\treturn true;"),
+ ("far JMP without far_jmp", "\t\treturn e->c->ops->far_jmp;", "\t\treturn true;"),
+ ("far CALL as far JMP", "\tcase 5:\n\t\te->d.op = OP_JMP_FAR;", "\tcase 3:\n\tcase 5:\n\t\te->d.op = OP_JMP_FAR;"),
+ ("near JMP/CALL 66 in 64-bit mode", "\t\tif (e->opsz == 2)\n\t\t\treturn false;\n\t\te->opsz = 8;", "\t\te->opsz = 8;"),
+ ("near JMP 32 bits in 64-bit mode", "\t\t\treturn false;\n\t\te->opsz = 8;\n\t}", "\t\t\treturn false;\n\t}"),
+ ("near JMP 64 bits in every mode", "(e->d.op == OP_JMP_NEAR || e->d.op == OP_CALL_NEAR) &&\n\t    mode == X86_EMU_LONG64) {", "(e->d.op == OP_JMP_NEAR || e->d.op == OP_CALL_NEAR)) {"),
+ ("near JMP to any address", "\tif (!canonical(e, v))\n\t\treturn x86_emu_raise(e->c, VEC_GP, true, 0, 0);\n\tif (e->d.op == OP_CALL_NEAR) {", "\tif (e->d.op == OP_CALL_NEAR) {"),
+ ("CALL pushes the target", "linear(e, X86_SEG_SS, rsp), e->rip, 8);", "linear(e, X86_SEG_SS, rsp), v, 8);"),
+ ("CALL leaves RSP", "\t\te->regs[R_SP] = rsp;\n\t}\n\te->rip = v;", "\t}\n\te->rip = v;"),
+ ("CALL commits after a faulting push", "\t\tif (r != X86EMU_DONE)\n\t\t\treturn r;\n\t\te->regs[R_SP] = rsp;\n\t}", "\t\te->regs[R_SP] = rsp;\n\t}"),
+ ("near JMP leaves RIP", "\t}\n\te->rip = v;\n\treturn X86EMU_DONE;", "\t}\n\treturn X86EMU_DONE;"),
+ ("far JMP reads m16:32 always", "r = e->c->ops->read(e->c, gva, buf, sz + 2);", "r = e->c->ops->read(e->c, gva, buf, 6);"),
+ ("far JMP selector first", "e->c->ops->far_jmp(e->c, buf[sz] | buf[sz + 1] << 8, off);", "e->c->ops->far_jmp(e->c, buf[0] | buf[1] << 8, off);"),
+ ("far JMP offset 32 bits", "\tfor (i = 0; i < sz; i++)\n\t\toff |=", "\tfor (i = 0; i < sz && i < 4; i++)\n\t\toff |="),
+ ("far JMP leaves RIP", "\tif (r == X86EMU_DONE)\n\t\te->rip = off;", ""),
+ # MMX moves (mmx.c).
+ ("MMX 66 F3 0F 6F emulated", "\t\tif (e->opsz_pfx && e->rep)\n\t\t\treturn false;", ""),
+ ("MMX MOVQ 0F 6F not emulated", "\t\tif (!e->opsz_pfx && !e->rep) {", "\t\tif (0) {"),
+ ("MMX with 66", "\tif (e->opsz_pfx)\n\t\treturn false;\n\te->reg = e->digit;", "\te->reg = e->digit;"),
+ ("MMX with REX.R", "\te->reg = e->digit;\n\tif (e->opbyte & 1)", "\tif (e->opbyte & 1)"),
+ ("MMX MOVQ 6F 7F 4 bytes", "\tif (e->opbyte & 1)\t\t/* 6F, 7F */\n\t\te->opsz = 8;", "\tif (0)\n\t\te->opsz = 8;"),
+ ("MMX MOVD REX.W ignored", "\t\te->opsz = e->rex & 8 ? 8 : 4;", "\t\te->opsz = 4;"),
+ ("MMX without callbacks", "\treturn ops->get_mmx && ops->set_mmx && ops->get_cr0;", "\treturn true;"),
+ ("MMX 6E 7E with F3", "\t\treturn (struct opcode){ OP_MMX_MOV, F_MODRM, 0 };", "\t\treturn (struct opcode){ OP_MMX_MOV, F_MODRM | F_REP, 0 };"),
+ ("MMX EM ignored", "\tif (cr0 & X86_CR0_EM)\n\t\treturn x86_emu_raise(e->c, VEC_UD, false, 0, 0);\n\tif (cr0 & X86_CR0_TS)", "\tif (cr0 & X86_CR0_TS)"),
+ ("MMX TS ignored", "\tif (cr0 & X86_CR0_TS)\n\t\treturn x86_emu_raise(e->c, VEC_NM, false, 0, 0);\n\tr = ops->get_mmx", "\tr = ops->get_mmx"),
+ ("MMX #NM before #UD", "\tif (cr0 & X86_CR0_EM)\n\t\treturn x86_emu_raise(e->c, VEC_UD, false, 0, 0);\n\tif (cr0 & X86_CR0_TS)\n\t\treturn x86_emu_raise(e->c, VEC_NM, false, 0, 0);\n\tr = ops->get_mmx", "\tif (cr0 & X86_CR0_TS)\n\t\treturn x86_emu_raise(e->c, VEC_NM, false, 0, 0);\n\tif (cr0 & X86_CR0_EM)\n\t\treturn x86_emu_raise(e->c, VEC_UD, false, 0, 0);\n\tr = ops->get_mmx"),
+ ("MMX #MF ignored", "\tr = ops->get_mmx(e->c, e->reg, &v);\n\tif (r != X86EMU_DONE)\n\t\treturn r;", "\tops->get_mmx(e->c, e->reg, &v);"),
+ ("MMX 6E a store", "\tbool load = e->opbyte == 0x6e || e->opbyte == 0x6f;", "\tbool load = e->opbyte == 0x6f;"),
+ ("MMX 6F a store", "\tbool load = e->opbyte == 0x6e || e->opbyte == 0x6f;", "\tbool load = e->opbyte == 0x6e;"),
+ ("MMX set_mmx on EXIT", "\tif (r == X86EMU_DONE)\n\t\tops->set_mmx(e->c, e->reg, v, load);", "\tops->set_mmx(e->c, e->reg, v, load);"),
+ ("MMX store writes the register", "\t\tops->set_mmx(e->c, e->reg, v, load);", "\t\tops->set_mmx(e->c, e->reg, v, true);"),
+ ("MMX store leaves x87 mode", "\tif (r == X86EMU_DONE)\n\t\tops->set_mmx(e->c, e->reg, v, load);", "\tif (r == X86EMU_DONE && load)\n\t\tops->set_mmx(e->c, e->reg, v, load);"),
 ]
 
 def main():
@@ -164,7 +211,7 @@ def main():
     srcs = {n: open(os.path.join(top, "kvm", n)).read() for n in names}
     for h in ("emulate.h", "emulate_priv.h"):
         open(os.path.join(work, h), "w").write(open(os.path.join(top, "kvm", h)).read())
-    tests = [os.path.join(here, f) for f in ("main.c", "harness.c", "native.c", "tables.c", "callbacks.c", "strings.c", "arith.c", "sse.c")]
+    tests = [os.path.join(here, f) for f in ("main.c", "harness.c", "native.c", "tables.c", "callbacks.c", "strings.c", "arith.c", "sse.c", "mmx.c", "sreg.c")]
     bad = 0
     for name, old, new in MUTANTS:
         where = [n for n in names if old in srcs[n]]

@@ -957,6 +957,7 @@ static bool emulated_onebyte(u8 b)
 	case 0x63: case 0x69: case 0x6b:
 	case 0x80: case 0x81: case 0x83: case 0x84: case 0x85:
 	case 0x86: case 0x87: case 0x88: case 0x89: case 0x8a: case 0x8b:
+	case 0x8c: case 0x8e:
 	case 0xa0: case 0xa1: case 0xa2: case 0xa3: case 0xa4: case 0xa5:
 	case 0xa6: case 0xa7: case 0xaa: case 0xab: case 0xac: case 0xad:
 	case 0xae: case 0xaf: case 0xc6: case 0xc7: case 0xf6: case 0xf7:
@@ -998,12 +999,13 @@ static void unhandled_tests(void)
 		"f2 a4", "f2 ab", "f2 89 00", "f3 89 00", "f3 01 00", "f3 8b 00",
 		"f3 f2 a4", "f2 ac", "f2 ad", "f3 f2 aa",
 		"26 2e 89 00", "3e 36 8b 00", "64 65 8b 00",	/* two segments */
-		"8c 00", "8e 00", "82 00 01", "c4 00 00", "c5 00", "62 00 00 00",
+		"8e 00", "8c 30", "8c 38", "f0 8c 00", "f0 8e 00", "82 00 01", "c4 00 00", "c5 00", "62 00 00 00",
 		"0f b8 00", "f3 0f bc 00", "f3 0f bd 00", "0f c0 c0", "0f c1 c1",
 		"0f ba 00 01", "0f ba 18 01", "0f ba e0 01", "0f a3 c0", "0f bb c0",
 		"0f bc c0", "0f af c0", "69 c0 00 00 00 00", "f3 0f af 00",
 		"0f b0 c1", "0f b1 c1", "0f c7 c8", "0f c7 10", "0f c7 30", "0f c7 38",
-		"ff 10", "ff 18", "ff 20", "ff 28", "ff 38", "fe 10",
+		"ff 18", "ff 28", "ff 38", "fe 10", "fe 20", "fe 28",
+		"f0 ff 20", "f0 ff 10", "ff e0", "ff d0", "ff e8",
 		"fe 30", "fe 38", "f6 08 00", "f6 e0", "f6 e8", "f7 f0", "f7 f8",
 		"0f a4 c0 01", "0f a5 c0", "0f ac c0 01", "0f ad c0", "0f 44 c0",
 		"48 0f 4f c0", "f3 0f c1 00", "f2 0f c1 00", "f3 0f 44 00",
@@ -1159,6 +1161,11 @@ static void unhandled_tests(void)
 	expect_unhandled_hex(&g, L64, "c8 10 00", "ENTER truncated");
 	expect_unhandled_hex(&g, L64, "c2 08 00", "RET imm16");
 	expect_unhandled_hex(&g, P32, "ff 30", "PUSH m outside 64-bit mode");
+	expect_unhandled_hex(&g, P32, "ff 10", "CALL m outside 64-bit mode");
+	expect_unhandled_hex(&g, R16, "ff 10", "CALL m outside 64-bit mode");
+	expect_unhandled_hex(&g, L64, "66 ff 10", "CALL m16 in 64-bit mode");
+	expect_unhandled_hex(&g, L64, "66 ff 20", "JMP m16 in 64-bit mode");
+	expect_unhandled_hex(&g, L64, "44 8c 00", "MOV m16, Sreg with REX.R");
 	expect_unhandled_hex(&g, R16, "ff 30", "PUSH m outside 64-bit mode");
 	expect_unhandled_hex(&g, P16, "8f 00", "POP m outside 64-bit mode");
 	expect_unhandled_hex(&g, P32, "8f 00", "POP m outside 64-bit mode");
