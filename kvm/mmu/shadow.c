@@ -174,11 +174,17 @@ int shadow_pin(unsigned long hva, bool slot_writable, bool need_write,
  * tell the VM about it before the pin goes.  Only struct pages are
  * touched, never the VMM's mappings, so this is fine from any context.
  */
+/*
+ * Release a leaf's pin: the page is dirty if the leaf could write it or
+ * did (D: a leaf write-protected since, for a page table it shadows or
+ * for the dirty log, keeps the D of the writes it allowed).
+ */
 void shadow_unpin_leaf(u64 spte)
 {
 	struct page *page = pfn_to_page(spte_pfn(spte));
 
-	unpin_user_pages_dirty_lock(&page, 1, spte_writable(spte));
+	unpin_user_pages_dirty_lock(&page, 1,
+				    spte & (PT_WRITABLE_MASK | PT_DIRTY_MASK));
 }
 
 void shadow_release_defer(struct shadow_release *rel, u64 spte)

@@ -10,8 +10,9 @@
  * A 4 KiB leaf mapping host page @pfn with rights @perm.  A and D are set
  * up front: the shadow's own A/D bits mean nothing to us (the guest's are
  * kept in the guest's tables, by the walker), and setting them saves the
- * hardware a locked write to the SPTE on first use.  A writable leaf is
- * treated as dirty when it is dropped anyway.
+ * hardware a locked write to the SPTE on first use.  D is set with W
+ * only, and stays when write access is taken away: a leaf with D marks
+ * its page dirty when it is dropped (shadow_unpin_leaf()).
  */
 u64 spte_make_leaf(unsigned long pfn, u32 perm)
 {
