@@ -80,7 +80,7 @@ fuzz-planted: setup
 	tar -cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' --exclude='*.mod' \
 		--exclude='*.mod.c' --exclude=modules.order --exclude=Module.symvers \
 		--exclude=lttng kvm trace | tar -C $(FUZZ_PLANTED) -xf -
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(FUZZ_PLANTED)/kvm KVM_PLANT=lma-no-pg modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(FUZZ_PLANTED)/kvm KVM_PLANT=lma-no-pg,tdp-large-slot modules
 
 # A long fuzzing campaign in the lab: make fuzz SEED=1 N=1000000
 # [ROUNDS=10000] [STRATEGIES=naive,cached] [MACHINE=svm|vmx]; the log goes

@@ -59,9 +59,11 @@ void kvm_count_failed_entry(void)
 static int kvm_debugfs_totals_show(struct seq_file *m, void *unused)
 {
 	seq_printf(m, "pinned %llu\nshadow_pages %llu\nfailed_entries %lld\n",
-		   kvm_mmu_naive_pinned_total() + kvm_mmu_cached_pinned_total(),
+		   kvm_mmu_naive_pinned_total() + kvm_mmu_cached_pinned_total() +
+		   kvm_mmu_tdp_pinned_total(),
 		   kvm_mmu_naive_shadow_pages_total() +
-		   kvm_mmu_cached_shadow_pages_total(),
+		   kvm_mmu_cached_shadow_pages_total() +
+		   kvm_mmu_tdp_pages_total(),
 		   (long long)atomic64_read(&kvm_failed_entries));
 	return 0;
 }

@@ -16,6 +16,8 @@
 #include <asm/spec-ctrl.h>
 #include <asm/vmx.h>
 
+#include "kvm_host.h"
+#include "mmu/mmu.h"
 #include "spec.h"
 
 /* The last vCPU each CPU entered: IBPB when another one comes. */
@@ -60,9 +62,14 @@ void kvm_spec_init(bool vmx)
 	kvm_spec_vmx = vmx;
 	if (!vmx)
 		return;
-	/* No MMU strategy runs guests on EPT yet (mmu=tdp is refused). */
-	kvm_spec_l1d = kvm_spec_l1d_mode(false);
-	if (kvm_spec_l1d_flush_needed() && !boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+	/*
+	 * As for EPT when mmu=tdp can run on it; a shadow-paging VM does not
+	 * flush whatever this says (kvm_spec_l1d_flush_needed()).
+	 */
+	kvm_spec_l1d = kvm_spec_l1d_mode(kvm_tdp_supported);
+	if ((kvm_spec_l1d == VMENTER_L1D_FLUSH_COND ||
+	     kvm_spec_l1d == VMENTER_L1D_FLUSH_ALWAYS) &&
+	    !boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
 		/* kvm_intel's software flush is not done here. */
 		pr_warn("L1TF: the CPU has no IA32_FLUSH_CMD: no L1D flush on VM entry\n");
 		kvm_spec_l1d = VMENTER_L1D_FLUSH_NEVER;
@@ -135,12 +142,20 @@ void kvm_spec_count_entry(struct kvm_vcpu *vcpu)
 
 /*
  * kvm_intel flushes under "cond" only after an exit that may have
- * brought host secrets into L1D; here "cond" flushes on every entry.
+ * brought host secrets into L1D; here "cond" flushes on every entry of a
+ * VM on EPT (mmu=tdp), whose page tables the hardware walks.  A shadow
+ * paging VM's never hold a host address it chose (kvm_spec_l1d_mode()).
  */
-bool kvm_spec_l1d_flush_needed(void)
+static bool kvm_spec_l1d_flushes(const struct kvm *kvm)
 {
-	return kvm_spec_l1d == VMENTER_L1D_FLUSH_COND ||
-	       kvm_spec_l1d == VMENTER_L1D_FLUSH_ALWAYS;
+	return kvm_spec_vmx && kvm_mmu_is_tdp(kvm) &&
+	       (kvm_spec_l1d == VMENTER_L1D_FLUSH_COND ||
+		kvm_spec_l1d == VMENTER_L1D_FLUSH_ALWAYS);
+}
+
+bool kvm_spec_l1d_flush_needed(struct kvm_vcpu *vcpu)
+{
+	return kvm_spec_l1d_flushes(vcpu->kvm);
 }
 
 void kvm_spec_l1d_flush(struct kvm_vcpu *vcpu)
@@ -254,7 +269,6 @@ void kvm_spec_show(struct seq_file *m, struct kvm *kvm)
 	seq_printf(m, "spec.host.ibpb %d\n", kvm_spec_host_ibpb());
 	seq_printf(m, "spec.host.rsb_fill %d\n", kvm_spec_host_rsb_fill());
 	seq_printf(m, "spec.host.verw %d\n", kvm_spec_host_verw());
-	seq_printf(m, "spec.host.l1d_flush %d\n",
-		   kvm_spec_vmx && kvm_spec_l1d_flush_needed());
+	seq_printf(m, "spec.host.l1d_flush %d\n", kvm_spec_l1d_flushes(kvm));
 	seq_printf(m, "spec.host.l1d_mode %d\n", kvm_spec_vmx ? kvm_spec_l1d : 0);
 }

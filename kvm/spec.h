@@ -45,7 +45,7 @@ void kvm_spec_vcpu_free(struct kvm_vcpu *vcpu);
  * kvm_spec_l1d_flush().  Interrupts off.
  */
 void kvm_spec_count_entry(struct kvm_vcpu *vcpu);
-bool kvm_spec_l1d_flush_needed(void);
+bool kvm_spec_l1d_flush_needed(struct kvm_vcpu *vcpu);
 void kvm_spec_l1d_flush(struct kvm_vcpu *vcpu);
 
 /*

@@ -593,6 +593,11 @@ int kvm_dev_create_vm(unsigned long type)
 				    mmu_ops->name);
 		return -EOPNOTSUPP;
 	}
+	if (mmu_ops == &kvm_mmu_tdp && !kvm_tdp_supported) {
+		pr_info_ratelimited("KVM_CREATE_VM: mmu=tdp needs nested paging, which %s does not offer here (AMD NPT, or Intel EPT with unrestricted guest); load with mmu=naive or mmu=cached\n",
+				    kvm_vendor->name);
+		return -EOPNOTSUPP;
+	}
 
 	kvm = kzalloc(sizeof(*kvm), GFP_KERNEL_ACCOUNT);
 	if (!kvm)

@@ -16,6 +16,8 @@
 #include "vmm.h"
 
 #define MiB (1ULL << 20)
+/* A transparent huge page on x86-64. */
+#define THP_SIZE (2 * MiB)
 
 void vm__create(struct vm *vm)
 {
@@ -102,14 +104,40 @@ static void vm__add_ram(struct vm *vm, uint64_t gpa, uint64_t size,
 	}
 }
 
+/*
+ * Guest RAM: anonymous memory, by default 2 MiB-aligned and with
+ * MADV_HUGEPAGE, as QEMU maps it, so that transparent huge pages can back
+ * it and a nested-paging MMU (ours, mmu=tdp, or upstream's) can map it
+ * with 2 MiB leaves.  Without THP in the host kernel, madvise() fails and
+ * the memory stays in 4 KiB pages.
+ */
+static uint8_t *ram__map(struct vm *vm, uint64_t size)
+{
+	uint64_t extra = vm->opt.no_thp ? 0 : THP_SIZE;
+	uint8_t *p, *ram;
+	uint64_t head;
+
+	p = mmap(NULL, size + extra, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		vm__die_errno(vm, "mmap guest RAM");
+	if (!extra)
+		return p;
+	head = -(uintptr_t)p & (THP_SIZE - 1);
+	ram = p + head;
+	if (head)
+		munmap(p, head);
+	if (extra - head)
+		munmap(ram + size, extra - head);
+	madvise(ram, size, MADV_HUGEPAGE);
+	return ram;
+}
+
 void vm__setup_memory(struct vm *vm)
 {
 	vm->ram_size = vm->opt.mem_mib * MiB;
 	vm->low_size = vm->ram_size < LOW_RAM_MAX ? vm->ram_size : LOW_RAM_MAX;
-	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->ram == MAP_FAILED)
-		vm__die_errno(vm, "mmap guest RAM");
+	vm->ram = ram__map(vm, vm->ram_size);
 
 	vm__add_ram(vm, 0, vm->low_size, vm->ram);
 	if (vm->ram_size > vm->low_size)

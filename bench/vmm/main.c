@@ -36,6 +36,8 @@ static void usage(FILE *f)
 "                   --mode reset, which starts at the reset vector)\n"
 "  --slot-mib N     split RAM into memory slots of at most N MiB\n"
 "  --no-gbpages     long mode: map with 2 MiB pages even if 1 GiB pages exist\n"
+"  --no-thp         guest RAM without transparent huge pages (default: RAM\n"
+"                   2 MiB-aligned with MADV_HUGEPAGE, as QEMU's)\n"
 "  --timeout S      give up after S seconds (status 108)\n"
 "  --max-exits N    give up after N exits, all vCPUs together (status 108)\n"
 "  --on-hlt WHAT    exit (default: status 102), continue, or stop the vCPU\n"
@@ -183,7 +185,7 @@ static uint64_t parse_num(const char *opt, const char *s, uint64_t max)
 
 static void parse_options(struct options *o, int argc, char **argv)
 {
-	enum { O_MODE = 256, O_MEM, O_VCPUS, O_LOAD, O_ENTRY, O_SLOT, O_NOGB,
+	enum { O_MODE = 256, O_MEM, O_VCPUS, O_LOAD, O_ENTRY, O_SLOT, O_NOGB, O_NOTHP,
 	       O_TIMEOUT, O_MAXEXITS, O_HLT, O_LENIENT, O_STATS, O_MMUSTATS,
 	       O_TRACE };
 	static const struct option longopts[] = {
@@ -194,6 +196,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 		{ "entry", required_argument, NULL, O_ENTRY },
 		{ "slot-mib", required_argument, NULL, O_SLOT },
 		{ "no-gbpages", no_argument, NULL, O_NOGB },
+		{ "no-thp", no_argument, NULL, O_NOTHP },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "max-exits", required_argument, NULL, O_MAXEXITS },
 		{ "on-hlt", required_argument, NULL, O_HLT },
@@ -258,6 +261,9 @@ static void parse_options(struct options *o, int argc, char **argv)
 			break;
 		case O_NOGB:
 			o->no_gbpages = true;
+			break;
+		case O_NOTHP:
+			o->no_thp = true;
 			break;
 		case O_TIMEOUT:
 			o->timeout = parse_num("--timeout", optarg, 1 << 30);

@@ -93,6 +93,7 @@ struct options {
 	uint64_t entry;		/* ~0: load_addr */
 	uint64_t slot_mib;	/* 0: one slot per RAM range */
 	bool no_gbpages;
+	bool no_thp;		/* RAM without MADV_HUGEPAGE */
 	unsigned timeout;	/* seconds, 0: none */
 	uint64_t max_exits;	/* 0: none */
 	enum hlt_action on_hlt;

@@ -14,8 +14,16 @@
 
 #include "mmu/mmu.h"
 
-/* Not implemented yet: selectable, but KVM_CREATE_VM refuses it. */
-static const struct kvm_mmu_ops kvm_mmu_tdp = { .name = "tdp" };
+/*
+ * Set by the backend's hardware_setup() when it runs guests on nested
+ * paging (SVM with NPT, VMX with EPT and unrestricted guest);
+ * KVM_CREATE_VM refuses mmu=tdp otherwise.  kvm_tdp_ept: the nested
+ * tables are in EPT format (tdp.c).
+ */
+bool kvm_tdp_supported;
+bool kvm_tdp_ept;
+/* The largest nested leaf the hardware takes: 1 (4 KiB), 2 (2 MiB), 3 (1 GiB). */
+int kvm_tdp_max_level = 1;
 
 static const struct kvm_mmu_ops *const kvm_mmu_strategies[] = {
 	&kvm_mmu_naive,

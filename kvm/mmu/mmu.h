@@ -158,6 +158,20 @@ const struct kvm_mmu_ops *kvm_mmu_selected(void);
 
 extern const struct kvm_mmu_ops kvm_mmu_naive;
 extern const struct kvm_mmu_ops kvm_mmu_cached;
+extern const struct kvm_mmu_ops kvm_mmu_tdp;
+
+/* The backend can run mmu=tdp (SVM with NPT, VMX with EPT); set at hardware_setup. */
+extern bool kvm_tdp_supported;
+/* Nested tables in EPT format (VMX), not x86 format (SVM); hardware_setup. */
+extern bool kvm_tdp_ept;
+/* The largest nested leaf: 1 (4 KiB), 2 (2 MiB), 3 (1 GiB); hardware_setup. */
+extern int kvm_tdp_max_level;
+
+/* Whether @kvm runs on nested paging (the backend enables it per VM). */
+static inline bool kvm_mmu_is_tdp(const struct kvm *kvm)
+{
+	return kvm->mmu_ops == &kvm_mmu_tdp;
+}
 
 /*
  * Counters of a shadow-paging vCPU (naive.c; the layout is meant to fit
@@ -210,5 +224,8 @@ u64 kvm_mmu_naive_shadow_pages_total(void);
 /* The same over every cached VM. */
 u64 kvm_mmu_cached_pinned_total(void);
 u64 kvm_mmu_cached_shadow_pages_total(void);
+/* Over every tdp VM: pinned pages and nested table pages. */
+u64 kvm_mmu_tdp_pinned_total(void);
+u64 kvm_mmu_tdp_pages_total(void);
 
 #endif /* KVM_RESEARCH_MMU_H */

@@ -39,6 +39,7 @@ void guest_paging_init(struct guest_paging *pg, struct kvm_vcpu *vcpu)
 	pg->pse = vcpu->cr4 & X86_CR4_PSE;
 	pg->smep = vcpu->cr4 & X86_CR4_SMEP;
 	pg->smap = vcpu->cr4 & X86_CR4_SMAP;
+	pg->tdp = kvm_mmu_is_tdp(vcpu->kvm);
 	/* The host's; the guest's CPUID should not report more. */
 	pg->maxphyaddr = clamp_t(int, boot_cpu_data.x86_phys_bits, 32, 52);
 
@@ -69,10 +70,25 @@ static bool guest_has_gbpages(const struct guest_paging *pg)
 	return e && (e->edx & BIT(26));
 }
 
+/*
+ * Under nested paging (mmu=tdp) this walk follows the hardware's own: the
+ * exit that needs it (a nested fault on the final address or on a guest
+ * table below the PDPT) came after the hardware had used the PDPTE.  QEMU's
+ * SVM (TCG) sets the A bit in legacy-PAE PDPTEs as it walks, which AMD
+ * hardware does not (../shared/LAB.md): for a tdp guest bit 5 is taken as
+ * the hardware left it, not as reserved, or every PAE guest that touches
+ * MMIO in the svm lab would get a reserved-bit #PF from the emulator.
+ * Upstream's walker does not check a PDPTE at walk time at all (its cached
+ * PDPTEs were checked when loaded).
+ */
 bool guest_pdpte_reserved(const struct guest_paging *pg, u64 pdpte)
 {
-	return pdpte & (rsvd_bits(pg->maxphyaddr, 63) | rsvd_bits(5, 8) |
-			rsvd_bits(1, 2));
+	u64 rsvd = rsvd_bits(pg->maxphyaddr, 63) | rsvd_bits(5, 8) |
+		   rsvd_bits(1, 2);
+
+	if (pg->tdp)
+		rsvd &= ~PT_ACCESSED_MASK;
+	return pdpte & rsvd;
 }
 
 u32 guest_pf_error_code(const struct guest_paging *pg, u32 access, u32 pf_bits)

@@ -25,6 +25,7 @@ struct guest_paging {
 	bool nxe;		/* EFER.NXE */
 	bool smep;		/* CR4.SMEP */
 	bool smap;		/* CR4.SMAP */
+	bool tdp;		/* nested paging: the hardware walks first */
 	u8 maxphyaddr;
 };
 

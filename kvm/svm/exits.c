@@ -122,6 +122,19 @@ static int svm_exit_pf(struct vcpu_svm *svm)
 				     svm->vmcb->control.exit_info_1);
 }
 
+/*
+ * A nested page fault (mmu=tdp): EXITINFO2 the guest-physical address,
+ * EXITINFO1 the error code, #PF's bits in 31:0 (P, W, U, RSVD, I/D), and
+ * bits 32 and 33 saying whether the final translation or a guest table
+ * access faulted, which the strategy does not need: it maps the gpa, or
+ * sends the instruction to the emulator.
+ */
+static int svm_exit_npf(struct vcpu_svm *svm)
+{
+	return kvm_handle_page_fault(&svm->vcpu, svm->vmcb->control.exit_info_2,
+				     (u32)svm->vmcb->control.exit_info_1);
+}
+
 /* A physical machine check: the host's handler already ran. */
 static int svm_exit_mc(struct vcpu_svm *svm)
 {
@@ -633,6 +646,9 @@ int svm_handle_exit(struct vcpu_svm *svm)
 	}
 	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
 		return svm_exit_handlers[code](svm);
+	/* Outside the table, which would be 8 KiB for it alone. */
+	if (code == SVM_EXIT_NPF && kvm_mmu_is_tdp(vcpu->kvm))
+		return svm_exit_npf(svm);
 
 	/* Not an exit this backend asked for: userspace gets the code. */
 	pr_debug_ratelimited("vCPU %d: unexpected #VMEXIT %#x\n", vcpu->vcpu_id, code);

@@ -12,6 +12,13 @@
  * mode ("paged real mode", APM 15.19), runs in legacy PAE mode; a guest in
  * long mode, in long mode.  CR0, CR3 and CR4 accesses are intercepted, and
  * the guest sees the values it wrote, kept in struct kvm_vcpu.
+ *
+ * A VM with mmu=tdp runs on nested paging (NPT) instead: the guest's own
+ * CR0 (but CD and NW), CR3, CR4 and EFER go into the VMCB, the nested CR3
+ * is the VM's nested table (tdp.c), and CR3 accesses, INVLPG and #PF do
+ * not exit.  CR0 and CR4 writes still do (struct kvm_vcpu keeps the
+ * values); CR3 is read back from the VMCB after every exit.  Nested page
+ * faults (SVM_EXIT_NPF) go to the strategy's page_fault().
  */
 #define pr_fmt(fmt) "kvm: " fmt
 
@@ -79,6 +86,10 @@ static int svm_hardware_setup(void)
 
 	/* RDTSCP and RDPID run with the guest's TSC_AUX (svm_vcpu_run()). */
 	kvm_cap_rdtscp = true;
+	/* CPUID Fn8000_000A EDX[0]: mmu=tdp runs on NPT. */
+	kvm_tdp_supported = boot_cpu_has(X86_FEATURE_NPT);
+	/* Nested leaves of 2 MiB always, of 1 GiB as the host's own pages. */
+	kvm_tdp_max_level = boot_cpu_has(X86_FEATURE_GBPAGES) ? 3 : 2;
 	kvm_spec_init(false);
 	pr_info("AMD SVM, %u ASIDs, nested paging %s\n",
 		cpuid_ebx(SVM_CPUID_FUNC),
@@ -202,6 +213,18 @@ static void svm_init_vmcb(struct vcpu_svm *svm)
 	memset(svm->vmcb, 0, PAGE_SIZE);
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
 		svm_set_intercept(svm->vmcb, intercepts[i]);
+	/*
+	 * Nested paging: the guest's CR3, its page faults and its TLB
+	 * invalidations are its own (nested_cr3 and g_pat: svm_vcpu_run()).
+	 */
+	if (kvm_mmu_is_tdp(svm->vcpu.kvm)) {
+		svm_clr_intercept(svm->vmcb, INTERCEPT_CR3_READ);
+		svm_clr_intercept(svm->vmcb, INTERCEPT_CR3_WRITE);
+		svm_clr_intercept(svm->vmcb, INTERCEPT_INVLPG);
+		svm_clr_intercept(svm->vmcb,
+				  INTERCEPT_EXCEPTION_OFFSET + PF_VECTOR);
+		c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	}
 	c->iopm_base_pa = __sme_set(page_to_phys(svm_iopm));
 	c->msrpm_base_pa = __sme_set(page_to_phys(svm_msrpm));
 	/* The host's IF decides physical interrupts; the guest's, virtual ones. */
@@ -356,6 +379,21 @@ static void svm_update_cr(struct kvm_vcpu *vcpu)
 			X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |
 			X86_CR4_SMEP | X86_CR4_SMAP;
 
+	/*
+	 * Nested paging: the guest's own paging, in whatever mode it is,
+	 * with EFER.NXE as it set it.
+	 */
+	if (kvm_mmu_is_tdp(vcpu->kvm)) {
+		s->cr0 = vcpu->cr0 & ~(X86_CR0_CD | X86_CR0_NW);
+		s->cr4 = (vcpu->cr4 & (cr4_guest | X86_CR4_PSE | X86_CR4_PAE |
+				       X86_CR4_PGE)) |
+			 (cr4_read_shadow() & X86_CR4_MCE);
+		s->efer = (vcpu->efer & (EFER_SCE | EFER_NX)) | EFER_SVME;
+		if (kvm_is_long_mode(vcpu))
+			s->efer |= EFER_LME | EFER_LMA;
+		to_svm(vcpu)->vmcb->control.tsc_offset = vcpu->tsc_offset;
+		return;
+	}
 	s->cr0 = (vcpu->cr0 | X86_CR0_PG | X86_CR0_WP) &
 		 ~(X86_CR0_CD | X86_CR0_NW);
 	/*
@@ -857,7 +895,13 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	kvm_spec_vcpu_switch(vcpu);
 	svm_assign_asid(svm, cpu);
 	svm_inject_events(svm, cpu);
-	s->cr3 = root;
+	if (kvm_mmu_is_tdp(vcpu->kvm)) {
+		svm->vmcb->control.nested_cr3 = root;
+		s->cr3 = vcpu->cr3;
+		s->g_pat = vcpu->pat;
+	} else {
+		s->cr3 = root;
+	}
 	s->cr2 = vcpu->cr2;
 	s->rax = vcpu->regs[VCPU_REGS_RAX];
 	s->rsp = vcpu->regs[VCPU_REGS_RSP];
@@ -917,6 +961,17 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	vcpu->rip = s->rip;
 	vcpu->rflags = s->rflags;
 	vcpu->cr2 = s->cr2;
+	/*
+	 * Nested paging: MOV to CR3 does not exit.  CR0.TS is what a
+	 * hardware task switch sets without a CR0 write: QEMU's SVM (TCG)
+	 * switches tasks itself whatever the intercept says, and with the
+	 * guest on its own CR3 that works, but the guest reads CR0 through
+	 * our intercept.  Every other write to TS exits and sets both.
+	 */
+	if (kvm_mmu_is_tdp(vcpu->kvm)) {
+		vcpu->cr3 = s->cr3;
+		vcpu->cr0 = (vcpu->cr0 & ~X86_CR0_TS) | (s->cr0 & X86_CR0_TS);
+	}
 	/* A #DB (general detect) clears DR7.GD. */
 	vcpu->dr7 = s->dr7;
 	if (svm->singlestep) {

@@ -383,6 +383,51 @@ static int vmx_exit_invlpg(struct vcpu_vmx *vmx)
 	return 1;
 }
 
+/*
+ * EPT violation (mmu=tdp): the guest-physical address (read at the exit)
+ * goes to the strategy with a #PF-style error code built from the exit
+ * qualification (SDM vol. 3C, "Exit Qualification for EPT Violations"):
+ * bit 1 a write (W), bit 2 an instruction fetch (I/D), bits 5:3 the
+ * access rights the EPT entry gave (any: it was present, P).  A shadow
+ * VM never enables EPT, so never gets one.
+ */
+static int vmx_exit_ept_violation(struct vcpu_vmx *vmx)
+{
+	struct kvm_vcpu *vcpu = &vmx->vcpu;
+	unsigned long q = vmx->exit_qual;
+	u32 error_code = 0;
+
+	if (!vmx_is_tdp(vcpu)) {
+		kvm_exit_unknown(vcpu, vmx->exit_reason);
+		return 0;
+	}
+	if (q & EPT_VIOLATION_ACC_WRITE)
+		error_code |= PFERR_WRITE_MASK;
+	if (q & EPT_VIOLATION_ACC_INSTR)
+		error_code |= PFERR_FETCH_MASK;
+	if (q & EPT_VIOLATION_RWX_MASK)
+		error_code |= PFERR_PRESENT_MASK;
+	return kvm_handle_page_fault(vcpu, vmx->exit_gpa, error_code);
+}
+
+/*
+ * EPT misconfiguration: an EPT entry of ours that the CPU refuses (tdp.c
+ * builds none: a bug).  Not the guest's doing, nothing to retry: the
+ * vCPU stops with an internal error, the exit reason and the address in
+ * its data.
+ */
+static int vmx_exit_ept_misconfig(struct vcpu_vmx *vmx)
+{
+	struct kvm_vcpu *vcpu = &vmx->vcpu;
+	u64 data[2] = { vmx->exit_reason, vmx->exit_gpa };
+
+	pr_err_ratelimited("vCPU %d: EPT misconfiguration at gpa %#llx (rip %#llx): invalid EPT entry, vCPU stopped\n",
+			   vcpu->vcpu_id, vmx->exit_gpa, vcpu->rip);
+	return kvm_exit_internal_error(vcpu,
+				       KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+				       data, ARRAY_SIZE(data));
+}
+
 typedef int (*vmx_exit_handler_t)(struct vcpu_vmx *vmx);
 
 static const vmx_exit_handler_t vmx_exit_handlers[] = {
@@ -417,6 +462,8 @@ static const vmx_exit_handler_t vmx_exit_handlers[] = {
 	[EXIT_REASON_MSR_WRITE]			= vmx_exit_wrmsr,
 	[EXIT_REASON_MWAIT_INSTRUCTION]		= vmx_exit_ud,
 	[EXIT_REASON_MONITOR_INSTRUCTION]	= vmx_exit_ud,
+	[EXIT_REASON_EPT_VIOLATION]		= vmx_exit_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG]		= vmx_exit_ept_misconfig,
 	[EXIT_REASON_INVEPT]			= vmx_exit_ud,
 	[EXIT_REASON_INVVPID]			= vmx_exit_ud,
 	[EXIT_REASON_XSETBV]			= vmx_exit_ud,

@@ -173,7 +173,63 @@ u32 vmx_exception_bitmap(struct kvm_vcpu *vcpu)
 {
 	if (to_vmx(vcpu)->rmode.active)
 		return ~0U;
+	/* EPT: the guest's page faults are its own. */
+	if (vmx_is_tdp(vcpu))
+		return BIT(MC_VECTOR) | BIT(DB_VECTOR);
 	return BIT(PF_VECTOR) | BIT(MC_VECTOR) | BIT(DB_VECTOR);
+}
+
+/*
+ * The control registers and EFER the hardware runs with, what the guest
+ * reads of CR0 and CR4 (its own values), the entry controls, and what
+ * depends on them.  VMCS current.
+ */
+static void vmx_write_cr(struct vcpu_vmx *vmx, u64 cr0, u64 cr4, u64 efer,
+			 u32 entry)
+{
+	struct kvm_vcpu *vcpu = &vmx->vcpu;
+
+	vmcs_write(GUEST_CR0, cr0);
+	vmcs_write(CR0_READ_SHADOW, vcpu->cr0);
+	vmcs_write(GUEST_CR4, cr4);
+	vmcs_write(CR4_READ_SHADOW, vcpu->cr4);
+	vmcs_write(VM_ENTRY_CONTROLS, entry);
+	if (vmx_cfg.load_efer)
+		vmcs_write(GUEST_IA32_EFER, efer);
+	else
+		vmx->efer_area[0].value = efer;
+	vmcs_write(EXCEPTION_BITMAP, vmx_exception_bitmap(vcpu));
+	vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
+}
+
+/*
+ * mmu=tdp (EPT, unrestricted guest): the guest's own paging and mode,
+ * real mode and protected mode without paging included, with caches on,
+ * NE as VMX requires (the guest reads its own NE), EFER as the guest set
+ * it (LMA with the IA-32e mode entry control).  The PDPTEs of legacy PAE
+ * paging are loaded again from memory before the next entry: the CPU
+ * loads them at MOV to CR0 or CR4 too.  VMCS current.
+ */
+static void vmx_update_cr_tdp(struct vcpu_vmx *vmx, u64 cr4_guest)
+{
+	struct kvm_vcpu *vcpu = &vmx->vcpu;
+	u32 entry = vmx_cfg.entry;
+	u64 cr0, cr4, efer;
+
+	cr0 = (vcpu->cr0 | X86_CR0_NE) & ~(X86_CR0_CD | X86_CR0_NW);
+	cr0 = (cr0 | (vmx_cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG))) &
+	      vmx_cr0_fixed1;
+	cr4 = (vcpu->cr4 & (cr4_guest | X86_CR4_PSE | X86_CR4_PAE |
+			    X86_CR4_PGE)) |
+	      X86_CR4_VMXE | (cr4_read_shadow() & X86_CR4_MCE);
+	cr4 = (cr4 | vmx_cr4_fixed0) & vmx_cr4_fixed1;
+	efer = vcpu->efer & (EFER_SCE | EFER_NX | EFER_LME);
+	if (kvm_is_long_mode(vcpu)) {
+		efer |= EFER_LME | EFER_LMA;
+		entry |= VM_ENTRY_IA32E_MODE;
+	}
+	vmx_write_cr(vmx, cr0, cr4, efer, entry);
+	vmx->pdptrs_stale = true;
 }
 
 /*
@@ -198,6 +254,11 @@ void vmx_update_cr(struct kvm_vcpu *vcpu)
 	u32 entry = vmx_cfg.entry;
 
 	vmx_vmcs_get(vmx);
+	if (vmx_is_tdp(vcpu)) {
+		vmx_update_cr_tdp(vmx, cr4_guest);
+		vmx_vmcs_put(vmx);
+		return;
+	}
 	if (real && !vmx->rmode.active)
 		vmx_rmode_enter(vmx);
 	else if (!real && vmx->rmode.active)
@@ -224,28 +285,22 @@ void vmx_update_cr(struct kvm_vcpu *vcpu)
 		entry |= VM_ENTRY_IA32E_MODE;
 	}
 
-	vmcs_write(GUEST_CR0, cr0);
-	vmcs_write(CR0_READ_SHADOW, vcpu->cr0);
-	vmcs_write(GUEST_CR4, cr4);
-	vmcs_write(CR4_READ_SHADOW, vcpu->cr4);
-	vmcs_write(VM_ENTRY_CONTROLS, entry);
-	if (vmx_cfg.load_efer)
-		vmcs_write(GUEST_IA32_EFER, efer);
-	else
-		vmx->efer_area[0].value = efer;
-	vmcs_write(EXCEPTION_BITMAP, vmx_exception_bitmap(vcpu));
-	vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
+	vmx_write_cr(vmx, cr0, cr4, efer, entry);
 	vmx_vmcs_put(vmx);
 }
 
 /*
- * Nothing to do without VPID: the next VM entry flushes every linear
- * mapping of this CPU (see the top of the file), and a vCPU flushed from
- * elsewhere (kvm_flush_remote_tlbs()) has left guest mode by the time
- * its flush is requested.
+ * Shadow paging: nothing to do without VPID: the next VM entry flushes
+ * every linear mapping of this CPU (see the top of vmx.c), and a vCPU
+ * flushed from elsewhere (kvm_flush_remote_tlbs()) has left guest mode
+ * by the time its flush is requested.  EPT: the next entry does an
+ * INVEPT (vmx_tdp_enter()), which drops the combined mappings (guest
+ * linear addresses, any VPID) as well as the guest-physical ones.
  */
 void vmx_flush_tlb(struct kvm_vcpu *vcpu)
 {
+	if (vmx_is_tdp(vcpu))
+		to_vmx(vcpu)->ept_flush = true;
 }
 
 /* ---- interrupt shadow, NMI blocking ----------------------------------- */

@@ -27,7 +27,31 @@
  * that they work from any context that may sleep, like the SVM backend's
  * accessors of its VMCB in memory.
  *
- * TLB: VPID is not enabled.  Without VPID every VM entry and VM exit
+ * A VM with mmu=tdp runs on EPT instead, with unrestricted guest (the
+ * hardware then runs real mode and protected mode without paging as the
+ * guest has them, and realmode.c is not used): the EPT pointer is the
+ * VM's nested table (tdp.c, EPT format), the guest's own CR3 is in
+ * GUEST_CR3 and read back after every exit, CR3 loads and stores, INVLPG
+ * and #PF do not exit, EFER is the guest's.  CR0 and CR4 writes still
+ * exit (masks of all ones, read shadows as above).  A PAE guest outside
+ * long mode runs on the PDPTEs in GUEST_PDPTR0-3: the CPU loads them at
+ * the guest's own MOV CR3 (and saves them at the exit); when we set CR3,
+ * CR0 or CR4 ourselves, the entry path loads them from guest memory
+ * (vmx_tdp_load_pdptrs()).  EPT violations go to the strategy's
+ * page_fault(); an EPT misconfiguration, which only a bug of ours could
+ * cause, stops the vCPU with KVM_EXIT_INTERNAL_ERROR.  Each vCPU of such
+ * a VM has a VPID, so VM entries and exits keep its TLB; flush_tlb()
+ * asks for an INVEPT of the VM's EPT pointer (single-context where
+ * offered, which drops the guest-physical and combined mappings of every
+ * VPID), done before the next entry, and before the first entry on a CPU
+ * the vCPU did not enter on last (another CPU may hold translations from
+ * before a flush it did not see).  The CPU must offer EPT with a 4-level
+ * walk, write-back EPT structures, INVEPT and unrestricted guest, or
+ * KVM_CREATE_VM refuses mmu=tdp (on Bochs's lynnfield model, which has
+ * EPT without unrestricted guest, upstream builds an identity-mapped page
+ * table for a guest without paging; not done here).
+ *
+ * TLB of a shadow-paging VM: VPID is not enabled.  Without VPID every VM entry and VM exit
  * invalidates the linear mappings of the processor (SDM vol. 3C, "VPID
  * and TLB"), so a guest never sees a stale translation across an exit,
  * and flush_tlb() has nothing to do: whatever asked for the flush runs
@@ -40,6 +64,7 @@
 #include <linux/bits.h>
 #include <linux/context_tracking.h>
 #include <linux/err.h>
+#include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/list.h>
 #include <linux/mm.h>
@@ -74,6 +99,8 @@
 	(FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)
 
 struct vmx_config vmx_cfg;
+/* VPIDs of tdp vCPUs, 1..VMX_NR_VPIDS - 1 (0 is the host's). */
+static DEFINE_IDA(vmx_vpid_ida);
 /* exits.c reads it: whether VMX_INSTRUCTION_INFO describes INS/OUTS. */
 bool vmx_has_inout_info;
 
@@ -267,6 +294,7 @@ static int vmx_setup_controls(u64 basic)
 		return -EOPNOTSUPP;
 	}
 	vmx_cfg.proc2 = 0;
+	vmx_cfg.proc2_tdp = 0;
 	rdmsrl(MSR_IA32_VMX_PROCBASED_CTLS, caps);
 	if ((upper_32_bits(caps) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
 	    kvm_host_has_tsc_aux() &&
@@ -274,6 +302,21 @@ static int vmx_setup_controls(u64 basic)
 			   MSR_IA32_VMX_PROCBASED_CTLS2, 0,
 			   SECONDARY_EXEC_ENABLE_RDTSCP, &vmx_cfg.proc2))
 		vmx_cfg.proc2 = 0;
+	/* What mmu=tdp would use (vmx_setup_ept() decides). */
+	if ((upper_32_bits(caps) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
+	    vmx_adjust_ctl("secondary processor-based (EPT)",
+			   MSR_IA32_VMX_PROCBASED_CTLS2, 0,
+			   SECONDARY_EXEC_ENABLE_EPT |
+			   SECONDARY_EXEC_UNRESTRICTED_GUEST |
+			   SECONDARY_EXEC_ENABLE_VPID, &vmx_cfg.proc2_tdp))
+		vmx_cfg.proc2_tdp = 0;
+	/* The primary controls a tdp vCPU drops where the CPU lets it. */
+	rdmsrl(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+	       MSR_IA32_VMX_PROCBASED_CTLS, caps);
+	vmx_cfg.proc_tdp = vmx_cfg.proc &
+			   ~((CPU_BASED_CR3_LOAD_EXITING |
+			      CPU_BASED_CR3_STORE_EXITING |
+			      CPU_BASED_INVLPG_EXITING) & ~lower_32_bits(caps));
 	/* RDTSCP and RDPID run with the guest's TSC_AUX (vmx_vcpu_run()). */
 	kvm_cap_rdtscp = vmx_cfg.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 	r = vmx_adjust_ctl("VM-exit", true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
@@ -316,11 +359,65 @@ static void vmx_report_features(void)
 		secondary = upper_32_bits(msr);
 	}
 
-	pr_info("Intel VMX, EPT %s, unrestricted guest %s, VPID %s; shadow paging, EFER switched by %s\n",
+	pr_info("Intel VMX, EPT %s, unrestricted guest %s, VPID %s; shadow paging%s, EFER switched by %s\n",
 		secondary & SECONDARY_EXEC_ENABLE_EPT ? "yes" : "no",
 		secondary & SECONDARY_EXEC_UNRESTRICTED_GUEST ? "yes" : "no",
 		secondary & SECONDARY_EXEC_ENABLE_VPID ? "yes" : "no",
+		kvm_tdp_supported ? vmx_cfg.ept_ad ?
+		", mmu=tdp on EPT with A/D bits" : ", mmu=tdp on EPT" : "",
 		vmx_cfg.load_efer ? "VM-entry/exit controls" : "MSR-load areas");
+}
+
+/*
+ * mmu=tdp: EPT (a 4-level walk, write-back paging structures, INVEPT of
+ * one context or of all), with unrestricted guest; VPID and EPT A/D bits
+ * where offered, INVVPID of one context or of all with VPID
+ * (IA32_VMX_EPT_VPID_CAP).  Logs why tdp is not offered when EPT is.
+ */
+static void vmx_setup_ept(void)
+{
+	const char *why = NULL;
+	u64 cap = 0;
+
+	kvm_tdp_supported = false;
+	if (!(vmx_cfg.proc2_tdp & SECONDARY_EXEC_ENABLE_EPT))
+		return;
+	if (rdmsrl_safe(MSR_IA32_VMX_EPT_VPID_CAP, &cap))
+		why = "cannot read IA32_VMX_EPT_VPID_CAP";
+	else if (!(cap & VMX_EPT_PAGE_WALK_4_BIT))
+		why = "no 4-level EPT walk";
+	else if (!(cap & VMX_EPTP_WB_BIT))
+		why = "no write-back EPT paging structures";
+	else if (!(cap & VMX_EPT_INVEPT_BIT) ||
+		 !(cap & (VMX_EPT_EXTENT_CONTEXT_BIT | VMX_EPT_EXTENT_GLOBAL_BIT)))
+		why = "no INVEPT";
+	else if (!(vmx_cfg.proc2_tdp & SECONDARY_EXEC_UNRESTRICTED_GUEST))
+		why = "EPT without unrestricted guest (a guest without paging would need an identity-mapped page table, which this module does not build)";
+	if (why) {
+		pr_info("Intel VMX: mmu=tdp not offered: %s\n", why);
+		vmx_cfg.proc2_tdp = 0;
+		return;
+	}
+	vmx_cfg.invept = cap & VMX_EPT_EXTENT_CONTEXT_BIT ?
+			 VMX_EPT_EXTENT_CONTEXT : VMX_EPT_EXTENT_GLOBAL;
+	vmx_cfg.ept_ad = cap & VMX_EPT_AD_BIT;
+	vmx_cfg.eptp_flags = VMX_EPTP_MT_WB | VMX_EPTP_PWL_4 |
+			     (vmx_cfg.ept_ad ? VMX_EPTP_AD_ENABLE_BIT : 0);
+	/*
+	 * VPID only with INVVPID (upper half of the MSR) of one context or
+	 * of all, as upstream has it.  INVEPT of the VM's context drops the
+	 * combined mappings of every VPID, which is all a tdp vCPU caches,
+	 * so the flushes need no INVVPID (vmx_tdp_enter()).
+	 */
+	if (!(upper_32_bits(cap) & VMX_VPID_INVVPID_BIT) ||
+	    !(upper_32_bits(cap) & (VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT |
+				    VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT)))
+		vmx_cfg.proc2_tdp &= ~SECONDARY_EXEC_ENABLE_VPID;
+	/* Large EPT leaves where the capability MSR offers them. */
+	kvm_tdp_max_level = cap & VMX_EPT_1GB_PAGE_BIT ? 3 :
+			    cap & VMX_EPT_2MB_PAGE_BIT ? 2 : 1;
+	kvm_tdp_ept = true;
+	kvm_tdp_supported = true;
 }
 
 static int vmx_hardware_setup(void)
@@ -362,6 +459,7 @@ static int vmx_hardware_setup(void)
 		goto free_io_bitmaps;
 	memset(page_address(vmx_io_bitmaps), 0xff, 2 * PAGE_SIZE);
 	memset(page_address(vmx_msr_bitmap), 0xff, PAGE_SIZE);
+	vmx_setup_ept();
 	vmx_report_features();
 	kvm_spec_init(true);
 	return 0;
@@ -373,6 +471,9 @@ free_io_bitmaps:
 
 static void vmx_hardware_unsetup(void)
 {
+	kvm_tdp_supported = false;
+	kvm_tdp_ept = false;
+	ida_destroy(&vmx_vpid_ida);
 	__free_page(vmx_msr_bitmap);
 	__free_pages(vmx_io_bitmaps, 1);
 }
@@ -733,6 +834,8 @@ static void vmx_vcpu_free(struct kvm_vcpu *vcpu)
 	vmx_vmcs_clear(vmx);
 	preempt_enable();
 	kvm_spec_vcpu_free(vcpu);
+	if (vmx->vpid)
+		ida_free(&vmx_vpid_ida, vmx->vpid);
 	free_page((unsigned long)vmx->efer_area);
 	free_page((unsigned long)vmx->vmcs);
 	kfree(vmx);
@@ -742,11 +845,21 @@ static void vmx_vcpu_free(struct kvm_vcpu *vcpu)
 static void vmx_init_controls(struct vcpu_vmx *vmx)
 {
 	u64 io = page_to_phys(vmx_io_bitmaps);
+	bool tdp = vmx_is_tdp(&vmx->vcpu);
 
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
-	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx_cfg.proc);
-	if (vmx_cfg.proc2)
-		vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx_cfg.proc2);
+	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, tdp ? vmx_cfg.proc_tdp : vmx_cfg.proc);
+	/* Written per entry (vmx_inject_events()). */
+	vmx->proc2_now = 0;
+	if (vmx_cfg.proc2 || vmx_cfg.proc2_tdp)
+		vmcs_write(SECONDARY_VM_EXEC_CONTROL, 0);
+	if (tdp) {
+		if (vmx->vpid)
+			vmcs_write(VIRTUAL_PROCESSOR_ID, vmx->vpid);
+		vmx->ept_flush = true;
+		vmx->ept_cpu = -1;
+		vmx->pdptrs_stale = true;
+	}
 	vmcs_write(VM_EXIT_CONTROLS, vmx_cfg.exit);
 	vmcs_write(VM_ENTRY_CONTROLS, vmx_cfg.entry);
 	vmcs_write(IO_BITMAP_A, io);
@@ -802,6 +915,19 @@ static void vmx_vcpu_reset(struct kvm_vcpu *vcpu)
 	int seg;
 
 	vcpu->spec_ctrl = 0;
+	/*
+	 * mmu=tdp: a VPID of its own, kept until the vCPU goes, so that
+	 * entries and exits keep its TLB.  Without one (all taken), VPID
+	 * stays off for it, and entries and exits flush.
+	 */
+	if (vmx_is_tdp(vcpu) && !vmx->vpid &&
+	    (vmx_cfg.proc2_tdp & SECONDARY_EXEC_ENABLE_VPID)) {
+		int id = ida_alloc_range(&vmx_vpid_ida, 1, VMX_NR_VPIDS - 1,
+					 GFP_KERNEL_ACCOUNT);
+
+		if (id > 0)
+			vmx->vpid = id;
+	}
 	vmx_vmcs_get(vmx);
 	vmx->rmode.active = false;
 	vmx->rmode.tss_built = KVM_INVALID_GPA;
@@ -855,7 +981,9 @@ static void vmx_inject_events(struct vcpu_vmx *vmx)
 	struct kvm_vcpu *vcpu = &vmx->vcpu;
 	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	bool shadow, irq_window;
-	u32 proc = vmx_cfg.proc;
+	bool tdp = vmx_is_tdp(vcpu);
+	u32 proc = tdp ? vmx_cfg.proc_tdp : vmx_cfg.proc;
+	u32 proc2 = 0;
 	u32 info = 0;
 
 	/* STI blocking with IF clear would fail the entry: it is MOV SS's. */
@@ -871,7 +999,8 @@ static void vmx_inject_events(struct vcpu_vmx *vmx)
 
 		kvm_exception_set_rf(vcpu);
 		info = e->vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
-		if (e->has_error_code) {
+		/* Real mode (unrestricted guest) pushes no error code. */
+		if (e->has_error_code && (vcpu->cr0 & X86_CR0_PE)) {
 			info |= INTR_INFO_DELIVER_CODE_MASK;
 			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, e->error_code);
 		}
@@ -909,7 +1038,20 @@ static void vmx_inject_events(struct vcpu_vmx *vmx)
 	/* "Enable RDTSCP" (vmx_cfg.proc2): RDTSCP and RDPID, else #UD. */
 	if ((vmx_cfg.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP) &&
 	    kvm_guest_has_tsc_aux(vcpu))
+		proc2 |= SECONDARY_EXEC_ENABLE_RDTSCP;
+	/* EPT, unrestricted guest, and VPID if the vCPU has one. */
+	if (tdp) {
+		proc2 |= vmx_cfg.proc2_tdp;
+		if (!vmx->vpid)
+			proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
+	}
+	if (proc2) {
 		proc |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+		if (proc2 != vmx->proc2_now) {
+			vmcs_write(SECONDARY_VM_EXEC_CONTROL, proc2);
+			vmx->proc2_now = proc2;
+		}
+	}
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, proc);
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr);
@@ -945,6 +1087,11 @@ static void vmx_complete_events(struct vcpu_vmx *vmx)
 		    (vmx->exit_intr_info & INTR_INFO_VALID_MASK) &&
 		    (vmx->exit_intr_info & INTR_INFO_UNBLOCK_NMI) &&
 		    (vmx->exit_intr_info & INTR_INFO_VECTOR_MASK) != DF_VECTOR)
+			vmcs_set_bits(GUEST_INTERRUPTIBILITY_INFO,
+				      GUEST_INTR_STATE_NMI);
+		/* The same for an IRET whose access met an EPT violation. */
+		if ((u16)vmx->exit_reason == EXIT_REASON_EPT_VIOLATION &&
+		    (vmx->exit_qual & INTR_INFO_UNBLOCK_NMI))
 			vmcs_set_bits(GUEST_INTERRUPTIBILITY_INFO,
 				      GUEST_INTR_STATE_NMI);
 		return;
@@ -1062,6 +1209,18 @@ static void vmx_read_exit(struct vcpu_vmx *vmx)
 	vmx->exit_insn_info = vmcs_read(VMX_INSTRUCTION_INFO);
 	vcpu->rip = vmcs_read(GUEST_RIP);
 	vcpu->regs[VCPU_REGS_RSP] = vmcs_read(GUEST_RSP);
+	/*
+	 * EPT: the guest's MOV to CR3 did not exit; the PDPTEs it loaded
+	 * stay in GUEST_PDPTR0-3 for the next entry.
+	 */
+	if (vmx_is_tdp(vcpu)) {
+		u16 basic = vmx->exit_reason;
+
+		vcpu->cr3 = vmx->hw_cr3 = vmcs_read(GUEST_CR3);
+		if (basic == EXIT_REASON_EPT_VIOLATION ||
+		    basic == EXIT_REASON_EPT_MISCONFIG)
+			vmx->exit_gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	}
 	rflags = vmcs_read(GUEST_RFLAGS);
 	if (vmx->rmode.active)
 		rflags = (rflags & ~(X86_EFLAGS_VM | X86_EFLAGS_IOPL)) |
@@ -1094,6 +1253,93 @@ static void vmx_host_nmi(struct vcpu_vmx *vmx)
 		asm volatile("int $2" ::: "memory");
 }
 
+/* ---- EPT (mmu=tdp) -------------------------------------------------------- */
+
+/*
+ * INVEPT of @eptp's context (or of all, vmx_cfg.invept): drops the
+ * guest-physical and combined mappings of this CPU.  A failure (VMfail,
+ * or #UD outside VMX operation) is logged once.
+ */
+static void vmx_invept(u64 eptp)
+{
+	struct {
+		u64 eptp, reserved;
+	} desc = { eptp, 0 };
+	unsigned long type = vmx_cfg.invept;
+
+	asm goto("1: invept %[desc], %[type]\n\t"
+		 "jbe %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fail])
+		 : : [desc] "m" (desc), [type] "r" (type)
+		 : "cc", "memory" : fail);
+	return;
+fail:
+	pr_err_once("INVEPT of type %lu for EPTP %#llx failed\n", type, eptp);
+}
+
+/*
+ * The PDPTEs of a guest in legacy PAE paging, from guest memory, when
+ * we set its CR3 (KVM_SET_SREGS, emulated MOV CR3, a task switch) or
+ * changed its CR0, CR4 or EFER (vmx_update_cr() marks them stale); the
+ * CPU loaded them itself at the guest's own MOV CR3 otherwise.  Called
+ * before the entry, where guest memory can be read.  An entry with a
+ * reserved bit set would fail VM entry: it is loaded not present, and
+ * one that cannot be read too.  Returns whether @pdptrs are to be
+ * written into the VMCS.
+ */
+static bool vmx_tdp_load_pdptrs(struct vcpu_vmx *vmx, u64 *pdptrs)
+{
+	struct kvm_vcpu *vcpu = &vmx->vcpu;
+	u64 reserved = GENMASK_ULL(2, 1) | GENMASK_ULL(8, 5) |
+		       GENMASK_ULL(63, boot_cpu_data.x86_phys_bits);
+	int i;
+
+	if (!(vcpu->cr0 & X86_CR0_PG) || !(vcpu->cr4 & X86_CR4_PAE) ||
+	    kvm_is_long_mode(vcpu))
+		return false;
+	if (!vmx->pdptrs_stale && vcpu->cr3 == vmx->hw_cr3)
+		return false;
+	down_read(&vcpu->kvm->slots_lock);
+	if (kvm_read_guest(vcpu->kvm, vcpu->cr3 & 0xffffffe0ULL, pdptrs,
+			   4 * sizeof(*pdptrs)))
+		memset(pdptrs, 0, 4 * sizeof(*pdptrs));
+	up_read(&vcpu->kvm->slots_lock);
+	for (i = 0; i < 4; i++)
+		if ((pdptrs[i] & _PAGE_PRESENT) && (pdptrs[i] & reserved)) {
+			pr_info_ratelimited("vCPU %d: PDPTE %d %#llx has reserved bits: loaded not present\n",
+					    vcpu->vcpu_id, i, pdptrs[i]);
+			pdptrs[i] = 0;
+		}
+	return true;
+}
+
+/*
+ * Before an entry of a tdp vCPU, interrupts off, VMCS current: the EPT
+ * pointer, the guest's CR3 and the PDPTEs owed, and the INVEPT owed
+ * (flush_tlb()), or due because the vCPU last entered on another CPU.
+ */
+static void vmx_tdp_enter(struct vcpu_vmx *vmx, hpa_t root, int cpu,
+			  const u64 *pdptrs, bool load_pdptrs)
+{
+	u64 eptp = root | vmx_cfg.eptp_flags;
+
+	vmcs_write(EPT_POINTER, eptp);
+	vmcs_write(GUEST_CR3, vmx->vcpu.cr3);
+	vmx->hw_cr3 = vmx->vcpu.cr3;
+	if (load_pdptrs) {
+		vmcs_write(GUEST_PDPTR0, pdptrs[0]);
+		vmcs_write(GUEST_PDPTR1, pdptrs[1]);
+		vmcs_write(GUEST_PDPTR2, pdptrs[2]);
+		vmcs_write(GUEST_PDPTR3, pdptrs[3]);
+		vmx->pdptrs_stale = false;
+	}
+	if (vmx->ept_flush || vmx->ept_cpu != cpu) {
+		vmx_invept(eptp);
+		vmx->ept_flush = false;
+		vmx->ept_cpu = cpu;
+	}
+}
+
 /*
  * Enter the guest once and handle the exit.  The return contract of
  * kvm_vendor_ops.run(): 1 = re-enter, 0 = to userspace, < 0 = error.
@@ -1116,7 +1362,8 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	struct vmx_host_save host;
-	bool guest_drs, long_mode, failed, guest_tsc_aux;
+	bool guest_drs, long_mode, failed, guest_tsc_aux, load_pdptrs = false;
+	u64 pdptrs[4];
 	u64 host_tsc_aux = 0;
 	u32 error = 0;
 	hpa_t root;
@@ -1127,6 +1374,8 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	up_read(&vcpu->kvm->slots_lock);
 	if (r)
 		return r;
+	if (vmx_is_tdp(vcpu))
+		load_pdptrs = vmx_tdp_load_pdptrs(vmx, pdptrs);
 	if (vmx->rmode.active) {
 		r = vmx_rmode_prepare(vmx);
 		if (r <= 0)
@@ -1158,7 +1407,10 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	kvm_load_guest_fpu_regs();
 	kvm_spec_vcpu_switch(vcpu);
 	vmx_inject_events(vmx);
-	vmcs_write(GUEST_CR3, root);
+	if (vmx_is_tdp(vcpu))
+		vmx_tdp_enter(vmx, root, cpu, pdptrs, load_pdptrs);
+	else
+		vmcs_write(GUEST_CR3, root);
 	vmcs_write(GUEST_RIP, vcpu->rip);
 	vmx->entry_rip = vcpu->rip;
 	vmcs_write(GUEST_RSP, vcpu->regs[VCPU_REGS_RSP]);
@@ -1196,7 +1448,7 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	/* RDTSCP and RDPID read it without an exit (msr_misc.c). */
 	guest_tsc_aux = kvm_tsc_aux_load_guest(vcpu, false, &host_tsc_aux);
 	/* L1TF: the host's decision (spec.c; the flush also clears buffers). */
-	if (kvm_spec_l1d_flush_needed())
+	if (kvm_spec_l1d_flush_needed(vcpu))
 		kvm_spec_l1d_flush(vcpu);
 	failed = __vmx_vcpu_run(vcpu->regs, vmx->launched, HOST_RSP,
 				&vcpu->spec_ctrl);

@@ -6,6 +6,7 @@
 #include <asm/vmx.h>
 
 #include "kvm_host.h"
+#include "mmu/mmu.h"
 
 /* The vm86 TSS's pages, at KVM_SET_TSS_ADDR or vm.c's choice (realmode.c). */
 #define RMODE_TSS_PAGES		3
@@ -74,11 +75,32 @@ struct vcpu_vmx {
 	struct vmx_msr_entry *efer_area;
 
 	struct vmx_rmode rmode;
+
+	/*
+	 * mmu=tdp (EPT): the VPID (0: none), an INVEPT owed before the next
+	 * entry, the CPU the last INVEPT or entry was on, the GUEST_CR3 of
+	 * the last entry or exit, PDPTEs owed to GUEST_PDPTR0-3 (legacy PAE
+	 * paging), the guest-physical address of an EPT exit, and the
+	 * secondary controls in the VMCS now.
+	 */
+	u16 vpid;
+	bool ept_flush;
+	int ept_cpu;
+	u64 hw_cr3;
+	bool pdptrs_stale;
+	u64 exit_gpa;
+	u32 proc2_now;
 };
 
 static inline struct vcpu_vmx *to_vmx(struct kvm_vcpu *vcpu)
 {
 	return container_of(vcpu, struct vcpu_vmx, vcpu);
+}
+
+/* The vCPU's VM runs on EPT (mmu=tdp), with unrestricted guest. */
+static inline bool vmx_is_tdp(struct kvm_vcpu *vcpu)
+{
+	return kvm_mmu_is_tdp(vcpu->kvm);
 }
 
 /* The controls chosen at hardware_setup() from the capability MSRs. */
@@ -89,6 +111,17 @@ struct vmx_config {
 	u32 exit;
 	u32 entry;
 	bool load_efer;		/* VM_ENTRY/EXIT_LOAD_IA32_EFER available */
+	/*
+	 * mmu=tdp (vmx_setup_ept()): the primary controls without CR3 and
+	 * INVLPG exiting, the secondary ones (EPT, unrestricted guest, VPID
+	 * where offered), the EPT pointer's low bits, INVEPT's type, EPT
+	 * A/D bits.
+	 */
+	u32 proc_tdp;
+	u32 proc2_tdp;
+	u64 eptp_flags;
+	u32 invept;
+	bool ept_ad;
 };
 extern struct vmx_config vmx_cfg;
 /* VM exits for INS/OUTS describe them in VMX_INSTRUCTION_INFO. */

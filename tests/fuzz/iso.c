@@ -22,6 +22,7 @@
 #define FILL_GPA	0x20000ULL
 #define FUZZ_LIN	0x40000000ULL	/* the window of random mappings */
 #define FUZZ_WIN	0x400000ULL
+#define HUGE		0x200000ULL	/* a transparent huge page */
 #define TSS_ADDR	0xfffbd000ULL	/* KVM_SET_TSS_ADDR, outside every slot */
 
 #define SEL_CODE64	0x08
@@ -232,6 +233,14 @@ static struct iso {
 	uint32_t round;
 	enum mode mode;
 	bool pse, nxe, big_core;
+	/*
+	 * Slot 1 in transparent huge pages, 2 MiB-aligned like its gpa: what
+	 * lets mmu=tdp map it with large leaves.  Decided with its own
+	 * generator, huge_rng, so that a round without it draws what it
+	 * drew before.
+	 */
+	bool huge;
+	struct rng huge_rng;
 	int kvm, vm, run_size;
 	int nslots;
 	struct slot slot[NSLOT_MAX];
@@ -345,26 +354,41 @@ static int set_slot(struct slot *s, uint64_t gpa, bool ro, bool present)
 	return ioctl(S.vm, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
 }
 
-static int slot_alloc(struct slot *s, int id, uint64_t gpa, uint64_t size, bool ro)
+/*
+ * @huge: the backing in transparent huge pages, at the same offset in a
+ * 2 MiB page as @gpa, so that a nested-paging MMU may map it with 2 MiB
+ * leaves; the guard canaries then share a huge page with the slot's first
+ * or last pages, and a large leaf that reaches past the slot maps them.
+ */
+static int slot_alloc(struct slot *s, int id, uint64_t gpa, uint64_t size, bool ro,
+		      bool huge)
 {
+	uint8_t *start;
+
 	s->id = id;
 	s->gpa = gpa;
 	s->size = size;
 	s->ro = ro;
 	s->ever_writable = !ro;
 	s->logging = false;
-	s->area_size = size + 2 * GUARD * PAGE;
+	s->area_size = size + 2 * GUARD * PAGE + (huge ? 2 * HUGE : 0);
 	s->area = mmap(NULL, s->area_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (s->area == MAP_FAILED)
 		return -errno;
-	s->mem = s->area + GUARD * PAGE;
+	start = s->area + GUARD * PAGE;
+	s->mem = start;
+	if (huge) {
+		s->mem = (uint8_t *)(((uintptr_t)start + HUGE - 1) & ~(HUGE - 1)) +
+			 (gpa & (HUGE - 1));
+		madvise(s->area, s->area_size, MADV_HUGEPAGE);
+	}
 	s->snap = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (s->snap == MAP_FAILED) {
 		munmap(s->area, s->area_size);
 		return -ENOMEM;
 	}
-	stamp(s->area, GUARD * PAGE, CANARY_GUARD(id, 0));
+	stamp(s->mem - GUARD * PAGE, GUARD * PAGE, CANARY_GUARD(id, 0));
 	stamp(s->mem + size, GUARD * PAGE, CANARY_GUARD(id, 1));
 	return 0;
 }
@@ -521,6 +545,13 @@ static uint64_t rand_target(void)
 	case 2: {
 		uint64_t g;
 
+		/* Next to the huge slot, in the huge pages its ends share. */
+		if (S.huge && one_in(&S.huge_rng, 2)) {
+			s = &S.slot[1];
+			if (one_in(&S.huge_rng, 2))
+				return s->gpa + s->size + rn(&S.huge_rng, 8) * PAGE;
+			return s->gpa - (1 + rn(&S.huge_rng, 8)) * PAGE;
+		}
 		for (int i = 0; i < 8; i++) {
 			g = rn(&S.rng, 64 << 20) & ~(PAGE - 1);
 			if (!gpa_in_slot(g))
@@ -1205,7 +1236,7 @@ static void check_memory(void)
 			}
 		}
 		for (int side = 0; side < 2; side++) {
-			uint8_t *g = side ? s->mem + s->size : s->area;
+			uint8_t *g = side ? s->mem + s->size : s->mem - GUARD * PAGE;
 			uint64_t want = canary_word(S.round, CANARY_GUARD(s->id, side));
 
 			for (size_t o = 0; o < GUARD * PAGE; o += 8)
@@ -1242,7 +1273,7 @@ static void check_memory(void)
 	}
 }
 
-static long stat_modes[M_NR], stat_reads, stat_canaries, stat_faults, stat_refused, stat_accepted;
+static long stat_huge, stat_modes[M_NR], stat_reads, stat_canaries, stat_faults, stat_refused, stat_accepted;
 static long stat_emul_failures;
 static long stat_ended[8];
 static const char *const ended_names[] = {
@@ -1287,13 +1318,17 @@ static void round_run(uint32_t round)
 	S.nvcpus = o->vcpus ? o->vcpus : 1 + one_in(&S.rng, 3);
 	if (S.mode == M_LMA_NO_PG)
 		S.nvcpus = 1;
+	S.huge_rng.s = o->seed * 0x100000001b3ULL ^ (uint64_t)round * 0xc2b2ae3d27d4eb4fULL;
+	rnd(&S.huge_rng);
+	S.huge = S.mode != M_LMA_NO_PG && one_in(&S.huge_rng, 4);
+	stat_huge += S.huge;
 
 	for (int i = 0; i < NPCAN; i++)
 		stamp(S.pcan[i], PAGE, i);
 
 	/* Slot 0, the core; then data slots with gaps (MMIO) between them. */
 	S.nslots = 0;
-	if (slot_alloc(&S.slot[0], 0, 0, CORE_SIZE, false))
+	if (slot_alloc(&S.slot[0], 0, 0, CORE_SIZE, false, false))
 		goto fail_alloc;
 	S.nslots = 1;
 	fill(core(), CORE_SIZE);
@@ -1316,7 +1351,14 @@ static void round_run(uint32_t round)
 
 		if ((S.mode == M_PAE || S.mode == M_LONG) && one_in(&S.rng, 6) && cur < (1ULL << 32))
 			cur = (1ULL << 32) + rn(&S.rng, 256) * PAGE;
-		if (slot_alloc(&S.slot[i], i, cur, size, ro))
+		/* 2 to 6 MiB, at a 2 MiB boundary or a random page after one. */
+		if (i == 1 && S.huge) {
+			size = (HUGE / PAGE + rn(&S.huge_rng, 2 * HUGE / PAGE)) * PAGE;
+			cur = (cur + HUGE - 1) & ~(HUGE - 1);
+			if (one_in(&S.huge_rng, 2))
+				cur += rn(&S.huge_rng, HUGE / PAGE) * PAGE;
+		}
+		if (slot_alloc(&S.slot[i], i, cur, size, ro, i == 1 && S.huge))
 			goto fail_alloc;
 		S.nslots++;
 		fill(S.slot[i].mem, size);
@@ -1496,7 +1538,7 @@ static int iso_body(void *arg)
 	       (unsigned long long)o->seed, o->first, o->first + rounds - 1);
 	for (int m = 0; m < M_NR; m++)
 		printf(" %s %ld%s", mode_name[m], stat_modes[m], m + 1 < M_NR ? "," : ";");
-	printf(" %lds;", (long)(time(NULL) - t0));
+	printf(" %ld with a huge-page slot; %lds;", stat_huge, (long)(time(NULL) - t0));
 	printf(" %ld reads (%ld of a canary), %ld faults, %ld not emulated; inconsistent states %ld refused, %ld accepted; vCPUs ended:",
 	       stat_reads, stat_canaries, stat_faults, stat_emul_failures, stat_refused, stat_accepted);
 	for (int i = 0; i < 8; i++)

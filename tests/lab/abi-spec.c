@@ -303,9 +303,25 @@ static void test_spec_switch(const struct spec_host *h)
 	      "%ld exits", entries);
 	expect_value(&vm[0], "spec.vcpu0.verw", h->verw ? entries : 0,
 		     "one per entry where the host clears buffers");
-	/* Shadow paging: no L1TF exposure, no flush (as upstream with ept=0). */
-	expect_value(&vm[0], "spec.host.l1d_flush", 0, "shadow paging");
-	expect_value(&vm[0], "spec.vcpu0.l1d_flush", 0, "shadow paging");
+	/*
+	 * Shadow paging: no L1TF exposure, no flush (as upstream with ept=0).
+	 * mmu=tdp on VMX (EPT): a flush before each entry where the host's
+	 * L1TF mode asks for one (l1d_mode: VMENTER_L1D_FLUSH_COND 2,
+	 * ALWAYS 3) and the CPU can flush (else the mode is NEVER, 1).
+	 */
+	if (mmu_is("tdp") && h->vmx) {
+		long mode = exits_value(&vm[0], "spec.host.l1d_mode");
+		bool flush = mode == 2 || mode == 3;
+
+		expect_value(&vm[0], "spec.host.l1d_flush", flush,
+			     flush ? "EPT, L1TF mode cond or always" :
+				     "EPT, no L1D flush in the L1TF mode");
+		expect_value(&vm[0], "spec.vcpu0.l1d_flush", flush ? entries : 0,
+			     flush ? "one per entry" : "no L1D flush");
+	} else {
+		expect_value(&vm[0], "spec.host.l1d_flush", 0, "shadow paging");
+		expect_value(&vm[0], "spec.vcpu0.l1d_flush", 0, "shadow paging");
+	}
 
 	expect_value(&vm[0], "spec.host.spec_ctrl", h->spec_ctrl,
 		     h->spec_ctrl ? "the host has IA32_SPEC_CTRL" :

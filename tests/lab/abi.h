@@ -98,6 +98,8 @@ void ivt_set(struct vm *vm, int vector, uint16_t ip);
 int cpu_has_vmx(void);
 /* A flag of the first CPU's "flags" line in /proc/cpuinfo (abi-spec.c). */
 bool cpu_flag(const char *flag);
+/* The strategy VMs created now get (/sys/module/kvm/parameters/mmu). */
+bool mmu_is(const char *name);
 
 /* KVM_GET_MSRS / KVM_SET_MSRS of one MSR: how many entries were done. */
 int get_msr(int fd, uint32_t index, uint64_t *data);

@@ -134,6 +134,22 @@ static int cpu_has_vmx(void)
 	return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 5));
 }
 
+/*
+ * Whether VMs created now use mmu=tdp: on VMX they run on EPT with
+ * unrestricted guest, real mode without vm86, so without a vm86 TSS.
+ */
+static int mmu_is_tdp(void)
+{
+	char buf[32] = "";
+	FILE *f = fopen("/sys/module/kvm/parameters/mmu", "r");
+
+	if (f && !fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	if (f)
+		fclose(f);
+	return !strncmp(buf, "tdp", 3);
+}
+
 struct out {
 	uint16_t port, value;
 };
@@ -227,6 +243,7 @@ int main(void)
 	static const struct out stage2[] = { { 0x11, 0x4242 }, { 0x14, 0x2222 } };
 	static const struct out stage3[] = { { 0x11, 0x4242 }, { 0x15, 0x3333 } };
 	int kvm, vm, vcpu, vmx = cpu_has_vmx(), zero_maps, r, i;
+	int vm86 = vmx && !mmu_is_tdp();
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct kvm_run *run;
@@ -285,12 +302,16 @@ int main(void)
 	      frame[1] == 0 && (frame[2] & ~X86_EFLAGS_IOPL) == 0x46,
 	      "stage 1: INT 0x80 pushed FLAGS 0x46, CS 0, IP past the INT",
 	      "IP %#x CS %#x FLAGS %#x", frame[0], frame[1], frame[2]);
-	/* VMX's vm86 TSS: 3 pages the module mapped into this process. */
-	check(nr_zero_mappings() == zero_maps + vmx,
-	      vmx ? "stage 1: the module mapped its TSS region into the VMM" :
+	/*
+	 * VMX's vm86 TSS: 3 pages the module mapped into this process;
+	 * none with unrestricted guest (mmu=tdp), which runs real mode.
+	 */
+	check(nr_zero_mappings() == zero_maps + vm86,
+	      vm86 ? "stage 1: the module mapped its TSS region into the VMM" :
+	      vmx ? "stage 1: no TSS region in the VMM (unrestricted guest)" :
 		    "stage 1: no TSS region in the VMM (SVM)",
 	      "%d new shared anonymous mappings, want %d",
-	      nr_zero_mappings() - zero_maps, vmx);
+	      nr_zero_mappings() - zero_maps, vm86);
 
 	/*
 	 * A slot where the module put its TSS on VMX: the TSS moves out of

@@ -12,6 +12,7 @@
 
 #include <asm/processor-flags.h>
 
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "mmucheck.h"
@@ -20,6 +21,9 @@
 /* Weak: NULL unless kvm/mmu/cached.c is linked in (see main.c). */
 extern u64 kvm_mmu_cached_pinned_total(void) __attribute__((weak));
 extern u64 kvm_mmu_cached_shadow_pages_total(void) __attribute__((weak));
+/* The same for kvm/mmu/tdp.c. */
+extern u64 kvm_mmu_tdp_pinned_total(void) __attribute__((weak));
+extern u64 kvm_mmu_tdp_pages_total(void) __attribute__((weak));
 
 /* ---- checks ------------------------------------------------------------- */
 
@@ -167,6 +171,104 @@ void cached_check(char *why, size_t len)
 		CHECK(kvm_mmu_cached_pinned_total() <= (u64)shim_cnt.pins,
 		      "kvm_mmu_cached_pinned_total() %llu, but only %ld pins are held",
 		      kvm_mmu_cached_pinned_total(), shim_cnt.pins);
+}
+
+/* The value of counter @name in stats_show()'s output @buf, or ~0. */
+static u64 stat_of(const char *buf, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, name, n) && p[n] == ' ')
+			return strtoull(p + n + 1, NULL, 10);
+	return ~0ULL;
+}
+
+/*
+ * tdp.c: its nested table (hw_tdp_audit(): every leaf maps the VMM's page
+ * of its gpa in a present slot, pinned, writable only where the slot
+ * allows it and, in a slot that logs, only while its page's bit is set),
+ * which its counters, its totals and the shim's must all count exactly:
+ * between operations no pin or table waits for a flush.
+ */
+u64 tdp_large_created;
+bool check_op_end;
+
+/* Audited once per operation, at its end (check_op_end). */
+void tdp_check(char *why, size_t len)
+{
+	static const char *const grows[] = {
+		"zapped", "write_protected", "pf_fixed", "pf_emulate", "pf_retry",
+		"large_created",
+	};
+	static u64 prev[ARRAY_SIZE(grows)];
+	char buf[1024] = "";
+	struct seq_file m = { .buf = buf, .size = sizeof(buf) - 1 };
+	u64 leaves, tables, large, faults = 0, v;
+	unsigned int i;
+	int j;
+
+	if (!check_op_end)
+		return;
+	hw_tdp_audit(why, len, &leaves, &tables, &large);
+	if (why[0])
+		failf("the nested table breaks a rule", "%s", why);
+	ops->stats_show(the_kvm, &m);
+	buf[m.count] = 0;
+	CHECK(leaves == stat_of(buf, "pinned") &&
+	      leaves == kvm_mmu_tdp_pinned_total() &&
+	      leaves == (u64)shim_cnt.pins,
+	      "%llu nested leaves, but pinned %llu, kvm_mmu_tdp_pinned_total() %llu, %ld pins held",
+	      leaves, stat_of(buf, "pinned"), kvm_mmu_tdp_pinned_total(),
+	      shim_cnt.pins);
+	CHECK(tables == stat_of(buf, "tdp_pages") &&
+	      tables == kvm_mmu_tdp_pages_total() &&
+	      tables == (u64)shim_cnt.table_pages,
+	      "%llu nested table pages reachable, but tdp_pages %llu, kvm_mmu_tdp_pages_total() %llu, %ld allocated",
+	      tables, stat_of(buf, "tdp_pages"), kvm_mmu_tdp_pages_total(),
+	      shim_cnt.table_pages);
+	for (j = 0; j < nr_hvcpus; j++)
+		faults += hvcpus[j]->n_page_fault;
+	CHECK(stat_of(buf, "pf_fixed") + stat_of(buf, "pf_emulate") +
+	      stat_of(buf, "pf_retry") == faults,
+	      "pf_* add up to %llu, but page_fault() was called %llu times",
+	      stat_of(buf, "pf_fixed") + stat_of(buf, "pf_emulate") +
+	      stat_of(buf, "pf_retry"), faults);
+	/* Large leaves: none from a tdp.c that does not count them. */
+	v = stat_of(buf, "large");
+	CHECK(large == (v == ~0ULL ? 0 : v),
+	      "%llu large nested leaves, but large %llu", large, v);
+	for (i = 0; i < ARRAY_SIZE(grows); i++) {
+		v = stat_of(buf, grows[i]);
+		if (v == ~0ULL && !strcmp(grows[i], "large_created"))
+			continue;
+		CHECK(v != ~0ULL && v >= prev[i], "%s went from %llu to %llu",
+		      grows[i], prev[i], v);
+		prev[i] = v;
+	}
+	v = stat_of(buf, "large_created");
+	tdp_large_created = v == ~0ULL ? 0 : v;
+}
+
+/*
+ * Under nested paging, whether an instruction fetch that translates goes
+ * through the emulator before any A bit is set: its walk needs one in a
+ * table in a read-only slot, which the hardware cannot write (hw_tdp.c),
+ * and the emulator's kvm_fetch_insn() sets none.
+ */
+static bool tdp_fetch_sets_nothing(const struct mres *mr)
+{
+	int i;
+
+	for (i = 0; i < mr->nused; i++) {
+		struct region *rg = gpa_region(mr->used[i].gpa);
+
+		if (mr->used[i].has_a && rg && rg->rom &&
+		    !(*gpa_expect(mr->used[i].gpa) & BIT(5)))
+			return true;
+	}
+	return false;
 }
 
 /* ---- the guest's TLB discipline ----------------------------------------- */
@@ -395,8 +497,12 @@ void do_access(struct hvcpu *hv, struct access *a)
 	/*
 	 * A successful translation sets A/D; except that an instruction
 	 * fetch from MMIO fails emulation in KVM before anything is set.
+	 * Under nested paging the hardware sets them before the fetch
+	 * reaches MMIO, unless it cannot (tdp_fetch_sets_nothing()).
 	 */
-	if (mr.kind == MR_OK && !(a->kind == ACC_X && x.kind == OUT_MMIO)) {
+	if (mr.kind == MR_OK &&
+	    !(a->kind == ACC_X && (hw_tdp ? tdp_fetch_sets_nothing(&mr) :
+				   x.kind == OUT_MMIO))) {
 		int i;
 
 		model_set_ad(&mr, a->kind == ACC_W);

@@ -94,6 +94,14 @@ void check_shim(void);
 /* strategies[].check */
 void naive_check(char *why, size_t len);
 void cached_check(char *why, size_t len);
+void tdp_check(char *why, size_t len);
+/*
+ * check_shim() at the end of an operation (or of the setup): the checks
+ * too slow for every access (tdp_check()'s audit) run then.
+ */
+extern bool check_op_end;
+/* tdp.c's large_created, as tdp_check() last saw it. */
+extern u64 tdp_large_created;
 
 /* Bring @hv's graph up to date with its tables and paging controls. */
 void graph_sync(struct hvcpu *hv);

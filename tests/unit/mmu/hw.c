@@ -270,18 +270,42 @@ void hw_new_cr3(struct hvcpu *hv)
 	ops->new_cr3(&hv->vcpu);
 }
 
-/* INVLPG, from the emulator, under slots_lock like all its callbacks. */
+/*
+ * The guest's MOV CR3: kvm_set_cr3() from the CR3 intercept under shadow
+ * paging.  Under nested paging it does not exit, and the hardware flushes
+ * its TLB itself; one in 8 is KVM's instead (a task switch, or
+ * KVM_SET_SREGS), which calls new_cr3().
+ */
+void hw_mov_cr3(struct hvcpu *hv)
+{
+	if (hw_tdp && rnd() % 8) {
+		hw_tdp_mov_cr3(hv);
+		return;
+	}
+	hw_new_cr3(hv);
+}
+
+/*
+ * INVLPG, from the emulator, under slots_lock like all its callbacks.
+ * Under nested paging the guest's INVLPG does not exit, and the hardware
+ * drops the translation itself; one in 8 is the emulator's.
+ */
 void hw_invlpg(struct hvcpu *hv, u64 gva)
 {
 	struct kvm *kvm = hv->vcpu.kvm;
 
+	if (hw_tdp && rnd() % 8) {
+		hw_tdp_invlpg(hv, gva);
+		return;
+	}
 	hv->n_invlpg++;
 	down_read(&kvm->slots_lock);
 	ops->invlpg(&hv->vcpu, gva);
 	up_read(&kvm->slots_lock);
 }
 
-static u32 hw_kvm_access(const struct access *a)
+/* An access's KVM_ACC_* bits (hw_tdp.c too). */
+u32 hw_kvm_access(const struct access *a)
 {
 	u32 acc = 0;
 
@@ -377,6 +401,10 @@ void hw_access(struct hvcpu *hv, const struct access *a, struct outcome *o)
 	u8 *hva;
 	u32 ec;
 
+	if (hw_tdp) {
+		hw_tdp_access(hv, a, o);
+		return;
+	}
 	memset(o, 0, sizeof(*o));
 	for (;;) {
 		/* kvm_arch_vcpu_run(): requests, then svm_vcpu_run(). */
@@ -445,7 +473,7 @@ void hw_access(struct hvcpu *hv, const struct access *a, struct outcome *o)
 	o->kind = OUT_OK;
 	o->hva = hva;
 	page = shim_guest_page(hva);
-	if (hw_strategy_pins && page->pins <= 0) {
+	if (hw_strategy_pins && shim_folio_head(page)->pins <= 0) {
 		o->kind = OUT_ERROR;
 		snprintf(o->err, sizeof(o->err),
 			 "the hardware reached host page %p, which is not pinned (a translation outlived its pin)",
@@ -463,6 +491,7 @@ void hw_access(struct hvcpu *hv, const struct access *a, struct outcome *o)
 	if (!gpa_region(gpa) || gpa_region(gpa)->rom)
 		return;
 	memcpy(hva, &a->wval, a->size);
+	shim_folio_head(page)->hw_dirty = true;
 	gmem_touch(gpa);
 	gmem_write_seen(gpa);
 }

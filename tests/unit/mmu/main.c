@@ -45,10 +45,13 @@
  * does when STRATEGIES names it (tests/unit/mmu.sh).
  */
 extern const struct kvm_mmu_ops kvm_mmu_cached __attribute__((weak));
+extern const struct kvm_mmu_ops kvm_mmu_tdp __attribute__((weak));
 
 static const struct strategy strategies[] = {
 	{ "naive", &kvm_mmu_naive, naive_check },
 	{ "cached", &kvm_mmu_cached, cached_check },
+	/* Nested paging: the hardware of hw_tdp.c. */
+	{ "tdp", &kvm_mmu_tdp, tdp_check },
 };
 
 const struct kvm_mmu_ops *ops;
@@ -200,7 +203,7 @@ void set_cr0(struct hvcpu *hv, u64 cr0)
 void set_cr3(struct hvcpu *hv, u64 cr3)
 {
 	hv->vcpu.cr3 = cr3;
-	hw_new_cr3(hv);
+	hw_mov_cr3(hv);
 }
 
 void set_cr4(struct hvcpu *hv, u64 cr4)
@@ -249,7 +252,9 @@ static void one_op(void)
 	shim_cnt.resched_run = 0;
 	guest_op(hv, r);
 	watch();
+	check_op_end = true;
 	check_shim();
+	check_op_end = false;
 	if (!(op_index % 512))
 		check_memory(true);
 }
@@ -258,6 +263,8 @@ static void one_op(void)
 
 /* CPUID 0x80000001.EDX[26] (1 GiB pages) of the vCPUs: setup() picks it. */
 static bool gbpages;
+/* RAM0 backed by transparent huge pages (tdp only): setup() picks it. */
+static bool thp;
 
 static void setup(void)
 {
@@ -269,6 +276,13 @@ static void setup(void)
 	gmem_init(the_kvm);
 	/* With 1 GiB pages or without, by pairs of seeds. */
 	gbpages = !(opt_seed / 2 % 2);
+	/*
+	 * Under nested paging, RAM0 backed by transparent huge pages (2 MiB
+	 * nested leaves) or not, by triples of seeds.
+	 */
+	thp = hw_tdp && opt_seed / 3 % 2;
+	if (thp)
+		gmem_set_thp(RG_RAM0);
 	setup_guest_memory();
 
 	if (ops->vm_init && ops->vm_init(the_kvm))
@@ -296,7 +310,9 @@ static void setup(void)
 		if (ops->vcpu_init(v))
 			failf("vcpu_init() failed", "vcpu %d", i);
 	}
+	check_op_end = true;
 	check_shim();
+	check_op_end = false;
 }
 
 static void usage(void)
@@ -382,6 +398,7 @@ int main(int argc, char **argv)
 		exit(2);
 	}
 	ops = strategy->ops;
+	hw_tdp = ops == &kvm_mmu_tdp;
 	shim_verbose = opt_verbose;
 	rng_state = opt_seed;
 
@@ -396,15 +413,23 @@ int main(int argc, char **argv)
 				 op_index, mode_name(t));
 			note("%s", op_desc);
 			switch_mode(hvcpus[op_index], t);
+			check_op_end = true;
 			check_shim();
+			check_op_end = false;
 			continue;
 		}
 		one_op();
 	}
 	check_memory(true);
 	teardown();
-	printf("PASS: mmucheck: %s seed %llu vcpus %d: %lu ops: %llu accesses (%llu #PF, %llu MMIO, %llu emulated), %llu page-table writes, %llu flushes, %llu INVLPGs\n",
+	printf("PASS: mmucheck: %s seed %llu vcpus %d: %lu ops: %llu accesses (%llu #PF, %llu MMIO, %llu emulated), %llu page-table writes, %llu flushes, %llu INVLPGs",
 	       name, opt_seed, opt_vcpus, opt_ops, n_access, n_fault, n_mmio,
 	       n_emulated, n_ptewrite, n_flushes, n_invlpgs);
+	if (hw_tdp)
+		printf(", nested page faults: %llu on guest tables, %llu on A/D updates, %llu on the access, %llu large leaves made%s",
+		       hw_tdp_npfs[HW_TDP_NPF_TABLE], hw_tdp_npfs[HW_TDP_NPF_AD],
+		       hw_tdp_npfs[HW_TDP_NPF_FINAL], tdp_large_created,
+		       thp ? "" : " (no THP)");
+	printf("\n");
 	return 0;
 }

@@ -57,6 +57,7 @@ struct region {
 	u8 *host;		/* the VMM's memory: what the strategies see */
 	u8 *expect;		/* the model's copy */
 	struct page *pages;	/* struct page of each host page */
+	bool thp;		/* backed by transparent huge pages (2 MiB folios) */
 };
 
 extern struct region regions[RG_NR];
@@ -76,6 +77,15 @@ u8 *gpa_host(u64 gpa);
 u8 *gpa_expect(u64 gpa);
 /* The gpa of host address @p in guest memory (any region), or false. */
 bool host_gpa(const void *p, u64 *gpa);
+/*
+ * Back a region by transparent huge pages, before anything is pinned: the
+ * VMM's page tables map it with 2 MiB PMDs (linux/pgtable.h), its pages
+ * are 2 MiB folios, pinned and dirtied as a whole (on the head page).
+ */
+#define SHIM_THP_SIZE		(2UL << 20)
+void gmem_set_thp(int rg);
+/* The head page of @page's folio (itself if it is a folio alone). */
+struct page *shim_folio_head(struct page *page);
 /* Remove or re-add a region's slot, as KVM_SET_USER_MEMORY_REGION. */
 void gmem_set_present(struct kvm *kvm, int rg, bool present);
 /*
@@ -135,6 +145,10 @@ struct hw_tlbe {
 	u8 *page;		/* host page */
 	bool w, u, nx;		/* effective rights over the shadow levels */
 	bool dirty;		/* the shadow leaf's D was set */
+	/* hw_tdp.c: w, u, nx and dirty are the guest's; the nested ones: */
+	u64 gpa;		/* the page's gpa */
+	u64 gsize;		/* the guest's page size, for INVLPG */
+	bool nw, nnx, ndirty;
 };
 
 struct graph;
@@ -229,6 +243,35 @@ void hw_access(struct hvcpu *hv, const struct access *a, struct outcome *o);
 void hw_handle_requests(struct hvcpu *hv);
 void hw_new_cr3(struct hvcpu *hv);
 void hw_invlpg(struct hvcpu *hv, u64 gva);
+u32 hw_kvm_access(const struct access *a);
+/* The guest's MOV CR3 (main.c's set_cr3()). */
+void hw_mov_cr3(struct hvcpu *hv);
+
+/*
+ * hw_tdp.c: the two-dimensional hardware of mmu=tdp (nested paging), in
+ * use when hw_tdp is set (main.c, for --strategy tdp).  hw_access(),
+ * hw_invlpg() and hw_mov_cr3() go there then.
+ */
+extern bool hw_tdp;
+/* Nested page faults so far: on a guest table read, an A/D update, the access. */
+enum { HW_TDP_NPF_TABLE, HW_TDP_NPF_AD, HW_TDP_NPF_FINAL, HW_TDP_NPF_NR };
+extern u64 hw_tdp_npfs[HW_TDP_NPF_NR];
+void hw_tdp_access(struct hvcpu *hv, const struct access *a, struct outcome *o);
+void hw_tdp_invlpg(struct hvcpu *hv, u64 gva);
+void hw_tdp_mov_cr3(struct hvcpu *hv);
+/*
+ * The nested table between operations (*@why empty if it is sound), and
+ * its present leaves (of which large) and table pages.
+ */
+void hw_tdp_audit(char *why, size_t len, u64 *leaves, u64 *tables,
+		  u64 *large);
+/*
+ * The last pin of @page's folio went (shim.c; @page is the head): no
+ * vCPU's TLB may still reach it,
+ * unless a flush is pending for that vCPU (kvm_flush_remote_tlbs() has
+ * returned: the vCPU runs with no older translation).
+ */
+void hw_tdp_unpinned(struct page *page);
 
 /* ---- the model (model.c) ------------------------------------------ */
 

@@ -436,7 +436,7 @@ int pin_user_pages_fast(unsigned long start, int nr_pages,
 				 start + i * PAGE_SIZE);
 			return i ? i : -EFAULT;
 		}
-		page->pins++;
+		shim_folio_head(page)->pins++;
 		shim_cnt.pins++;
 		pages[i] = page;
 	}
@@ -490,12 +490,27 @@ void unpin_user_page(struct page *page)
 			 page->addr);
 		return;
 	}
+	/* The folio's pin: any of its pages may release it. */
+	page = shim_folio_head(page);
 	if (page->pins <= 0) {
 		shim_bug("unpin_user_page(%#lx): page not pinned", page->addr);
 		return;
 	}
 	page->pins--;
 	shim_cnt.pins--;
+	if (page->pins)
+		return;
+	/* The last pin: the VMM may now write the page back, or move it. */
+	if (page->hw_dirty) {
+		u64 gpa = 0;
+
+		host_gpa((void *)page->addr, &gpa);
+		page->hw_dirty = false;
+		shim_bug("gpa %#llx: its last pin released clean, but the guest wrote the page through a leaf (its contents may be lost)",
+			 gpa);
+	}
+	if (hw_tdp)
+		hw_tdp_unpinned(page);
 }
 
 void unpin_user_pages(struct page **pages, unsigned long npages)
@@ -520,6 +535,8 @@ void unpin_user_pages_dirty_lock(struct page **pages, unsigned long npages,
 				   (int)regions[RG_ROM].npages)
 			shim_bug("unpin of ROM page gpa %#llx as dirty: it was mapped writable",
 				 gpa);
+		if (make_dirty)
+			shim_folio_head(pages[i])->hw_dirty = false;
 		unpin_user_page(pages[i]);
 	}
 }
@@ -607,7 +624,9 @@ void gmem_init(struct kvm *kvm)
 		struct region *r = &regions[i];
 		size_t size = r->npages * PAGE_SIZE;
 
-		r->host = aligned_alloc(PAGE_SIZE, size);
+		/* 2 MiB-aligned, as transparent huge pages need (gmem_set_thp()). */
+		r->host = aligned_alloc(SHIM_THP_SIZE,
+					(size + SHIM_THP_SIZE - 1) & ~(SHIM_THP_SIZE - 1));
 		r->expect = aligned_alloc(PAGE_SIZE, size);
 		r->pages = calloc(r->npages, sizeof(*r->pages));
 		if (!r->host || !r->expect || !r->pages) {
@@ -628,6 +647,92 @@ void gmem_init(struct kvm *kvm)
 	BUILD_BUG_ON(NR_GPAGES != 512 + 32 + 64 + 64);
 }
 
+struct page *shim_folio_head(struct page *page)
+{
+	return page->head ? page->head : page;
+}
+
+void gmem_set_thp(int rg)
+{
+	struct region *r = &regions[rg];
+	u64 n = SHIM_THP_SIZE / PAGE_SIZE, j;
+
+	BUG_ON(r->npages % n || ((unsigned long)r->host & (SHIM_THP_SIZE - 1)));
+	r->thp = true;
+	for (j = 0; j < r->npages; j++)
+		r->pages[j].head = &r->pages[j & ~(n - 1)];
+	for (j = 0; j < r->npages; j += n)
+		r->pages[j].folio_nr = n;
+}
+
+/*
+ * The VMM's page tables (linux/pgtable.h), for tdp_host_level(): every
+ * level present over guest memory, a PMD large over a region backed by
+ * transparent huge pages.  One thread: static copies do.
+ */
+static struct region *shim_hva_region(unsigned long addr)
+{
+	int i;
+
+	for (i = 0; i < RG_NR; i++)
+		if (regions[i].host && addr >= (unsigned long)regions[i].host &&
+		    addr - (unsigned long)regions[i].host <
+		    regions[i].npages * PAGE_SIZE)
+			return &regions[i];
+	return NULL;
+}
+
+pgd_t *pgd_offset(struct mm_struct *mm, unsigned long addr)
+{
+	static pgd_t pgd;
+
+	(void)mm;
+	pgd.pgd = shim_hva_region(addr) ? SHIM_PT_PRESENT : 0;
+	return &pgd;
+}
+
+p4d_t *p4d_offset(pgd_t *pgd, unsigned long addr)
+{
+	static p4d_t p4d;
+
+	p4d.p4d = pgd_present(*pgd) && shim_hva_region(addr) ?
+		  SHIM_PT_PRESENT : 0;
+	return &p4d;
+}
+
+pud_t *pud_offset(p4d_t *p4d, unsigned long addr)
+{
+	static pud_t pud;
+
+	pud.pud = p4d_present(*p4d) && shim_hva_region(addr) ?
+		  SHIM_PT_PRESENT : 0;
+	return &pud;
+}
+
+pmd_t *pmd_offset(pud_t *pud, unsigned long addr)
+{
+	static pmd_t pmd;
+	struct region *r = shim_hva_region(addr);
+
+	pmd.pmd = 0;
+	if (pud_present(*pud) && r)
+		pmd.pmd = SHIM_PT_PRESENT | (r->thp ? SHIM_PT_LARGE : 0);
+	return &pmd;
+}
+
+bool shim_boot_cpu_has(int feature)
+{
+	return feature == X86_FEATURE_GBPAGES;
+}
+
+/*
+ * What the SVM backend's hardware_setup() sets for tdp.c on this CPU
+ * (kvm/mmu/mmu.c, which the checker does not build): AMD's nested format,
+ * leaves up to 1 GiB as the host has them.
+ */
+bool kvm_tdp_ept;
+int kvm_tdp_max_level = 3;
+
 void gmem_fini(void)
 {
 	int i;
@@ -638,6 +743,7 @@ void gmem_fini(void)
 		free(regions[i].pages);
 		regions[i].host = regions[i].expect = NULL;
 		regions[i].pages = NULL;
+		regions[i].thp = false;
 	}
 }
 
@@ -781,6 +887,9 @@ void kvm_make_all_vcpus_request(struct kvm *kvm, int req)
 
 void kvm_flush_remote_tlbs(struct kvm *kvm)
 {
+	/* As vcpu.c's: no vCPU is left to flush. */
+	if (kvm->dying)
+		return;
 	kvm_make_all_vcpus_request(kvm, KVM_REQ_TLB_FLUSH);
 }
 

@@ -3,19 +3,12 @@
 #define MMUCHECK_SHIM_LINUX_LIST_H
 
 #include <linux/kernel.h>
+#include <linux/types.h>
 
-/* The kernel's doubly linked lists, same semantics (include/linux/list.h). */
-struct list_head {
-	struct list_head *next, *prev;
-};
-
-struct hlist_head {
-	struct hlist_node *first;
-};
-
-struct hlist_node {
-	struct hlist_node *next, **pprev;
-};
+/*
+ * The kernel's doubly linked lists, same semantics (include/linux/list.h);
+ * struct list_head and the hlist types are in <linux/types.h>, as there.
+ */
 
 #define LIST_HEAD_INIT(name)	{ &(name), &(name) }
 #define LIST_HEAD(name)		struct list_head name = LIST_HEAD_INIT(name)

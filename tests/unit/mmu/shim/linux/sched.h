@@ -4,8 +4,11 @@
 
 #include <linux/types.h>
 
+struct mm_struct;
+
 struct task_struct {
 	int pid;
+	struct mm_struct *mm;	/* the VMM's: the shim's page tables ignore it */
 };
 
 extern struct task_struct shim_current_task;

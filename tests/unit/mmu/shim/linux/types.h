@@ -33,4 +33,17 @@ typedef unsigned int gfp_t;
 #endif
 #define __maybe_unused	__attribute__((unused))
 
+/* As in the kernel's <linux/types.h>: struct page has one (lru). */
+struct list_head {
+	struct list_head *next, *prev;
+};
+
+struct hlist_head {
+	struct hlist_node *first;
+};
+
+struct hlist_node {
+	struct hlist_node *next, **pprev;
+};
+
 #endif
