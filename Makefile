@@ -70,7 +70,7 @@ tools: setup tests/lab/bin/labtool tests/lab/bin/abi tests/lab/bin/minivmm \
 # The isolation fuzzer (tests/fuzz/README.md), and kvm.ko with a planted
 # bug for it to find, built from a copy of kvm/ and trace/ (kvm/Kbuild
 # includes ../trace) so that kvm/kvm.ko stays as it is.
-tests/fuzz/bin/fuzz: $(wildcard tests/fuzz/*.c) tests/fuzz/fuzz.h
+tests/fuzz/bin/fuzz: $(wildcard tests/fuzz/*.c) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $(filter %.c,$^)
 

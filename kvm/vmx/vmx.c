@@ -29,31 +29,32 @@
  *
  * A VM with mmu=tdp runs on EPT instead, with unrestricted guest (the
  * hardware then runs real mode and protected mode without paging as the
- * guest has them, and realmode.c is not used): the EPT pointer is the
- * VM's nested table (tdp.c, EPT format), the guest's own CR3 is in
- * GUEST_CR3 and read back after every exit, CR3 loads and stores, INVLPG
- * and #PF do not exit, EFER is the guest's.  CR0 and CR4 writes still
- * exit (masks of all ones, read shadows as above).  A PAE guest outside
- * long mode runs on the PDPTEs in GUEST_PDPTR0-3: the CPU loads them at
- * the guest's own MOV CR3 (and saves them at the exit); when we set CR3,
- * CR0 or CR4 ourselves, the entry path loads them from guest memory
- * (vmx_tdp_load_pdptrs()).  EPT violations go to the strategy's
- * page_fault(); an EPT misconfiguration, which only a bug of ours could
- * cause, stops the vCPU with KVM_EXIT_INTERNAL_ERROR.  Each vCPU of such
- * a VM has a VPID, so VM entries and exits keep its TLB; flush_tlb()
- * asks for an INVEPT of the VM's EPT pointer (single-context where
- * offered, which drops the guest-physical and combined mappings of every
- * VPID), done before the next entry, and before the first entry on a CPU
- * the vCPU did not enter on last (another CPU may hold translations from
- * before a flush it did not see).  The CPU must offer EPT with a 4-level
- * walk, write-back EPT structures, INVEPT and unrestricted guest, or
- * KVM_CREATE_VM refuses mmu=tdp (on Bochs's lynnfield model, which has
- * EPT without unrestricted guest, upstream builds an identity-mapped page
- * table for a guest without paging; not done here).
+ * guest has them, and realmode.c is not used): the EPT pointer is the VM's
+ * nested table (tdp.c, EPT format), the guest's own CR3 is in GUEST_CR3
+ * and read back after every exit, CR3 loads and stores, INVLPG and #PF do
+ * not exit, EFER is the guest's.  CR0 and CR4 writes still exit (masks of
+ * all ones, read shadows as above).  A PAE guest outside long mode runs on
+ * the PDPTEs in GUEST_PDPTR0-3: the CPU loads them at the guest's own MOV
+ * CR3 (and saves them at the exit); when we set CR3, CR0 or CR4 ourselves,
+ * the entry path loads them from guest memory (vmx_tdp_load_pdptrs(), in
+ * ept.c with the rest of what an entry of a tdp vCPU owes and the
+ * capability checks).  EPT violations go to the strategy's page_fault();
+ * an EPT misconfiguration, which only a bug of ours could cause, stops the
+ * vCPU with KVM_EXIT_INTERNAL_ERROR.  Each vCPU of such a VM has a VPID,
+ * so VM entries and exits keep its TLB; flush_tlb() asks for an INVEPT of
+ * the VM's EPT pointer (single-context where offered, which drops the
+ * guest-physical and combined mappings of every VPID), done before the
+ * next entry, and before the first entry on a CPU the vCPU did not enter
+ * on last (another CPU may hold translations from before a flush it did
+ * not see).  The CPU must offer EPT with a 4-level walk, write-back EPT
+ * structures, INVEPT and unrestricted guest, or KVM_CREATE_VM refuses
+ * mmu=tdp (on Bochs's lynnfield model, which has EPT without unrestricted
+ * guest, upstream builds an identity-mapped page table for a guest without
+ * paging; not done here).
  *
- * TLB of a shadow-paging VM: VPID is not enabled.  Without VPID every VM entry and VM exit
- * invalidates the linear mappings of the processor (SDM vol. 3C, "VPID
- * and TLB"), so a guest never sees a stale translation across an exit,
+ * TLB of a shadow-paging VM: VPID is not enabled.  Without VPID every VM
+ * entry and VM exit invalidates the linear mappings of the processor
+ * (SDM vol. 3C, "VPID and TLB"), so a guest never sees a stale translation across an exit,
  * and flush_tlb() has nothing to do: whatever asked for the flush runs
  * before the next entry, which flushes.  This costs a refill of the TLB
  * after every exit, as on VMX before VPID; the MMU measurements compare
@@ -366,58 +367,6 @@ static void vmx_report_features(void)
 		kvm_tdp_supported ? vmx_cfg.ept_ad ?
 		", mmu=tdp on EPT with A/D bits" : ", mmu=tdp on EPT" : "",
 		vmx_cfg.load_efer ? "VM-entry/exit controls" : "MSR-load areas");
-}
-
-/*
- * mmu=tdp: EPT (a 4-level walk, write-back paging structures, INVEPT of
- * one context or of all), with unrestricted guest; VPID and EPT A/D bits
- * where offered, INVVPID of one context or of all with VPID
- * (IA32_VMX_EPT_VPID_CAP).  Logs why tdp is not offered when EPT is.
- */
-static void vmx_setup_ept(void)
-{
-	const char *why = NULL;
-	u64 cap = 0;
-
-	kvm_tdp_supported = false;
-	if (!(vmx_cfg.proc2_tdp & SECONDARY_EXEC_ENABLE_EPT))
-		return;
-	if (rdmsrl_safe(MSR_IA32_VMX_EPT_VPID_CAP, &cap))
-		why = "cannot read IA32_VMX_EPT_VPID_CAP";
-	else if (!(cap & VMX_EPT_PAGE_WALK_4_BIT))
-		why = "no 4-level EPT walk";
-	else if (!(cap & VMX_EPTP_WB_BIT))
-		why = "no write-back EPT paging structures";
-	else if (!(cap & VMX_EPT_INVEPT_BIT) ||
-		 !(cap & (VMX_EPT_EXTENT_CONTEXT_BIT | VMX_EPT_EXTENT_GLOBAL_BIT)))
-		why = "no INVEPT";
-	else if (!(vmx_cfg.proc2_tdp & SECONDARY_EXEC_UNRESTRICTED_GUEST))
-		why = "EPT without unrestricted guest (a guest without paging would need an identity-mapped page table, which this module does not build)";
-	if (why) {
-		pr_info("Intel VMX: mmu=tdp not offered: %s\n", why);
-		vmx_cfg.proc2_tdp = 0;
-		return;
-	}
-	vmx_cfg.invept = cap & VMX_EPT_EXTENT_CONTEXT_BIT ?
-			 VMX_EPT_EXTENT_CONTEXT : VMX_EPT_EXTENT_GLOBAL;
-	vmx_cfg.ept_ad = cap & VMX_EPT_AD_BIT;
-	vmx_cfg.eptp_flags = VMX_EPTP_MT_WB | VMX_EPTP_PWL_4 |
-			     (vmx_cfg.ept_ad ? VMX_EPTP_AD_ENABLE_BIT : 0);
-	/*
-	 * VPID only with INVVPID (upper half of the MSR) of one context or
-	 * of all, as upstream has it.  INVEPT of the VM's context drops the
-	 * combined mappings of every VPID, which is all a tdp vCPU caches,
-	 * so the flushes need no INVVPID (vmx_tdp_enter()).
-	 */
-	if (!(upper_32_bits(cap) & VMX_VPID_INVVPID_BIT) ||
-	    !(upper_32_bits(cap) & (VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT |
-				    VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT)))
-		vmx_cfg.proc2_tdp &= ~SECONDARY_EXEC_ENABLE_VPID;
-	/* Large EPT leaves where the capability MSR offers them. */
-	kvm_tdp_max_level = cap & VMX_EPT_1GB_PAGE_BIT ? 3 :
-			    cap & VMX_EPT_2MB_PAGE_BIT ? 2 : 1;
-	kvm_tdp_ept = true;
-	kvm_tdp_supported = true;
 }
 
 static int vmx_hardware_setup(void)
@@ -1253,97 +1202,6 @@ static void vmx_host_nmi(struct vcpu_vmx *vmx)
 		asm volatile("int $2" ::: "memory");
 }
 
-/* ---- EPT (mmu=tdp) -------------------------------------------------------- */
-
-/*
- * INVEPT of @eptp's context (or of all, vmx_cfg.invept): drops the
- * guest-physical and combined mappings of this CPU.  A failure (VMfail,
- * or #UD outside VMX operation) is logged once.
- */
-static void vmx_invept(u64 eptp)
-{
-	struct {
-		u64 eptp, reserved;
-	} desc = { eptp, 0 };
-	unsigned long type = vmx_cfg.invept;
-
-	asm goto("1: invept %[desc], %[type]\n\t"
-		 "jbe %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
-		 : : [desc] "m" (desc), [type] "r" (type)
-		 : "cc", "memory" : fail);
-	return;
-fail:
-	pr_err_once("INVEPT of type %lu for EPTP %#llx failed\n", type, eptp);
-}
-
-/*
- * The PDPTEs of a guest in legacy PAE paging, from guest memory, when
- * we set its CR3 (KVM_SET_SREGS, emulated MOV CR3, a task switch) or
- * changed its CR0, CR4 or EFER (vmx_update_cr() marks them stale); the
- * CPU loaded them itself at the guest's own MOV CR3 otherwise.  Called
- * before the entry, where guest memory can be read.  An entry with a
- * reserved bit set would fail VM entry: it is loaded not present, and
- * one that cannot be read too.  Returns whether @pdptrs are to be
- * written into the VMCS.
- */
-static bool vmx_tdp_load_pdptrs(struct vcpu_vmx *vmx, u64 *pdptrs)
-{
-	struct kvm_vcpu *vcpu = &vmx->vcpu;
-	u64 reserved = GENMASK_ULL(2, 1) | GENMASK_ULL(8, 5) |
-		       GENMASK_ULL(63, boot_cpu_data.x86_phys_bits);
-	int i;
-
-	if (!(vcpu->cr0 & X86_CR0_PG) || !(vcpu->cr4 & X86_CR4_PAE) ||
-	    kvm_is_long_mode(vcpu))
-		return false;
-	if (!vmx->pdptrs_stale && vcpu->cr3 == vmx->hw_cr3)
-		return false;
-	down_read(&vcpu->kvm->slots_lock);
-	if (kvm_read_guest(vcpu->kvm, vcpu->cr3 & 0xffffffe0ULL, pdptrs,
-			   4 * sizeof(*pdptrs)))
-		memset(pdptrs, 0, 4 * sizeof(*pdptrs));
-	up_read(&vcpu->kvm->slots_lock);
-	for (i = 0; i < 4; i++)
-		if ((pdptrs[i] & _PAGE_PRESENT) && (pdptrs[i] & reserved)) {
-			pr_info_ratelimited("vCPU %d: PDPTE %d %#llx has reserved bits: loaded not present\n",
-					    vcpu->vcpu_id, i, pdptrs[i]);
-			pdptrs[i] = 0;
-		}
-	return true;
-}
-
-/*
- * Before an entry of a tdp vCPU, interrupts off, VMCS current: the EPT
- * pointer, the guest's CR3 and the PDPTEs owed, and the INVEPT owed
- * (flush_tlb()), or due because the vCPU last entered on another CPU.
- */
-static void vmx_tdp_enter(struct vcpu_vmx *vmx, hpa_t root, int cpu,
-			  const u64 *pdptrs, bool load_pdptrs)
-{
-	u64 eptp = root | vmx_cfg.eptp_flags;
-
-	vmcs_write(EPT_POINTER, eptp);
-	vmcs_write(GUEST_CR3, vmx->vcpu.cr3);
-	vmx->hw_cr3 = vmx->vcpu.cr3;
-	if (load_pdptrs) {
-		vmcs_write(GUEST_PDPTR0, pdptrs[0]);
-		vmcs_write(GUEST_PDPTR1, pdptrs[1]);
-		vmcs_write(GUEST_PDPTR2, pdptrs[2]);
-		vmcs_write(GUEST_PDPTR3, pdptrs[3]);
-		vmx->pdptrs_stale = false;
-	}
-	if (vmx->ept_flush || vmx->ept_cpu != cpu) {
-		vmx_invept(eptp);
-		vmx->ept_flush = false;
-		vmx->ept_cpu = cpu;
-	}
-}
-
-/*
- * Enter the guest once and handle the exit.  The return contract of
- * kvm_vendor_ops.run(): 1 = re-enter, 0 = to userspace, < 0 = error.
- */
 /*
  * In IA-32e mode VM entry wants TR to be a busy 64-bit TSS; a VMM may
  * leave the 16- or 32-bit type of the reset state (SVM takes it).  The
@@ -1358,6 +1216,10 @@ static void vmx_long_mode_tr(void)
 			   VMX_AR_TYPE_BUSY_64_TSS);
 }
 
+/*
+ * Enter the guest once and handle the exit.  The return contract of
+ * kvm_vendor_ops.run(): 1 = re-enter, 0 = to userspace, < 0 = error.
+ */
 static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);

@@ -188,6 +188,12 @@ static inline void vmcs_clear_bits(unsigned long field, u32 bits)
 void vmx_vmcs_get(struct vcpu_vmx *vmx);
 void vmx_vmcs_put(struct vcpu_vmx *vmx);
 
+/* ept.c: mmu=tdp on EPT. */
+void vmx_setup_ept(void);
+bool vmx_tdp_load_pdptrs(struct vcpu_vmx *vmx, u64 *pdptrs);
+void vmx_tdp_enter(struct vcpu_vmx *vmx, hpa_t root, int cpu,
+		   const u64 *pdptrs, bool load_pdptrs);
+
 /* vmenter.S: 0 after a VM exit, 1 if VMLAUNCH/VMRESUME failed (VMfail). */
 int __vmx_vcpu_run(u64 *regs, bool launched, unsigned long host_rsp_field,
 		   u64 *spec_ctrl);
