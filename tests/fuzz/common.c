@@ -12,18 +12,24 @@
 int fuzz_failures;
 uint64_t fuzz_seed;
 
+/*
+ * One whole line per failure, from any thread: stdout's lock keeps two
+ * vCPU threads' reports from interleaving (make test matches them).
+ */
 void fuzz_fail(const char *mode, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (fuzz_failures++ >= 50)
+	if (__atomic_fetch_add(&fuzz_failures, 1, __ATOMIC_RELAXED) >= 50)
 		return;
+	flockfile(stdout);
 	printf("FAIL: fuzz: %s: seed %llu: ", mode, (unsigned long long)fuzz_seed);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
+	funlockfile(stdout);
 }
 
 int kvm_open(void)
