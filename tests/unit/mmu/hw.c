@@ -304,6 +304,52 @@ void hw_invlpg(struct hvcpu *hv, u64 gva)
 	up_read(&kvm->slots_lock);
 }
 
+/*
+ * An access the hardware let through to host memory at @hva: no page it
+ * reaches may be unpinned (with a strategy that pins); a read returns the
+ * bytes, a write lands and dirties the page, but never in a read-only
+ * slot or a removed one: the write is dropped there (the shadow's rights
+ * may be wider than the slot's), or with @rom_write_error is an error
+ * (nested paging, whose leaves must carry the slot's rights).
+ */
+void hw_reach_host(const struct access *a, u8 *hva, bool rom_write_error,
+		   struct outcome *o)
+{
+	struct page *page;
+	u64 gpa;
+
+	o->kind = OUT_OK;
+	o->hva = hva;
+	page = shim_guest_page(hva);
+	if (hw_strategy_pins && shim_folio_head(page)->pins <= 0) {
+		o->kind = OUT_ERROR;
+		snprintf(o->err, sizeof(o->err),
+			 "the hardware reached host page %p, which is not pinned (a translation outlived its pin)",
+			 (void *)page->addr);
+		return;
+	}
+	if (!host_gpa(hva, &gpa))
+		return;
+	o->gpa = gpa;
+	if (a->kind != ACC_W) {
+		memcpy(&o->rval, hva, a->size);
+		return;
+	}
+	if (!gpa_region(gpa) || gpa_region(gpa)->rom) {
+		if (!rom_write_error)
+			return;
+		o->kind = OUT_ERROR;
+		snprintf(o->err, sizeof(o->err),
+			 "the guest wrote gpa %#llx, in %s, through a writable nested leaf",
+			 gpa, gpa_region(gpa) ? "a read-only slot" : "a removed slot");
+		return;
+	}
+	memcpy(hva, &a->wval, a->size);
+	shim_folio_head(page)->hw_dirty = true;
+	gmem_touch(gpa);
+	gmem_write_seen(gpa);
+}
+
 /* An access's KVM_ACC_* bits (hw_tdp.c too). */
 u32 hw_kvm_access(const struct access *a)
 {
@@ -394,10 +440,8 @@ void hw_access(struct hvcpu *hv, const struct access *a, struct outcome *o)
 	struct kvm_vcpu *v = &hv->vcpu;
 	struct kvm *kvm = v->kvm;
 	struct kvm_page_fault fault;
-	struct page *page;
 	int entries = 0, r;
 	hpa_t root;
-	u64 gpa;
 	u8 *hva;
 	u32 ec;
 
@@ -470,28 +514,5 @@ void hw_access(struct hvcpu *hv, const struct access *a, struct outcome *o)
 	}
 
 	/* The access reached host memory through the shadow. */
-	o->kind = OUT_OK;
-	o->hva = hva;
-	page = shim_guest_page(hva);
-	if (hw_strategy_pins && shim_folio_head(page)->pins <= 0) {
-		o->kind = OUT_ERROR;
-		snprintf(o->err, sizeof(o->err),
-			 "the hardware reached host page %p, which is not pinned (a translation outlived its pin)",
-			 (void *)page->addr);
-		return;
-	}
-	if (!host_gpa(hva, &gpa))
-		return;
-	o->gpa = gpa;
-	if (a->kind != ACC_W) {
-		memcpy(&o->rval, hva, a->size);
-		return;
-	}
-	/* Memory of a read-only slot is not written, whatever the shadow says. */
-	if (!gpa_region(gpa) || gpa_region(gpa)->rom)
-		return;
-	memcpy(hva, &a->wval, a->size);
-	shim_folio_head(page)->hw_dirty = true;
-	gmem_touch(gpa);
-	gmem_write_seen(gpa);
+	hw_reach_host(a, hva, false, o);
 }

@@ -51,13 +51,6 @@
 
 #include "mmucheck.h"
 
-#define E_P		BIT_ULL(0)
-#define E_W		BIT_ULL(1)
-#define E_U		BIT_ULL(2)
-#define E_A		BIT_ULL(5)
-#define E_D		BIT_ULL(6)
-#define E_PS		BIT_ULL(7)
-#define E_XD		BIT_ULL(63)
 
 /* Nested page faults on one access before the strategy is said to livelock. */
 #define HW2_MAX_FAULTS	8
@@ -581,12 +574,10 @@ void hw_tdp_access(struct hvcpu *hv, const struct access *a, struct outcome *o)
 	struct kvm_vcpu *v = &hv->vcpu;
 	struct kvm *kvm = v->kvm;
 	struct kvm_page_fault fault;
-	struct page *page;
 	int entries = 0, r;
 	struct npf f;
 	hpa_t root;
 	u8 *hva;
-	u64 gpa;
 	u32 ec;
 
 	memset(o, 0, sizeof(*o));
@@ -657,34 +648,7 @@ void hw_tdp_access(struct hvcpu *hv, const struct access *a, struct outcome *o)
 		}
 	}
 
-	o->kind = OUT_OK;
-	o->hva = hva;
-	page = shim_guest_page(hva);
-	if (hw_strategy_pins && shim_folio_head(page)->pins <= 0) {
-		o->kind = OUT_ERROR;
-		snprintf(o->err, sizeof(o->err),
-			 "the hardware reached host page %p, which is not pinned (a translation outlived its pin)",
-			 (void *)page->addr);
-		return;
-	}
-	if (!host_gpa(hva, &gpa))
-		return;
-	o->gpa = gpa;
-	if (a->kind != ACC_W) {
-		memcpy(&o->rval, hva, a->size);
-		return;
-	}
-	if (!gpa_region(gpa) || gpa_region(gpa)->rom) {
-		o->kind = OUT_ERROR;
-		snprintf(o->err, sizeof(o->err),
-			 "the guest wrote gpa %#llx, in %s, through a writable nested leaf",
-			 gpa, gpa_region(gpa) ? "a read-only slot" : "a removed slot");
-		return;
-	}
-	memcpy(hva, &a->wval, a->size);
-	shim_folio_head(page)->hw_dirty = true;
-	gmem_touch(gpa);
-	gmem_write_seen(gpa);
+	hw_reach_host(a, hva, true, o);
 }
 
 /* The guest's INVLPG, which does not exit: the guest page of @gva, whole. */

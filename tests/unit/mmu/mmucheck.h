@@ -77,6 +77,16 @@ u8 *gpa_host(u64 gpa);
 u8 *gpa_expect(u64 gpa);
 /* The gpa of host address @p in guest memory (any region), or false. */
 bool host_gpa(const void *p, u64 *gpa);
+
+/* Guest page-table entry bits (SDM vol. 3, 4.5), for model.c and hw_tdp.c. */
+#define E_P		BIT_ULL(0)
+#define E_W		BIT_ULL(1)
+#define E_U		BIT_ULL(2)
+#define E_A		BIT_ULL(5)
+#define E_D		BIT_ULL(6)
+#define E_PS		BIT_ULL(7)
+#define E_G		BIT_ULL(8)
+#define E_XD		BIT_ULL(63)
 /*
  * Back a region by transparent huge pages, before anything is pinned: the
  * VMM's page tables map it with 2 MiB PMDs (linux/pgtable.h), its pages
@@ -244,6 +254,8 @@ void hw_handle_requests(struct hvcpu *hv);
 void hw_new_cr3(struct hvcpu *hv);
 void hw_invlpg(struct hvcpu *hv, u64 gva);
 u32 hw_kvm_access(const struct access *a);
+void hw_reach_host(const struct access *a, u8 *hva, bool rom_write_error,
+		   struct outcome *o);
 /* The guest's MOV CR3 (main.c's set_cr3()). */
 void hw_mov_cr3(struct hvcpu *hv);
 

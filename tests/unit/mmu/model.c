@@ -27,14 +27,6 @@
 
 #include "mmucheck.h"
 
-#define E_P		BIT_ULL(0)
-#define E_W		BIT_ULL(1)
-#define E_U		BIT_ULL(2)
-#define E_A		BIT_ULL(5)
-#define E_D		BIT_ULL(6)
-#define E_PS		BIT_ULL(7)
-#define E_G		BIT_ULL(8)
-#define E_XD		BIT_ULL(63)
 
 int mode_esize(int mode)
 {
