@@ -34,7 +34,7 @@ static struct {
 	long calls;
 	int threads;
 	long tol_kb;
-	bool leak_check, tame, tame_dr7;
+	bool leak_check, tame, tame_dr7, no_bp;
 	int kmin, kmax;		/* --only: the call kinds, 0..99 */
 	bool quiet;
 } O = { .seed = 1, .calls = 10000, .threads = 4, .tol_kb = 2048, .leak_check = true,
@@ -578,13 +578,16 @@ static int do_run(struct rng *r, struct fvcpu *c, int fd)
 	if (trace_fd >= 0) {
 		struct kvm_sregs s;
 		struct kvm_regs g;
+		struct kvm_debugregs d;
 
 		ioctl(fd, KVM_GET_SREGS, &s);
 		ioctl(fd, KVM_GET_REGS, &g);
-		trace("  RUN fd %d: cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx cs %#x/%#llx/%#x type %u s %u dpl %u p %u l %u db %u g %u ss type %u dpl %u tr type %u p %u rip %#llx rflags %#llx rsp %#llx\n",
+		ioctl(fd, KVM_GET_DEBUGREGS, &d);
+		trace("  RUN fd %d: cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx cs %#x/%#llx/%#x type %u s %u dpl %u p %u l %u db %u g %u ss type %u dpl %u tr type %u p %u rip %#llx rflags %#llx rsp %#llx dr0-3 %#llx %#llx %#llx %#llx dr6 %#llx dr7 %#llx\n",
 		      fd, s.cr0, s.cr3, s.cr4, s.efer, s.cs.selector, s.cs.base, s.cs.limit,
 		      s.cs.type, s.cs.s, s.cs.dpl, s.cs.present, s.cs.l, s.cs.db, s.cs.g,
-		      s.ss.type, s.ss.dpl, s.tr.type, s.tr.present, g.rip, g.rflags, g.rsp);
+		      s.ss.type, s.ss.dpl, s.tr.type, s.tr.present, g.rip, g.rflags, g.rsp,
+		      d.db[0], d.db[1], d.db[2], d.db[3], d.dr6, d.dr7);
 	}
 	arm_timer(5 + rn(r, 20));
 	rc = ioctl(fd, KVM_RUN, 0);
@@ -751,6 +754,8 @@ static int do_vcpu(struct rng *r, struct fvcpu *c)
 			u.dr.flags = rnd(r);
 		if (O.tame_dr7)
 			u.dr.dr7 &= ~0xffff0000ULL;	/* R/W and LEN 0: instruction breakpoints */
+		if (O.no_bp)
+			u.dr.dr7 &= ~0xffff00ffULL;	/* L0-3 and G0-3 clear too: none armed */
 		return ioctl(fd, one_in(r, 4) ? KVM_GET_DEBUGREGS : KVM_SET_DEBUGREGS, rand_ptr(r, &u));
 	case 19:
 		mcg = one_in(r, 2) ? (rn(r, 40) | (rnd(r) & 0x0f000000ULL)) : rand_u64(r);
@@ -1008,6 +1013,10 @@ int fuzz_ioctl_main(int argc, char **argv)
 			O.tame_dr7 = true;
 			continue;
 		}
+		if (!strcmp(a, "--no-breakpoints")) {
+			O.no_bp = true;
+			continue;
+		}
 		if (!v)
 			goto usage;
 		i++;
@@ -1049,6 +1058,7 @@ int fuzz_ioctl_main(int argc, char **argv)
 	return campaign("ioctl", O.tol_kb, O.leak_check, ioctl_body, NULL, NULL) ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: fuzz ioctl --seed S --calls N [--threads T] [--tame-segments]\n"
+		"       [--no-data-breakpoints] [--no-breakpoints] [--trace FILE] [--only WHAT]\n"
 		"       [--mem-tolerance KiB] [--no-leak-check]\n");
 	return 2;
 }
