@@ -100,9 +100,10 @@ void kvm_dirty_log_free_all(struct kvm *kvm)
 }
 
 /*
- * The pages of @slot whose bits are set in @mask (bit i: page @first + i
- * of the slot) must fault on the guest's next write: the MMU takes write
- * access away and flushes every vCPU's TLB before returning.
+ * The guest's next write to each page of @slot whose bit is set in @mask
+ * (bit i: page @first + i of the slot) must be logged again: the MMU takes
+ * write access away (or, with hardware D bits, clears them) and flushes
+ * every vCPU's TLB before returning.
  */
 static void kvm_dirty_log_protect(struct kvm *kvm,
 				  const struct kvm_memory_slot *slot, u64 first,
@@ -146,6 +147,8 @@ static int kvm_vm_get_dirty_log(struct kvm *kvm,
 		r = PTR_ERR(slot);
 		goto out_unlock;
 	}
+	if (kvm->mmu_ops->dirty_log_harvest)
+		kvm->mmu_ops->dirty_log_harvest(kvm, slot);
 	n = kvm_dirty_bitmap_bytes(slot->npages);
 	buf = kvzalloc(n, KVM_DIRTY_LOG_GFP);
 	if (!buf) {

@@ -37,11 +37,14 @@ typedef u64 hpa_t;
 #define KVM_MAX_MEM_SLOTS	32
 /*
  * Slots after the user's: memory the kernel maps into the VMM's process
- * for a backend (KVM_SET_TSS_ADDR on VMX, or a place vm.c picks).
- * Userspace cannot name them, and no user slot may overlap them.
+ * for a backend (KVM_SET_TSS_ADDR on VMX, or a place vm.c picks; the
+ * identity-mapped page table of EPT without unrestricted guest, at
+ * KVM_SET_IDENTITY_MAP_ADDR).  Userspace cannot name them, and no user
+ * slot may overlap them.
  */
 #define KVM_TSS_PRIVATE_SLOT	KVM_MAX_MEM_SLOTS
-#define KVM_MEM_SLOTS_ALL	(KVM_MAX_MEM_SLOTS + 1)
+#define KVM_IDENT_PRIVATE_SLOT	(KVM_MAX_MEM_SLOTS + 1)
+#define KVM_MEM_SLOTS_ALL	(KVM_MAX_MEM_SLOTS + 2)
 #define KVM_MAX_CPUID_ENTRIES	80
 #define KVM_INVALID_GPA		(~(gpa_t)0)
 #define KVM_HVA_ERR		(~0UL)
@@ -328,7 +331,13 @@ struct kvm {
 	u64 tss_addr;			/* KVM_SET_TSS_ADDR, or KVM_INVALID_GPA */
 	/* tss_addr is the module's choice, not the VMM's (vm.c). */
 	bool tss_implicit;
+	/*
+	 * KVM_SET_IDENTITY_MAP_ADDR (0: unset, upstream's default then);
+	 * ident_ready once the page table is in KVM_IDENT_PRIVATE_SLOT
+	 * there (vm.c), which it then never leaves.
+	 */
 	u64 identity_map_addr;
+	bool ident_ready;
 	bool halt_in_kernel;		/* halt_in_kernel= at creation */
 	/*
 	 * KVM_ENABLE_CAP KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: KVM_DIRTY_LOG_*
@@ -462,6 +471,12 @@ void kvm_put(struct kvm *kvm);
  * the module picks one (vm.c).  0 once the address is set.
  */
 int kvm_vm_tss_implicit(struct kvm *kvm);
+/*
+ * A vCPU thread whose guest runs without paging on a page table of the
+ * module's (VMX EPT without unrestricted guest): @table (one page) goes
+ * into the identity-map slot, once per VM.  0 once kvm->ident_ready.
+ */
+int kvm_vm_ident_map(struct kvm *kvm, gpa_t addr, const void *table);
 
 /* guest_mem.c: the caller holds slots_lock. */
 struct kvm_memory_slot *kvm_gfn_to_slot(struct kvm *kvm, gfn_t gfn);

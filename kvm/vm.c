@@ -120,9 +120,10 @@ static void kvm_destroy(struct kref *kref)
 	 * here when that process closes the last fd, else it goes with the
 	 * process.
 	 */
-	if (kvm->slots[KVM_TSS_PRIVATE_SLOT].npages && current->mm == mm)
-		vm_munmap(kvm->slots[KVM_TSS_PRIVATE_SLOT].userspace_addr,
-			  kvm->slots[KVM_TSS_PRIVATE_SLOT].npages * PAGE_SIZE);
+	for (i = KVM_TSS_PRIVATE_SLOT; i < KVM_MEM_SLOTS_ALL; i++)
+		if (kvm->slots[i].npages && current->mm == mm)
+			vm_munmap(kvm->slots[i].userspace_addr,
+				  kvm->slots[i].npages * PAGE_SIZE);
 	kfree(kvm);
 	mmdrop(mm);
 }
@@ -188,7 +189,8 @@ static bool kvm_gfns_overlap(gfn_t a, u64 a_npages, gfn_t b, u64 b_npages)
 
 /*
  * Caller holds slots_lock: the highest gfn at or below @gfn where the TSS
- * pages overlap no user slot and not [@avoid, @avoid + @avoid_npages), or
+ * pages overlap no other slot (a user's, the identity map's) and not
+ * [@avoid, @avoid + @avoid_npages), or
  * KVM_INVALID_GPA.  Each turn goes below the lowest range in the way,
  * which is then never in the way again: at most a turn per range.
  */
@@ -204,9 +206,9 @@ static gfn_t kvm_tss_gap_below(struct kvm *kvm, gfn_t gfn, gfn_t avoid,
 		low = KVM_INVALID_GPA;
 		if (kvm_gfns_overlap(gfn, npages, avoid, avoid_npages))
 			low = avoid;
-		for (i = 0; i < KVM_MAX_MEM_SLOTS; i++) {
+		for (i = 0; i < KVM_MEM_SLOTS_ALL; i++) {
 			slot = &kvm->slots[i];
-			if (slot->base_gfn < low &&
+			if (i != KVM_TSS_PRIVATE_SLOT && slot->base_gfn < low &&
 			    kvm_gfns_overlap(gfn, npages, slot->base_gfn,
 					     slot->npages))
 				low = slot->base_gfn;
@@ -385,6 +387,91 @@ int kvm_vm_tss_implicit(struct kvm *kvm)
 }
 
 /*
+ * The private slot KVM_IDENT_PRIVATE_SLOT: one page holding the
+ * identity-mapped page table that VMX with EPT but without unrestricted
+ * guest runs a guest without paging on (kvm/vmx/ept.c writes it), as
+ * upstream's, at @addr (KVM_SET_IDENTITY_MAP_ADDR, or upstream's default).
+ * Made when a vCPU first needs it, from its thread (current->mm is the
+ * VM's); it never moves, a user slot over it gets EEXIST, and it goes
+ * with the TSS pages (kvm_destroy()).  0, or -EINVAL if @addr is not a
+ * page below 4 GiB (CR3 of 32-bit paging), -EEXIST if a slot already
+ * covers it (upstream's KVM_CREATE_VCPU would fail so), vm_mmap()'s
+ * error, or -EFAULT.
+ */
+int kvm_vm_ident_map(struct kvm *kvm, gpa_t addr, const void *table)
+{
+	struct kvm_memory_slot *slot = &kvm->slots[KVM_IDENT_PRIVATE_SLOT];
+	unsigned long hva;
+	int r = 0;
+
+	if (current->mm != kvm->mm)
+		return -EIO;
+	if (!PAGE_ALIGNED(addr) || addr > 0x100000000ULL - PAGE_SIZE) {
+		pr_info_ratelimited("pid %d: a guest without paging on EPT without unrestricted guest needs its identity-mapped page table at %#llx (KVM_SET_IDENTITY_MAP_ADDR): want a page below 4 GiB\n",
+				    task_tgid_nr(current), addr);
+		return -EINVAL;
+	}
+	mutex_lock(&kvm->lock);
+	if (kvm->ident_ready)
+		goto out_unlock;
+	hva = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(hva)) {
+		r = (int)hva;
+		goto out_unlock;
+	}
+	if (copy_to_user((void __user *)hva, table, PAGE_SIZE)) {
+		r = -EFAULT;
+		goto out_unmap;
+	}
+	down_write(&kvm->slots_lock);
+	if (kvm_slots_overlap(kvm, KVM_IDENT_PRIVATE_SLOT, addr >> PAGE_SHIFT,
+			      1)) {
+		up_write(&kvm->slots_lock);
+		pr_info_ratelimited("pid %d: a guest without paging on EPT without unrestricted guest needs its identity-mapped page table at %#llx (KVM_SET_IDENTITY_MAP_ADDR), where a memory slot is\n",
+				    task_tgid_nr(current), addr);
+		r = -EEXIST;
+		goto out_unmap;
+	}
+	kvm_slot_fill(slot, KVM_IDENT_PRIVATE_SLOT, 0, addr >> PAGE_SHIFT, 1,
+		      hva);
+	up_write(&kvm->slots_lock);
+	/* Pairs with vmx_tdp_prepare()'s acquire: the slot is there first. */
+	smp_store_release(&kvm->ident_ready, true);
+	mutex_unlock(&kvm->lock);
+	return 0;
+
+out_unmap:
+	vm_munmap(hva, PAGE_SIZE);
+out_unlock:
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
+/*
+ * KVM_SET_IDENTITY_MAP_ADDR: where kvm_vm_ident_map() puts the page
+ * table, taken as upstream takes it: only before the first vCPU (EINVAL
+ * after, before the argument is read), any address, 0 for the default.
+ */
+static int kvm_vm_set_identity_map_addr(struct kvm *kvm, u64 __user *argp)
+{
+	u64 addr;
+	int r = 0;
+
+	mutex_lock(&kvm->lock);
+	if (kvm->nr_vcpus) {
+		pr_info_ratelimited("KVM_SET_IDENTITY_MAP_ADDR: vCPUs exist already\n");
+		r = -EINVAL;
+	} else if (copy_from_user(&addr, argp, sizeof(addr))) {
+		r = -EFAULT;
+	} else {
+		kvm->identity_map_addr = addr;
+	}
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
+/*
  * KVM_SET_USER_MEMORY_REGION: create (size != 0, unused id), delete (size
  * 0), move or resize (size != 0, used id) a slot.
  */
@@ -550,16 +637,8 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	}
 	case KVM_SET_TSS_ADDR:
 		return kvm_vm_set_tss_addr(kvm, arg);
-	case KVM_SET_IDENTITY_MAP_ADDR: {
-		u64 addr;
-
-		if (copy_from_user(&addr, argp, sizeof(addr)))
-			return -EFAULT;
-		mutex_lock(&kvm->lock);
-		kvm->identity_map_addr = addr;
-		mutex_unlock(&kvm->lock);
-		return 0;
-	}
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		return kvm_vm_set_identity_map_addr(kvm, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -594,7 +673,7 @@ int kvm_dev_create_vm(unsigned long type)
 		return -EOPNOTSUPP;
 	}
 	if (mmu_ops == &kvm_mmu_tdp && !kvm_tdp_supported) {
-		pr_info_ratelimited("KVM_CREATE_VM: mmu=tdp needs nested paging, which %s does not offer here (AMD NPT, or Intel EPT with unrestricted guest); load with mmu=naive or mmu=cached\n",
+		pr_info_ratelimited("KVM_CREATE_VM: mmu=tdp needs nested paging, which %s does not offer here (AMD NPT, or Intel EPT); load with mmu=naive or mmu=cached\n",
 				    kvm_vendor->name);
 		return -EOPNOTSUPP;
 	}

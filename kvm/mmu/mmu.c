@@ -24,6 +24,7 @@ bool kvm_tdp_supported;
 bool kvm_tdp_ept;
 /* The largest nested leaf the hardware takes: 1 (4 KiB), 2 (2 MiB), 3 (1 GiB). */
 int kvm_tdp_max_level = 1;
+bool kvm_tdp_ad;
 
 static const struct kvm_mmu_ops *const kvm_mmu_strategies[] = {
 	&kvm_mmu_naive,

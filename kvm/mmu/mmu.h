@@ -140,11 +140,22 @@ struct kvm_mmu_ops {
 	 * bit is set in @mask (bit i: page @first + i of the slot, @nbits
 	 * bits) must fault, to be logged.  Take write access away from what
 	 * maps them (or drop it); before returning, flush every vCPU's TLB
-	 * if any took it away.  Caller holds slots_lock for read.
+	 * if any took it away.  With dirty_log_harvest(), clearing the D
+	 * bits of what maps them does instead.  Caller holds slots_lock for
+	 * read.
 	 */
 	void (*dirty_log_protect)(struct kvm *kvm,
 				  const struct kvm_memory_slot *slot, u64 first,
 				  const unsigned long *mask, u64 nbits);
+
+	/*
+	 * Optional, for a strategy whose hardware logs writes in its own
+	 * tables (tdp: D bits): set in @slot's dirty bitmap the pages written
+	 * since their last dirty_log_protect().  KVM_GET_DIRTY_LOG calls it
+	 * before it reads the bitmap.  Caller holds slots_lock for read.
+	 */
+	void (*dirty_log_harvest)(struct kvm *kvm,
+				  const struct kvm_memory_slot *slot);
 
 	/*
 	 * debugfs kvm/PID-FD/mmu: the VM's counters, "name value" a line
@@ -166,6 +177,11 @@ extern bool kvm_tdp_supported;
 extern bool kvm_tdp_ept;
 /* The largest nested leaf: 1 (4 KiB), 2 (2 MiB), 3 (1 GiB); hardware_setup. */
 extern int kvm_tdp_max_level;
+/*
+ * The hardware sets A and D in the nested table (NPT always, EPT with its
+ * A/D bits on): tdp.c then logs dirty pages by their D bits; hardware_setup.
+ */
+extern bool kvm_tdp_ad;
 
 /* Whether @kvm runs on nested paging (the backend enables it per VM). */
 static inline bool kvm_mmu_is_tdp(const struct kvm *kvm)

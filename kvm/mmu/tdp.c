@@ -26,9 +26,15 @@
  *     software walker of walk.c).
  *   - Every present leaf pins the VMM's page behind it (shadow_pin());
  *     a leaf is writable when the slot and the VMM's mapping allow it.
- *   - Dirty logging: in a slot that logs, only a write makes a leaf
- *     writable, and logs the page; dirty_log_protect() takes write access
- *     away again.
+ *   - Dirty logging, where the hardware sets D in the nested table
+ *     (kvm_tdp_ad: NPT, EPT with A/D on): a leaf in a slot that logs is
+ *     writable from the first fault, with D clear after a read; the CPU
+ *     sets D at the first write, dirty_log_harvest() turns D bits into
+ *     bits of the log (KVM_GET_DIRTY_LOG), and dirty_log_protect()
+ *     clears them again.  The guest's writes then never exit.  Without
+ *     hardware D bits (EPT without A/D), only a write makes a leaf
+ *     writable, and logs the page; dirty_log_protect() takes write
+ *     access away again.
  *   - A slot that goes away or changes: exactly its gfn range is zapped,
  *     then every vCPU's TLB is flushed, and only then are the pins
  *     released and the tables below the range freed.
@@ -37,14 +43,16 @@
  * every entry has U set; leaves never have NX (the guest's own tables
  * decide execution), and memory types come from the guest's PAT and
  * tables (nested PAT index 0, write-back).  A and D are set up front, as
- * in shadow entries (spte.c).
+ * in shadow entries (spte.c), but for D after a read in a slot that logs
+ * by D bits (above).
  *
  * EPT entries (kvm_tdp_ept, chosen by the VMX backend, sampled at
  * vm_init) differ only in their encoding, which tdp_make_leaf(),
  * tdp_make_table() and tdp_release_spte() decide: bit 0 R, 1 W, 2 X;
  * leaves have memory type WB in bits 5:3 (ignore-PAT clear, so the
  * guest's PAT combines with it); A is bit 8 and D bit 9, set up front
- * (the CPU ignores them unless the EPT pointer enables A/D).  A present
+ * but for D in a slot that logs (the CPU ignores them unless the EPT
+ * pointer enables A/D).  A present
  * EPT entry always has R, so bit 0 tells present and bit 1 writable in
  * both formats (spte_present(), spte_writable()), bits 51:12 are the
  * address in both, and the walking, zapping and pinning code is shared.
@@ -94,6 +102,7 @@ struct tdp_vm {
 	struct list_head free_tables;	/* struct page, by lru */
 
 	int max_level;			/* kvm_tdp_max_level at vm_init */
+	bool hw_dirty;			/* kvm_tdp_ad at vm_init: D logs writes */
 
 	/* Under lock. */
 	u64 pages;			/* now: table pages, root included */
@@ -103,6 +112,8 @@ struct tdp_vm {
 	u64 tables_created;		/* table pages ever allocated */
 	u64 zapped;			/* leaves dropped by zaps */
 	u64 write_protected;		/* leaves made read-only for dirty logs */
+	u64 dirty_harvested;		/* log bits set from D bits */
+	u64 dirty_cleared;		/* D bits cleared for dirty logs */
 	/* Counted outside the lock too. */
 	atomic64_t pf_fixed;
 	atomic64_t pf_emulate;
@@ -150,6 +161,12 @@ static void tdp_defer_free_table(struct tdp_vm *tv, u64 *table)
 	list_add(&virt_to_page(table)->lru, &tv->free_tables);
 }
 
+/* A leaf's D bit, in either format. */
+static inline u64 tdp_dirty_bit(const struct tdp_vm *tv)
+{
+	return tv->ept ? VMX_EPT_DIRTY_BIT : PT_DIRTY_MASK;
+}
+
 /* EPT entry bits (asm/vmx.h); memory type WB in a leaf's bits 5:3. */
 #define TDP_EPT_RWX		VMX_EPT_RWX_MASK
 #define TDP_EPT_LEAF_WB		(VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT)
@@ -184,9 +201,7 @@ static u64 tdp_make_table(struct tdp_vm *tv, phys_addr_t table)
  */
 static u64 tdp_release_spte(struct tdp_vm *tv, u64 spte)
 {
-	u64 dirty = tv->ept ? VMX_EPT_DIRTY_BIT : PT_DIRTY_MASK;
-
-	return (spte & dirty) ? spte | PT_WRITABLE_MASK : spte;
+	return (spte & tdp_dirty_bit(tv)) ? spte | PT_WRITABLE_MASK : spte;
 }
 
 /*
@@ -230,10 +245,23 @@ static void tdp_drop_leaf(struct tdp_vm *tv, u64 *sptep, int level)
 	atomic64_dec(&tdp_pinned_total);
 }
 
+/* No entry of @table is present (a non-present entry is 0 in both formats). */
+static bool tdp_table_empty(const u64 *table)
+{
+	int i;
+
+	for (i = 0; i < PT64_ENT_PER_PAGE; i++)
+		if (READ_ONCE(table[i]))
+			return false;
+	return true;
+}
+
 /*
  * Drop what @table at @level maps in gfns [@start, @end); @base is the
  * first gfn the table maps.  A table below that the range covers whole
- * goes too, and so does a large leaf the range touches at all.
+ * goes too, and so does one the zap left empty (or a VMM that moves small
+ * slots about would leave a trail of empty tables until the VM goes), and
+ * a large leaf the range touches at all.
  */
 static void tdp_zap_range(struct tdp_vm *tv, u64 *table, int level, gfn_t base,
 			  gfn_t start, gfn_t end)
@@ -255,7 +283,7 @@ static void tdp_zap_range(struct tdp_vm *tv, u64 *table, int level, gfn_t base,
 		}
 		child = spte_table(table[i]);
 		tdp_zap_range(tv, child, level - 1, first, start, end);
-		if (first >= start && last <= end) {
+		if ((first >= start && last <= end) || tdp_table_empty(child)) {
 			WRITE_ONCE(table[i], 0);
 			tdp_defer_free_table(tv, child);
 			trace_mmu_sp(KVM_MMU_SP_ZAP, first, 0, level - 1, true);
@@ -399,6 +427,7 @@ static int tdp_vm_init(struct kvm *kvm)
 	mutex_init(&tv->lock);
 	INIT_LIST_HEAD(&tv->free_tables);
 	tv->max_level = kvm_tdp_max_level;
+	tv->hw_dirty = kvm_tdp_ad;
 	tv->root = tdp_alloc_table(tv);
 	if (!tv->root)
 		goto err_free_tv;
@@ -502,16 +531,18 @@ static int tdp_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 	}
 
 	/*
-	 * A slot that logs gets a writable leaf only from a write, logged
-	 * below; after a read the first write still faults.
+	 * Without hardware D bits, a slot that logs gets a writable leaf
+	 * only from a write, logged below; after a read the first write
+	 * still faults.  With them, a read makes the leaf writable and
+	 * clean (D clear, below): the CPU sets D at the first write.
 	 */
 	r = shadow_pin(hva, slot_writable, write, &page, &pinned_write);
 	if (r)
 		goto out_unlock;
 	perm = PERM_USER | PERM_EXEC;
-	if (pinned_write && (write || !logging))
+	if (pinned_write && (write || !logging || tv->hw_dirty))
 		perm |= PERM_WRITE;
-	if (logging && (perm & PERM_WRITE))
+	if (logging && write && (perm & PERM_WRITE))
 		kvm_mark_page_dirty(kvm, gfn);
 
 	/*
@@ -540,6 +571,8 @@ static int tdp_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		tv->large_created++;
 	} else {
 		spte = tdp_make_leaf(tv, pfn, perm);
+		if (logging && !write)
+			spte &= ~tdp_dirty_bit(tv);
 	}
 
 	WRITE_ONCE(*sptep, spte);
@@ -635,12 +668,69 @@ static void tdp_dirty_log_protect(struct kvm *kvm,
 			flush = true;
 			continue;
 		}
+		if (tv->hw_dirty) {
+			/*
+			 * Atomically: the CPU may be setting A.  W stays, so
+			 * the page is still released dirty (tdp_release_spte()).
+			 */
+			if (!(READ_ONCE(*sptep) & tdp_dirty_bit(tv)))
+				continue;
+			clear_bit(__ffs64(tdp_dirty_bit(tv)),
+				  (unsigned long *)sptep);
+			tv->dirty_cleared++;
+			flush = true;
+			continue;
+		}
 		/* D stays: the page may have been written already. */
 		WRITE_ONCE(*sptep, *sptep & ~PT_WRITABLE_MASK);
 		tv->write_protected++;
 		flush = true;
 	}
 	tdp_commit(tv, flush);
+	mutex_unlock(&tv->lock);
+}
+
+/*
+ * Set in @slot's log the pages whose leaves in @table (at @level, mapping
+ * from gfn @base) the CPU has written since their D was cleared, in gfns
+ * [@start, @end).  A slot that logs has 4 KiB leaves only.
+ */
+static void tdp_harvest_range(struct tdp_vm *tv,
+			      const struct kvm_memory_slot *slot, u64 *table,
+			      int level, gfn_t base, gfn_t start, gfn_t end)
+{
+	u64 span = tdp_level_pages(level);
+	int i;
+
+	for (i = 0; i < PT64_ENT_PER_PAGE; i++) {
+		gfn_t first = base + i * span, last = first + span;
+		u64 spte = READ_ONCE(table[i]);
+
+		if (last <= start || first >= end || !spte_present(spte))
+			continue;
+		if (level > 1 && !tdp_is_large(spte, level)) {
+			tdp_harvest_range(tv, slot, spte_table(spte), level - 1,
+					  first, start, end);
+			continue;
+		}
+		if (level == 1 && (spte & tdp_dirty_bit(tv)) &&
+		    !test_and_set_bit(first - slot->base_gfn,
+				      slot->dirty_bitmap))
+			tv->dirty_harvested++;
+	}
+}
+
+static void tdp_dirty_log_harvest(struct kvm *kvm,
+				  const struct kvm_memory_slot *slot)
+{
+	struct tdp_vm *tv = to_tv(kvm);
+	gfn_t start = slot->base_gfn;
+	gfn_t end = min(slot->base_gfn + slot->npages, TDP_MAX_GFN);
+
+	if (!tv->hw_dirty || start >= end)
+		return;
+	mutex_lock(&tv->lock);
+	tdp_harvest_range(tv, slot, tv->root, TDP_LEVELS, 0, start, end);
 	mutex_unlock(&tv->lock);
 }
 
@@ -655,6 +745,9 @@ static void tdp_stats_show(struct kvm *kvm, struct seq_file *m)
 	seq_printf(m, "large_created %llu\n", READ_ONCE(tv->large_created));
 	seq_printf(m, "zapped %llu\n", READ_ONCE(tv->zapped));
 	seq_printf(m, "write_protected %llu\n", READ_ONCE(tv->write_protected));
+	seq_printf(m, "hw_dirty %d\n", tv->hw_dirty);
+	seq_printf(m, "dirty_harvested %llu\n", READ_ONCE(tv->dirty_harvested));
+	seq_printf(m, "dirty_cleared %llu\n", READ_ONCE(tv->dirty_cleared));
 	seq_printf(m, "pf_fixed %lld\n", (long long)atomic64_read(&tv->pf_fixed));
 	seq_printf(m, "pf_emulate %lld\n",
 		   (long long)atomic64_read(&tv->pf_emulate));
@@ -674,6 +767,7 @@ const struct kvm_mmu_ops kvm_mmu_tdp = {
 	.translate = tdp_translate,
 	.slot_changed = tdp_slot_changed,
 	.dirty_log_protect = tdp_dirty_log_protect,
+	.dirty_log_harvest = tdp_dirty_log_harvest,
 	.stats_show = tdp_stats_show,
 };
 

@@ -90,6 +90,8 @@ static int svm_hardware_setup(void)
 	kvm_tdp_supported = boot_cpu_has(X86_FEATURE_NPT);
 	/* Nested leaves of 2 MiB always, of 1 GiB as the host's own pages. */
 	kvm_tdp_max_level = boot_cpu_has(X86_FEATURE_GBPAGES) ? 3 : 2;
+	/* The nested walk sets A and D in nested entries as in any table. */
+	kvm_tdp_ad = true;
 	kvm_spec_init(false);
 	pr_info("AMD SVM, %u ASIDs, nested paging %s\n",
 		cpuid_ebx(SVM_CPUID_FUNC),

@@ -5,10 +5,24 @@
  * pointer, the guest's CR3 and PDPTEs, and INVEPT.  The nested table
  * itself is kvm/mmu/tdp.c's (in EPT format for a VMX VM); EPT violations
  * and misconfigurations are exits.c's.
+ *
+ * Without unrestricted guest (Bochs's lynnfield) VM entry wants CR0.PE
+ * and PG set, as with shadow paging.  A guest without paging then runs,
+ * as upstream runs it, with the hardware's paging on, on an identity map
+ * of the low 4 GiB that the VM keeps in guest memory: one page of 1024
+ * 4-MiB entries of 32-bit paging (CR4.PSE, not PAE), in a private slot at
+ * KVM_SET_IDENTITY_MAP_ADDR (upstream's default address if the VMM gave
+ * none), made by vm.c when a vCPU first needs it (vmx_tdp_prepare()).
+ * EPT maps that page as any other.  Meanwhile GUEST_CR3 holds the table's
+ * address, CR3 loads and stores exit, and the guest's own CR3 is the one
+ * in struct kvm_vcpu; real mode is vm86 (realmode.c), with the TSS at
+ * KVM_SET_TSS_ADDR.  Once the guest turns paging on, it runs on its own
+ * CR3 as with unrestricted guest (state.c, vmx_update_cr_tdp()).
  */
 #define pr_fmt(fmt) "kvm: " fmt
 
 #include <linux/bits.h>
+#include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/printk.h>
 #include <linux/rwsem.h>
@@ -25,7 +39,8 @@
 
 /*
  * mmu=tdp: EPT (a 4-level walk, write-back paging structures, INVEPT of
- * one context or of all), with unrestricted guest; VPID and EPT A/D bits
+ * one context or of all), with unrestricted guest or without it (then a
+ * guest without paging runs on an identity map); VPID and EPT A/D bits
  * where offered, INVVPID of one context or of all with VPID
  * (IA32_VMX_EPT_VPID_CAP).  Logs why tdp is not offered when EPT is.
  */
@@ -46,8 +61,6 @@ void vmx_setup_ept(void)
 	else if (!(cap & VMX_EPT_INVEPT_BIT) ||
 		 !(cap & (VMX_EPT_EXTENT_CONTEXT_BIT | VMX_EPT_EXTENT_GLOBAL_BIT)))
 		why = "no INVEPT";
-	else if (!(vmx_cfg.proc2_tdp & SECONDARY_EXEC_UNRESTRICTED_GUEST))
-		why = "EPT without unrestricted guest (a guest without paging would need an identity-mapped page table, which this module does not build)";
 	if (why) {
 		pr_info("Intel VMX: mmu=tdp not offered: %s\n", why);
 		vmx_cfg.proc2_tdp = 0;
@@ -56,6 +69,7 @@ void vmx_setup_ept(void)
 	vmx_cfg.invept = cap & VMX_EPT_EXTENT_CONTEXT_BIT ?
 			 VMX_EPT_EXTENT_CONTEXT : VMX_EPT_EXTENT_GLOBAL;
 	vmx_cfg.ept_ad = cap & VMX_EPT_AD_BIT;
+	kvm_tdp_ad = vmx_cfg.ept_ad;
 	vmx_cfg.eptp_flags = VMX_EPTP_MT_WB | VMX_EPTP_PWL_4 |
 			     (vmx_cfg.ept_ad ? VMX_EPTP_AD_ENABLE_BIT : 0);
 	/*
@@ -107,7 +121,7 @@ fail:
  * one that cannot be read too.  Returns whether @pdptrs are to be
  * written into the VMCS.
  */
-bool vmx_tdp_load_pdptrs(struct vcpu_vmx *vmx, u64 *pdptrs)
+static bool vmx_tdp_load_pdptrs(struct vcpu_vmx *vmx, u64 *pdptrs)
 {
 	struct kvm_vcpu *vcpu = &vmx->vcpu;
 	u64 reserved = GENMASK_ULL(2, 1) | GENMASK_ULL(8, 5) |
@@ -133,19 +147,73 @@ bool vmx_tdp_load_pdptrs(struct vcpu_vmx *vmx, u64 *pdptrs)
 	return true;
 }
 
+/* The guest-physical address of the VM's identity-mapped page table. */
+static gpa_t vmx_ident_addr(struct kvm *kvm)
+{
+	/* Fixed from the first vCPU on (KVM_SET_IDENTITY_MAP_ADDR). */
+	return kvm->identity_map_addr ?: VMX_EPT_IDENTITY_PAGETABLE_ADDR;
+}
+
+/*
+ * The identity map (see the top of this file): 1024 4-MiB pages, each
+ * present, writable, user, accessed and dirty, into the VM's private slot
+ * (vm.c), once per VM.  0 once it is there, or < 0: the slot's place is
+ * taken (-EEXIST), or no memory.
+ */
+static int vmx_tdp_ident_map(struct kvm *kvm)
+{
+	u32 *table;
+	int i, r;
+
+	table = (u32 *)get_zeroed_page(GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	for (i = 0; i < PAGE_SIZE / sizeof(*table); i++)
+		table[i] = (i << 22) | _PAGE_PRESENT | _PAGE_RW | _PAGE_USER |
+			   _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_PSE;
+	r = kvm_vm_ident_map(kvm, vmx_ident_addr(kvm), table);
+	free_page((unsigned long)table);
+	return r;
+}
+
+/*
+ * Before an entry of a tdp vCPU, in process context: the identity map if
+ * the guest runs without paging on it and the VM has none yet, and the
+ * PDPTEs owed (@load_pdptrs: whether @pdptrs are to be written into the
+ * VMCS).  1, or < 0 (the vCPU cannot run without paging).
+ */
+int vmx_tdp_prepare(struct vcpu_vmx *vmx, u64 *pdptrs, bool *load_pdptrs)
+{
+	struct kvm_vcpu *vcpu = &vmx->vcpu;
+	int r;
+
+	*load_pdptrs = false;
+	if (vmx_tdp_ident(vcpu) && !smp_load_acquire(&vcpu->kvm->ident_ready)) {
+		r = vmx_tdp_ident_map(vcpu->kvm);
+		if (r)
+			return r;
+	}
+	*load_pdptrs = vmx_tdp_load_pdptrs(vmx, pdptrs);
+	return 1;
+}
+
 /*
  * Before an entry of a tdp vCPU, interrupts off, VMCS current: the EPT
- * pointer, the guest's CR3 and the PDPTEs owed, and the INVEPT owed
- * (flush_tlb()), or due because the vCPU last entered on another CPU.
+ * pointer, the guest's CR3 (or the identity map's, vmx_tdp_ident()) and
+ * the PDPTEs owed, and the INVEPT owed (flush_tlb()), or due because the
+ * vCPU last entered on another CPU.
  */
 void vmx_tdp_enter(struct vcpu_vmx *vmx, hpa_t root, int cpu,
 			  const u64 *pdptrs, bool load_pdptrs)
 {
 	u64 eptp = root | vmx_cfg.eptp_flags;
+	u64 cr3 = vmx->vcpu.cr3;
 
+	if (vmx_tdp_ident(&vmx->vcpu))
+		cr3 = vmx_ident_addr(vmx->vcpu.kvm);
 	vmcs_write(EPT_POINTER, eptp);
-	vmcs_write(GUEST_CR3, vmx->vcpu.cr3);
-	vmx->hw_cr3 = vmx->vcpu.cr3;
+	vmcs_write(GUEST_CR3, cr3);
+	vmx->hw_cr3 = cr3;
 	if (load_pdptrs) {
 		vmcs_write(GUEST_PDPTR0, pdptrs[0]);
 		vmcs_write(GUEST_PDPTR1, pdptrs[1]);

@@ -149,7 +149,12 @@ static int vmx_exit_exception(struct vcpu_vmx *vmx)
 		return 1;
 	switch (vector) {
 	case PF_VECTOR:
-		/* The qualification is the faulting address. */
+		/*
+		 * The qualification is the faulting address.  On EPT only
+		 * vm86 intercepts #PF (the identity map never raises one).
+		 */
+		if (vmx_is_tdp(vcpu))
+			break;
 		return kvm_handle_page_fault(vcpu, vmx->exit_qual,
 					     vmx->exit_intr_error);
 	case MC_VECTOR:

@@ -2,13 +2,14 @@
 /*
  * A guest in real mode, run in virtual-8086 mode.
  *
- * Without unrestricted guest (which needs EPT, and we shadow-page) VMX
- * runs a guest only with CR0.PE and CR0.PG set.  A guest that clears PE
- * runs in vm86 mode instead, as the first KVM for VMX did:
+ * Without unrestricted guest (shadow paging, or EPT on a CPU without it)
+ * VMX runs a guest only with CR0.PE and CR0.PG set.  A guest that clears
+ * PE runs in vm86 mode instead, as the first KVM for VMX did:
  *
  * - RFLAGS.VM and IOPL 3 in the hardware (vmx.c hides both from the
- *   guest's RFLAGS), CR4.VME, paging on through the MMU's identity
- *   shadow (the guest's paging is off in real mode);
+ *   guest's RFLAGS), CR4.VME, paging on (the guest's paging is off in
+ *   real mode) through the shadow strategy's identity shadow, or on EPT
+ *   through the VM's identity-mapped page table (ept.c);
  * - ES..GS in vm86 form (base = selector << 4, limit 0xffff, a present
  *   DPL 3 read/write data segment), the guest's own values kept here to
  *   give back; a segment the guest reloads in vm86 is read back as real

@@ -203,27 +203,51 @@ static void vmx_write_cr(struct vcpu_vmx *vmx, u64 cr0, u64 cr4, u64 efer,
 }
 
 /*
- * mmu=tdp (EPT, unrestricted guest): the guest's own paging and mode,
- * real mode and protected mode without paging included, with caches on,
- * NE as VMX requires (the guest reads its own NE), EFER as the guest set
- * it (LMA with the IA-32e mode entry control).  The PDPTEs of legacy PAE
- * paging are loaded again from memory before the next entry: the CPU
- * loads them at MOV to CR0 or CR4 too.  VMCS current.
+ * mmu=tdp (EPT): the guest's own paging and mode, with caches on, NE as
+ * VMX requires (the guest reads its own NE), EFER as the guest set it
+ * (LMA with the IA-32e mode entry control).  With unrestricted guest,
+ * real mode and protected mode without paging too.  Without it, as
+ * upstream: a guest without paging runs with PG set, on the VM's
+ * identity-mapped 32-bit page table (vmx_tdp_ident(): CR4.PSE on, PAE,
+ * SMEP and SMAP off, EFER.LME off as LMA is), and real mode in vm86 as
+ * with shadow paging.  The PDPTEs of legacy PAE paging are loaded again
+ * from memory before the next entry: the CPU loads them at MOV to CR0 or
+ * CR4 too.  VMCS current.
  */
 static void vmx_update_cr_tdp(struct vcpu_vmx *vmx, u64 cr4_guest)
 {
 	struct kvm_vcpu *vcpu = &vmx->vcpu;
+	bool urg = vmx_cfg.proc2_tdp & SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	bool real = !(vcpu->cr0 & X86_CR0_PE);
+	bool ident = vmx_tdp_ident(vcpu);
 	u32 entry = vmx_cfg.entry;
 	u64 cr0, cr4, efer;
 
+	if (!urg && real && !vmx->rmode.active)
+		vmx_rmode_enter(vmx);
+	else if (!urg && !real && vmx->rmode.active)
+		vmx_rmode_leave(vmx);
+
 	cr0 = (vcpu->cr0 | X86_CR0_NE) & ~(X86_CR0_CD | X86_CR0_NW);
+	if (ident)
+		cr0 |= X86_CR0_PG | X86_CR0_PE;
 	cr0 = (cr0 | (vmx_cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG))) &
 	      vmx_cr0_fixed1;
-	cr4 = (vcpu->cr4 & (cr4_guest | X86_CR4_PSE | X86_CR4_PAE |
-			    X86_CR4_PGE)) |
-	      X86_CR4_VMXE | (cr4_read_shadow() & X86_CR4_MCE);
+	cr4_guest |= X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE;
+	if (ident)
+		cr4_guest &= ~(X86_CR4_PAE | X86_CR4_SMEP | X86_CR4_SMAP);
+	if (!urg && real)
+		cr4_guest &= ~(X86_CR4_VME | X86_CR4_PVI);
+	cr4 = (vcpu->cr4 & cr4_guest) | X86_CR4_VMXE |
+	      (cr4_read_shadow() & X86_CR4_MCE);
+	if (ident)
+		cr4 |= X86_CR4_PSE;
+	if (!urg && real)
+		cr4 |= X86_CR4_VME;
 	cr4 = (cr4 | vmx_cr4_fixed0) & vmx_cr4_fixed1;
 	efer = vcpu->efer & (EFER_SCE | EFER_NX | EFER_LME);
+	if (ident)
+		efer &= ~EFER_LME;
 	if (kvm_is_long_mode(vcpu)) {
 		efer |= EFER_LME | EFER_LMA;
 		entry |= VM_ENTRY_IA32E_MODE;

@@ -29,7 +29,9 @@
  *
  * A VM with mmu=tdp runs on EPT instead, with unrestricted guest (the
  * hardware then runs real mode and protected mode without paging as the
- * guest has them, and realmode.c is not used): the EPT pointer is the VM's
+ * guest has them, and realmode.c is not used) or without it (a guest
+ * without paging then runs on an identity map, in vm86 in real mode, with
+ * CR3 accesses exiting, see ept.c): the EPT pointer is the VM's
  * nested table (tdp.c, EPT format), the guest's own CR3 is in GUEST_CR3
  * and read back after every exit, CR3 loads and stores, INVLPG and #PF do
  * not exit, EFER is the guest's.  CR0 and CR4 writes still exit (masks of
@@ -47,10 +49,7 @@
  * next entry, and before the first entry on a CPU the vCPU did not enter
  * on last (another CPU may hold translations from before a flush it did
  * not see).  The CPU must offer EPT with a 4-level walk, write-back EPT
- * structures, INVEPT and unrestricted guest, or KVM_CREATE_VM refuses
- * mmu=tdp (on Bochs's lynnfield model, which has EPT without unrestricted
- * guest, upstream builds an identity-mapped page table for a guest without
- * paging; not done here).
+ * structures and INVEPT, or KVM_CREATE_VM refuses mmu=tdp.
  *
  * TLB of a shadow-paging VM: VPID is not enabled.  Without VPID every VM
  * entry and VM exit invalidates the linear mappings of the processor
@@ -931,7 +930,8 @@ static void vmx_inject_events(struct vcpu_vmx *vmx)
 	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	bool shadow, irq_window;
 	bool tdp = vmx_is_tdp(vcpu);
-	u32 proc = tdp ? vmx_cfg.proc_tdp : vmx_cfg.proc;
+	/* With the identity map, CR3 accesses exit as with shadow paging. */
+	u32 proc = tdp && !vmx_tdp_ident(vcpu) ? vmx_cfg.proc_tdp : vmx_cfg.proc;
 	u32 proc2 = 0;
 	u32 info = 0;
 
@@ -1165,7 +1165,9 @@ static void vmx_read_exit(struct vcpu_vmx *vmx)
 	if (vmx_is_tdp(vcpu)) {
 		u16 basic = vmx->exit_reason;
 
-		vcpu->cr3 = vmx->hw_cr3 = vmcs_read(GUEST_CR3);
+		/* Not the identity map's: the guest's CR3 is kept aside. */
+		if (!vmx_tdp_ident(vcpu))
+			vcpu->cr3 = vmx->hw_cr3 = vmcs_read(GUEST_CR3);
 		if (basic == EXIT_REASON_EPT_VIOLATION ||
 		    basic == EXIT_REASON_EPT_MISCONFIG)
 			vmx->exit_gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
@@ -1236,14 +1238,17 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	up_read(&vcpu->kvm->slots_lock);
 	if (r)
 		return r;
-	if (vmx_is_tdp(vcpu))
-		load_pdptrs = vmx_tdp_load_pdptrs(vmx, pdptrs);
 	if (vmx->rmode.active) {
 		r = vmx_rmode_prepare(vmx);
 		if (r <= 0)
 			return r;
 		r = vmx_rmode_deliver_events(vmx);
 		if (r <= 0 || vcpu->triple_fault)
+			return r;
+	}
+	if (vmx_is_tdp(vcpu)) {
+		r = vmx_tdp_prepare(vmx, pdptrs, &load_pdptrs);
+		if (r <= 0)
 			return r;
 	}
 

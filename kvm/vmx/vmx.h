@@ -97,7 +97,7 @@ static inline struct vcpu_vmx *to_vmx(struct kvm_vcpu *vcpu)
 	return container_of(vcpu, struct vcpu_vmx, vcpu);
 }
 
-/* The vCPU's VM runs on EPT (mmu=tdp), with unrestricted guest. */
+/* The vCPU's VM runs on EPT (mmu=tdp), with unrestricted guest or not. */
 static inline bool vmx_is_tdp(struct kvm_vcpu *vcpu)
 {
 	return kvm_mmu_is_tdp(vcpu->kvm);
@@ -124,6 +124,17 @@ struct vmx_config {
 	bool ept_ad;
 };
 extern struct vmx_config vmx_cfg;
+
+/*
+ * mmu=tdp without unrestricted guest, the guest's paging off: the
+ * hardware runs with paging on, on the VM's identity-mapped page table
+ * (ept.c), and the guest's CR3 is kept aside (CR3 accesses exit).
+ */
+static inline bool vmx_tdp_ident(struct kvm_vcpu *vcpu)
+{
+	return vmx_is_tdp(vcpu) && !(vcpu->cr0 & X86_CR0_PG) &&
+	       !(vmx_cfg.proc2_tdp & SECONDARY_EXEC_UNRESTRICTED_GUEST);
+}
 /* VM exits for INS/OUTS describe them in VMX_INSTRUCTION_INFO. */
 extern bool vmx_has_inout_info;
 
@@ -190,7 +201,7 @@ void vmx_vmcs_put(struct vcpu_vmx *vmx);
 
 /* ept.c: mmu=tdp on EPT. */
 void vmx_setup_ept(void);
-bool vmx_tdp_load_pdptrs(struct vcpu_vmx *vmx, u64 *pdptrs);
+int vmx_tdp_prepare(struct vcpu_vmx *vmx, u64 *pdptrs, bool *load_pdptrs);
 void vmx_tdp_enter(struct vcpu_vmx *vmx, hpa_t root, int cpu,
 		   const u64 *pdptrs, bool load_pdptrs);
 

@@ -28,6 +28,7 @@ COLUMNS = [
                        os.path.join(PREV, "ours-cached-rerun2.txt"),
                        os.path.join(PREV, "access-ours-cached.txt"),
                        "svm-ours-cached-reruns.txt"]),
+    ("ours `tdp`", ["svm-ours-tdp.txt", "svm-ours-tdp-sieve.txt"]),
     ("vmx: upstream `ept=0`", ["vmx-upstream-ept0.txt"]),
     ("vmx: ours `cached`", ["vmx-ours-cached.txt"]),
 ]

@@ -257,6 +257,7 @@ static void test_dirty_caps(void)
 static void test_dirty_auto(void)
 {
 	uint64_t buf[LOG_LONGS], ones[LOG_LONGS];
+	long harvested;
 	struct dvm d;
 
 	memset(ones, 0xff, sizeof(ones));
@@ -287,9 +288,25 @@ static void test_dirty_auto(void)
 	if (RUN(&d, "dirty: reads", { 0, OP_READ }, { 2, OP_READ },
 		{ 5, OP_READ }, { 100, OP_READ }, { 150, OP_READ }))
 		expect_log(&d, "dirty: pages only read are not dirty", NONE);
+	harvested = vm_mmu_stat(&d.vm, "dirty_harvested");
 	if (RUN(&d, "dirty: write after read", { 5, OP_WRITE }, { 150, OP_READ }))
 		expect_log(&d, "dirty: a page read, then written, is dirty",
 			   PAGES(5));
+	/*
+	 * tdp with the hardware's D bits (NPT; EPT with A/D): the read
+	 * mapped page 5 writable and clean, the CPU set D at the write, and
+	 * the get found it there (kvm/mmu/tdp.c).
+	 */
+	if (mmu_is("tdp")) {
+		long hw = vm_mmu_stat(&d.vm, "hw_dirty");
+
+		check(!cpu_has_vmx() ? hw == 1 : hw == 0 || hw == 1,
+		      "dirty: tdp logs by the nested D bits (on SVM always)",
+		      "hw_dirty %ld", hw);
+		harvested = vm_mmu_stat(&d.vm, "dirty_harvested") - harvested;
+		check(harvested == hw, "dirty: tdp: the write after a read, from its D bit",
+		      "%ld pages from D bits, want %ld", harvested, hw);
+	}
 	if (RUN(&d, "dirty: kernel writes", { 7, OP_INS }, { 9, OP_IRQ }))
 		expect_log(&d, "dirty: string IN and interrupt frame (kernel or CPU writes)",
 			   PAGES(7, 9));

@@ -259,31 +259,19 @@ static void test_iso_cpuid_after_run(void)
 	vm_destroy(&vm);
 }
 
-/* The strategy of VMs created now (abi.h). */
-bool mmu_is(const char *name)
+/* The counter @name of debugfs kvm/PID-FD/mmu of @vm, or -1 (abi.h). */
+long vm_mmu_stat(struct vm *vm, const char *name)
 {
-	char buf[32] = "";
-	FILE *f = fopen("/sys/module/kvm/parameters/mmu", "r");
-
-	if (f && !fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	if (f)
-		fclose(f);
-	return !strncmp(buf, name, strlen(name));
-}
-
-/* debugfs kvm/PID-FD/mmu of @vm: remote_flushes, or -1. */
-static long vm_remote_flushes(struct vm *vm)
-{
-	char path[128], line[128];
-	long found = -1;
+	char path[128], line[128], key[64];
+	long found = -1, val;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/mmu",
 		 (int)getpid(), vm->fd);
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f))
-		sscanf(line, "remote_flushes %ld", &found);
+		if (sscanf(line, "%63s %ld", key, &val) == 2 && !strcmp(key, name))
+			found = val;
 	if (f)
 		fclose(f);
 	return found;
@@ -305,10 +293,10 @@ static long flushes_of_slot_delete(struct vm *vm, struct vcpu *v)
 	regs.rip = GUEST_BASE;
 	ioctl(v->fd, KVM_SET_REGS, &regs);
 	vcpu_run(v);
-	before = vm_remote_flushes(vm);
+	before = vm_mmu_stat(vm, "remote_flushes");
 	r.memory_size = 0;
 	ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r);
-	after = vm_remote_flushes(vm);
+	after = vm_mmu_stat(vm, "remote_flushes");
 	r.memory_size = vm->size;
 	ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r);
 	return before < 0 || after < 0 ? -1 : after - before;

@@ -112,20 +112,6 @@ void vm_create(struct vm *vm, size_t size)
 	}
 }
 
-/* The CPU has Intel VMX (the vmx lab): see abi.h. */
-int cpu_has_vmx(void)
-{
-	char line[4096];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	int vmx = 0;
-
-	while (f && !vmx && fgets(line, sizeof(line), f))
-		vmx = !strncmp(line, "flags", 5) && strstr(line, " vmx");
-	if (f)
-		fclose(f);
-	return vmx;
-}
-
 void vm_destroy(struct vm *vm)
 {
 	/* A mapping of kvm_run holds the vCPU file as much as the fd does. */
@@ -1136,6 +1122,89 @@ static int leak_round(void)
 	return killed;
 }
 
+/*
+ * KVM_SET_IDENTITY_MAP_ADDR, as upstream: taken before the first vCPU,
+ * EINVAL after.  Then a guest in protected mode without paging loads CR3
+ * and reads it back, and KVM_GET_SREGS shows it.  With mmu=tdp on VMX
+ * without unrestricted guest (lynnfield) that guest runs with paging on,
+ * on the identity map the module put at the address given (kvm/vmx/ept.c),
+ * CR3 accesses exiting: the page is then the VM's, and a slot over it is
+ * refused (EEXIST).  Elsewhere nothing is there.
+ */
+GUEST_ASM(g_cr3, ".code32",
+	"movl $0x123000, %eax\n"
+	"movl %eax, %cr3\n"
+	"xorl %eax, %eax\n"
+	"movl %cr3, %eax\n"
+	"movl %eax, 0x600\n"		/* a store through the identity map */
+	"movl 0x600, %eax\n"
+	"outl %eax, $0xf6\n"
+	"hlt\n");
+
+extern const uint8_t g_cr3[], g_cr3_end[];
+
+#define ABI_IDENT_ADDR	0xfeffc000ULL
+
+static void test_ident(void)
+{
+	bool ident = cpu_has_vmx() && mmu_is("tdp") && !cpu_has_vmx_urg();
+	uint64_t addr = ABI_IDENT_ADDR;
+	struct kvm_userspace_memory_region r;
+	struct kvm_sregs s;
+	struct kvm_regs regs = { .rip = GUEST_BASE, .rsp = GUEST_SP, .rflags = 2 };
+	struct kvm_segment code = {
+		.limit = 0xffffffff, .selector = 8, .type = 0xb, .present = 1,
+		.s = 1, .db = 1, .g = 1,
+	};
+	struct vcpu v;
+	struct vm vm;
+	void *p;
+	int rc;
+
+	vm_create(&vm, 1 << 20);
+	expect_errno("SET_IDENTITY_MAP_ADDR before the vCPUs", 0,
+		     ioctl_errno(vm.fd, KVM_SET_IDENTITY_MAP_ADDR, &addr));
+	vcpu_create(&vm, &v, 0);
+	expect_errno("SET_IDENTITY_MAP_ADDR after a vCPU", EINVAL,
+		     ioctl_errno(vm.fd, KVM_SET_IDENTITY_MAP_ADDR, &addr));
+	check(kmsg_says("KVM_SET_IDENTITY_MAP_ADDR: vCPUs exist already"),
+	      "SET_IDENTITY_MAP_ADDR after a vCPU: the kernel log says why",
+	      "no line in /dev/kmsg");
+
+	memcpy(vm.mem + GUEST_BASE, g_cr3, g_cr3_end - g_cr3);
+	ioctl(v.fd, KVM_GET_SREGS, &s);
+	s.cr0 = 0x11;			/* PE, ET: no paging */
+	s.cs = code;
+	code.selector = 0x10;
+	code.type = 3;
+	s.ds = s.es = s.ss = s.fs = s.gs = code;
+	ioctl(v.fd, KVM_SET_SREGS, &s);
+	ioctl(v.fd, KVM_SET_REGS, &regs);
+	rc = vcpu_run(&v);
+	check(rc == 0 && v.run->exit_reason == KVM_EXIT_IO &&
+	      v.run->io.port == 0xf6 &&
+	      *(uint32_t *)((uint8_t *)v.run + v.run->io.data_offset) == 0x123000,
+	      "ident: unpaged guest reads back its CR3",
+	      "rc %d exit %u port %#x data %#x", rc, v.run->exit_reason,
+	      v.run->io.port,
+	      *(uint32_t *)((uint8_t *)v.run + v.run->io.data_offset));
+	ioctl(v.fd, KVM_GET_SREGS, &s);
+	check(s.cr3 == 0x123000, "ident: KVM_GET_SREGS: the guest's CR3",
+	      "cr3 %#llx", (unsigned long long)s.cr3);
+
+	p = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	r = (struct kvm_userspace_memory_region){
+		.slot = 1, .guest_phys_addr = ABI_IDENT_ADDR,
+		.memory_size = 0x1000, .userspace_addr = (uintptr_t)p };
+	expect_errno(ident ? "ident: slot over the identity map" :
+			     "ident: slot where no identity map is",
+		     ident ? EEXIST : 0,
+		     ioctl_errno(vm.fd, KVM_SET_USER_MEMORY_REGION, &r));
+	munmap(p, 0x1000);
+	vm_destroy(&vm);
+}
+
 static void test_leak(int rounds)
 {
 	long before, after;
@@ -1186,8 +1255,10 @@ int main(int argc, char **argv)
 	}
 	if (all || !strcmp(what, "state"))
 		test_state();
-	if (all || !strcmp(what, "guest"))
+	if (all || !strcmp(what, "guest")) {
 		test_guest();
+		test_ident();
+	}
 	if (all || !strcmp(what, "signal")) {
 		test_signal();
 		test_signal_fault_loop();

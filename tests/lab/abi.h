@@ -28,6 +28,8 @@
 #include <linux/kvm.h>
 #include <linux/perf_event.h>
 
+#include "host.h"
+
 extern int failures;
 
 /* Prints "PASS: abi: name", or "FAIL: abi: name: why" and counts it. */
@@ -90,16 +92,10 @@ void rm_guest(struct vm *vm, struct vcpu *v, const uint8_t *start,
 /* Real-mode IVT entry @vector = 0:ip. */
 void ivt_set(struct vm *vm, int vector, uint16_t ip);
 
-/*
- * The CPU has Intel VMX (the vmx lab): there real mode runs in vm86
- * (README, "On Intel VMX"), the TSS takes guest memory and VMCALL is the
- * hypercall.
- */
-int cpu_has_vmx(void);
 /* A flag of the first CPU's "flags" line in /proc/cpuinfo (abi-spec.c). */
 bool cpu_flag(const char *flag);
-/* The strategy VMs created now get (/sys/module/kvm/parameters/mmu). */
-bool mmu_is(const char *name);
+/* The counter @name of the VM's debugfs kvm/PID-FD/mmu, or -1. */
+long vm_mmu_stat(struct vm *vm, const char *name);
 
 /* KVM_GET_MSRS / KVM_SET_MSRS of one MSR: how many entries were done. */
 int get_msr(int fd, uint32_t index, uint64_t *data);

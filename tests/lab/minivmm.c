@@ -18,7 +18,6 @@
  *
  *   lab/run --machine vmx -- tests/lab/bin/minivmm
  */
-#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -30,6 +29,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "host.h"
 
 #define MEM_SIZE	0x10000
 #define CODE_ADDR	0x1000
@@ -126,30 +127,6 @@ static int nr_zero_mappings(void)
 	return n;
 }
 
-/* The lab's CPU: Intel VMX (CPUID.1:ECX bit 5) or AMD SVM. */
-static int cpu_has_vmx(void)
-{
-	unsigned int eax, ebx, ecx, edx;
-
-	return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 5));
-}
-
-/*
- * Whether VMs created now use mmu=tdp: on VMX they run on EPT with
- * unrestricted guest, real mode without vm86, so without a vm86 TSS.
- */
-static int mmu_is_tdp(void)
-{
-	char buf[32] = "";
-	FILE *f = fopen("/sys/module/kvm/parameters/mmu", "r");
-
-	if (f && !fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	if (f)
-		fclose(f);
-	return !strncmp(buf, "tdp", 3);
-}
-
 struct out {
 	uint16_t port, value;
 };
@@ -243,7 +220,8 @@ int main(void)
 	static const struct out stage2[] = { { 0x11, 0x4242 }, { 0x14, 0x2222 } };
 	static const struct out stage3[] = { { 0x11, 0x4242 }, { 0x15, 0x3333 } };
 	int kvm, vm, vcpu, vmx = cpu_has_vmx(), zero_maps, r, i;
-	int vm86 = vmx && !mmu_is_tdp();
+	int ident = vmx && mmu_is("tdp") && !cpu_has_vmx_urg();
+	int vm86 = vmx && (!mmu_is("tdp") || ident);
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct kvm_run *run;
@@ -305,13 +283,15 @@ int main(void)
 	/*
 	 * VMX's vm86 TSS: 3 pages the module mapped into this process;
 	 * none with unrestricted guest (mmu=tdp), which runs real mode.
+	 * mmu=tdp without it: the identity map's page too.
 	 */
-	check(nr_zero_mappings() == zero_maps + vm86,
+	check(nr_zero_mappings() == zero_maps + vm86 + ident,
+	      ident ? "stage 1: the module mapped its TSS region and identity map into the VMM" :
 	      vm86 ? "stage 1: the module mapped its TSS region into the VMM" :
 	      vmx ? "stage 1: no TSS region in the VMM (unrestricted guest)" :
 		    "stage 1: no TSS region in the VMM (SVM)",
 	      "%d new shared anonymous mappings, want %d",
-	      nr_zero_mappings() - zero_maps, vm86);
+	      nr_zero_mappings() - zero_maps, vm86 + ident);
 
 	/*
 	 * A slot where the module put its TSS on VMX: the TSS moves out of
@@ -341,10 +321,10 @@ int main(void)
 	      strerror(r));
 	run_to_hlt(vcpu, run, "stage 3", stage3, 2);
 	check_at(vcpu, "stage 3", guest_hlt3);
-	check(nr_zero_mappings() == zero_maps + vmx,
+	check(nr_zero_mappings() == zero_maps + vmx + ident,
 	      "stage 3: still one TSS region on VMX, none on SVM",
 	      "%d new shared anonymous mappings, want %d",
-	      nr_zero_mappings() - zero_maps, vmx);
+	      nr_zero_mappings() - zero_maps, vmx + ident);
 	/* The VMM's TSS address stays its: a slot over it, EEXIST on VMX. */
 	r = set_region(vm, 2, TSS_ADDR, 4096, high);
 	check(r == (vmx ? EEXIST : 0),

@@ -58,9 +58,9 @@ out=$($labtool ioctl-errno 0xae01 2>&1)
 expect "KVM_CREATE_VM with mmu=cached" ok "${out%% *}"
 echo tdp > $param
 # mmu=tdp runs on AMD NPT (the svm lab's EPYC has it) and on Intel EPT
-# with unrestricted guest (haswell, broadwell: the load message says
-# "mmu=tdp on EPT"); refused elsewhere (lynnfield: EPT without unrestricted
-# guest; penryn: no EPT), with a line in the kernel log.
+# (haswell, broadwell, and lynnfield without unrestricted guest: the load
+# message says "mmu=tdp on EPT"); refused elsewhere (penryn: no EPT), with
+# a line in the kernel log.
 case ${LAB_MACHINE-} in
 svm)
 	out=$($labtool ioctl-errno 0xae01 2>&1)
@@ -70,7 +70,7 @@ svm)
 		out=$($labtool ioctl-errno 0xae01 2>&1)
 		expect "KVM_CREATE_VM with mmu=tdp on EPT" ok "${out%% *}"
 	else
-		expect "KVM_CREATE_VM with mmu=tdp: refused without EPT and unrestricted guest" EOPNOTSUPP "$($labtool ioctl-errno 0xae01 2>&1)"
+		expect "KVM_CREATE_VM with mmu=tdp: refused without EPT" EOPNOTSUPP "$($labtool ioctl-errno 0xae01 2>&1)"
 		expect "mmu=tdp refused: the kernel log says why" 1 \
 			"$(dmesg | grep -c -m1 "mmu=tdp needs nested paging")"
 	fi ;;

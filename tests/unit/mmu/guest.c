@@ -20,17 +20,6 @@
 #include "mmucheck.h"
 #include "driver.h"
 
-#define E_P		BIT_ULL(0)
-#define E_W		BIT_ULL(1)
-#define E_U		BIT_ULL(2)
-#define E_PWT		BIT_ULL(3)
-#define E_PCD		BIT_ULL(4)
-#define E_A		BIT_ULL(5)
-#define E_D		BIT_ULL(6)
-#define E_PS		BIT_ULL(7)
-#define E_G		BIT_ULL(8)
-#define E_NX		BIT_ULL(63)
-
 /* ---- the guest's tables ------------------------------------------------- */
 
 /*
@@ -287,7 +276,7 @@ static u64 gen_flags(struct gen *g, bool leaf)
 	if (chance(20))
 		f |= rnd_below(8) << 9;
 	if (g->gm->mode != PM_32 && chance(leaf ? 25 : 10))
-		f |= E_NX;
+		f |= E_XD;
 	/* Ignored in 4-level entries (reserved in PAE ones). */
 	if (g->gm->mode == PM_4L && chance(5))
 		f |= (rnd_below(128)) << 52;
@@ -750,7 +739,7 @@ static u64 mutate(struct gen *g, u64 old, int level, bool pdpte)
 	else if (r < 38)
 		e ^= E_U;
 	else if (r < 46)
-		e ^= mode == PM_32 ? E_W : E_NX;
+		e ^= mode == PM_32 ? E_W : E_XD;
 	else if (r < 54)
 		e ^= E_A;
 	else if (r < 62)
@@ -1113,8 +1102,9 @@ static void op_request(struct hvcpu *hv)
  * (six times), or turn it off.  A
  * get checks that every page written since the last one has its bit:
  * by the simulated CPU through a shadow leaf, by the walker's A/D bits,
- * by the emulator.  Then, as KVM_GET_DIRTY_LOG, it takes the bits and
- * has the strategy protect those pages, so that the next write faults.
+ * by the emulator, by the nested table's D bits (tdp, harvested first).
+ * Then, as KVM_GET_DIRTY_LOG, it takes the bits and has the strategy
+ * protect those pages, so that the next write is logged again.
  */
 #define DIRTY_EVERY	64
 #define DIRTY_PHASES	8
@@ -1146,11 +1136,22 @@ static void dirty_log_step(void)
 	}
 	snprintf(op_desc, sizeof(op_desc), "KVM_GET_DIRTY_LOG of %s", r->name);
 	note("%s", op_desc);
-	for (i = 0; i < r->npages; i++)
+	/* As dirty_log.c: the strategy's hardware log first (tdp's D bits). */
+	down_read(&the_kvm->slots_lock);
+	if (the_kvm->mmu_ops->dirty_log_harvest)
+		the_kvm->mmu_ops->dirty_log_harvest(the_kvm, slot);
+	up_read(&the_kvm->slots_lock);
+	for (i = 0; i < r->npages; i++) {
 		if (gmem_written[r->first_gpi + i] && !test_bit(i, slot->dirty_bitmap))
 			failf("a write missing from the dirty log",
 			      "page %#llx of %s was written since the last get, its bit is clear",
 			      r->gpa + i * PAGE_SIZE, r->name);
+		/* Nor more: a page logged must have been written. */
+		if (!gmem_written[r->first_gpi + i] && test_bit(i, slot->dirty_bitmap))
+			failf("a page in the dirty log that was not written",
+			      "page %#llx of %s has its bit set, but nothing wrote it since the last get",
+			      r->gpa + i * PAGE_SIZE, r->name);
+	}
 	memcpy(taken, slot->dirty_bitmap, sizeof(taken));
 	memset(slot->dirty_bitmap, 0, sizeof(taken));
 	memset(gmem_written + r->first_gpi, 0, r->npages);

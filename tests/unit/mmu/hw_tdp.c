@@ -790,9 +790,15 @@ static void audit_table(struct audit *au, const u64 *table, int level,
 		AUDIT(au, !rg->rom,
 		      "nested leaf for gpa %#llx (%#llx), in a read-only slot, is writable",
 		      gpa, e);
-		AUDIT(au, e & E_D, "writable nested leaf for gpa %#llx (%#llx) without D",
+		/*
+		 * With hardware D bits a slot that logs has writable leaves,
+		 * clean until the CPU writes through them; without, a leaf
+		 * there is writable only while its page's bit is set.
+		 */
+		AUDIT(au, (e & E_D) || (slot->dirty_bitmap && kvm_tdp_ad),
+		      "writable nested leaf for gpa %#llx (%#llx) without D",
 		      gpa, e);
-		AUDIT(au, !slot->dirty_bitmap ||
+		AUDIT(au, !slot->dirty_bitmap || kvm_tdp_ad ||
 			  test_bit((gpa >> PAGE_SHIFT) - slot->base_gfn,
 				   slot->dirty_bitmap),
 		      "nested leaf for gpa %#llx (%#llx) is writable, but its page is not in the dirty log (not write-protected)",

@@ -137,10 +137,11 @@ void fail(const char *what, const char *model, const char *strat)
 	printf("    history (oldest first):\n");
 	for (i = first; i < nhistory; i++)
 		printf("      %s\n", history[i % HISTORY]);
-	printf("    rerun: mmucheck --strategy %s --seed %llu --ops %lu --vcpus %d%s%s%s --verbose\n",
+	printf("    rerun: mmucheck --strategy %s --seed %llu --ops %lu --vcpus %d%s%s%s%s --verbose\n",
 	       strategy->name, opt_seed, op_index + 1, opt_vcpus,
 	       opt_avoid ? " --avoid " : "", opt_avoid_str,
-	       opt_dirty_log ? " --dirty-log" : "");
+	       opt_dirty_log ? " --dirty-log" : "",
+	       kvm_tdp_ad ? "" : " --no-tdp-ad");
 	fflush(stdout);
 	exit(1);
 }
@@ -321,7 +322,7 @@ static void usage(void)
 		"usage: mmucheck --strategy NAME [--seed N] [--ops M] [--vcpus K]\n"
 		"                [--verbose] [--avoid implicit-ac,wp0-smap]\n"
 		"                [--param NAME=VALUE] [--unprotect N] [--watch GPA]\n"
-		"                [--dirty-log]\n");
+		"                [--dirty-log] [--no-tdp-ad]\n");
 	exit(2);
 }
 
@@ -342,6 +343,11 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(arg, "--dirty-log")) {
 			opt_dirty_log = true;
+			continue;
+		}
+		/* tdp as on EPT without A/D bits: a dirty log by write faults. */
+		if (!strcmp(arg, "--no-tdp-ad")) {
+			kvm_tdp_ad = false;
 			continue;
 		}
 		if (!val)

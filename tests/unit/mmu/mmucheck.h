@@ -78,10 +78,12 @@ u8 *gpa_expect(u64 gpa);
 /* The gpa of host address @p in guest memory (any region), or false. */
 bool host_gpa(const void *p, u64 *gpa);
 
-/* Guest page-table entry bits (SDM vol. 3, 4.5), for model.c and hw_tdp.c. */
+/* Guest page-table entry bits (SDM vol. 3, 4.5): guest.c, model.c, hw_tdp.c. */
 #define E_P		BIT_ULL(0)
 #define E_W		BIT_ULL(1)
 #define E_U		BIT_ULL(2)
+#define E_PWT		BIT_ULL(3)
+#define E_PCD		BIT_ULL(4)
 #define E_A		BIT_ULL(5)
 #define E_D		BIT_ULL(6)
 #define E_PS		BIT_ULL(7)

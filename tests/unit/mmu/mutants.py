@@ -14,7 +14,8 @@ is (name, file in kvm/mmu/, text, replacement), or (name, file, [(text,
 replacement), ...]), where an edit may also be (other file, text,
 replacement); a mutant whose text is not in its file exactly once is
 reported as stale: update it.  A mutant runs with --strategy cached or tdp
-if its name starts with "cached:" or "tdp:", else with naive.
+if its name starts with "cached:" or "tdp:", else with naive; "tdp-wp:" is
+tdp with --no-tdp-ad (the dirty log by write faults).
 
 Prints "PASS: mmu: mutant NAME caught (...)" or "FAIL: mmu: mutant NAME
 ...", one line per mutant; exit status 1 if any was not caught.
@@ -182,26 +183,41 @@ MUTANTS = [
      "\tif (logging || !slot)\n\t\treturn 1;",
      "\tif (!slot)\n\t\treturn 1;"),
     ("tdp: a read makes a writable leaf in a read-only slot", "tdp.c",
-     "\tif (pinned_write && (write || !logging))",
-     "\tif (write || !logging)"),
+     "\tif (pinned_write && (write || !logging || tv->hw_dirty))",
+     "\tif (write || !logging || tv->hw_dirty)"),
     ("tdp: nested leaves not executable", "tdp.c",
      "\tperm = PERM_USER | PERM_EXEC;", "\tperm = PERM_USER;"),
     ("tdp: no remote TLB flush before pins go", "tdp.c",
      "\tkvm_flush_remote_tlbs(tv->kvm);\n\tshadow_release_all(&tv->release);",
      "\tshadow_release_all(&tv->release);"),
-    ("tdp: dirty log: protect takes no write access away", "tdp.c",
+    # The dirty log by write faults, as on EPT without A/D ("tdp-wp:":
+    # run with --no-tdp-ad).
+    ("tdp-wp: dirty log: protect takes no write access away", "tdp.c",
      "\t\tWRITE_ONCE(*sptep, *sptep & ~PT_WRITABLE_MASK);\n", ""),
-    ("tdp: dirty log: no TLB flush after write protection", "tdp.c",
+    ("tdp-wp: dirty log: no TLB flush after write protection", "tdp.c",
      "\ttdp_commit(tv, flush);", "\ttdp_commit(tv, false);"),
     # D kept by a write-protected leaf is what makes its page dirty at
     # release: tdp_release_spte() and shadow_unpin_leaf() both see to it.
-    ("tdp: dirty log: a write-protected leaf's page released clean", "tdp.c", [
-        ("\treturn (spte & dirty) ? spte | PT_WRITABLE_MASK : spte;",
+    ("tdp-wp: dirty log: a write-protected leaf's page released clean", "tdp.c", [
+        ("\treturn (spte & tdp_dirty_bit(tv)) ? spte | PT_WRITABLE_MASK : spte;",
          "\treturn spte;"),
         ("shadow.c", "\t\t\t\t    spte & (PT_WRITABLE_MASK | PT_DIRTY_MASK));",
          "\t\t\t\t    spte & PT_WRITABLE_MASK);")]),
-    ("tdp: dirty log: a write fault not logged", "tdp.c",
-     "\tif (logging && (perm & PERM_WRITE))\n\t\tkvm_mark_page_dirty(kvm, gfn);\n",
+    ("tdp-wp: dirty log: a write fault not logged", "tdp.c",
+     "\tif (logging && write && (perm & PERM_WRITE))\n\t\tkvm_mark_page_dirty(kvm, gfn);\n",
+     ""),
+    # The dirty log by the nested D bits (the default: NPT).
+    ("tdp: dirty log: D bits not harvested", "tdp.c",
+     "\ttdp_harvest_range(tv, slot, tv->root, TDP_LEVELS, 0, start, end);\n",
+     ""),
+    ("tdp: dirty log: protect leaves D set", "tdp.c",
+     "\t\t\tclear_bit(__ffs64(tdp_dirty_bit(tv)),\n\t\t\t\t  (unsigned long *)sptep);\n",
+     ""),
+    ("tdp: dirty log: no TLB flush after clearing D", "tdp.c",
+     "\t\t\ttv->dirty_cleared++;\n\t\t\tflush = true;\n",
+     "\t\t\ttv->dirty_cleared++;\n"),
+    ("tdp: dirty log: a read maps a page dirty in a slot that logs", "tdp.c",
+     "\t\tif (logging && !write)\n\t\t\tspte &= ~tdp_dirty_bit(tv);\n",
      ""),
 ]
 
@@ -243,6 +259,9 @@ def run_mutant(top, work, mutant, seeds, ops, avoid, binary_make):
                 name, (": " + err[0]) if err else "")
         exe = os.path.join(work, "out", "mmucheck")
         strategy = name.split(":")[0]
+        flags = []
+        if strategy == "tdp-wp":
+            strategy, flags = "tdp", ["--no-tdp-ad"]
         if strategy not in ("cached", "tdp"):
             strategy = "naive"
         for seed, vcpus in seeds:
@@ -252,6 +271,7 @@ def run_mutant(top, work, mutant, seeds, ops, avoid, binary_make):
                 cmd += ["--avoid", avoid]
             if "dirty log" in name:
                 cmd += ["--dirty-log"]
+            cmd += flags
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode != 0:
                 why = [l for l in r.stdout.splitlines()
@@ -292,13 +312,17 @@ def main():
     seeds = [tuple(int(x) for x in s.split(":")) for s in args.seeds.split()]
     mutants = [m for m in MUTANTS if not args.only or args.only in m[0]]
     skip = sorted(set(args.skip_strategies.split()))
+    # A mutant's strategy: "tdp-wp:" is tdp's.
+    def strategy_of(m):
+        return m[0].split(":")[0].split("-")[0]
+
     for s in skip:
-        n = len([m for m in mutants if m[0].startswith(s + ":")])
+        n = len([m for m in mutants if strategy_of(m) == s])
         if n:
             say("FAIL: mmu: mutants: %d of %s not run, %s fails its fixed runs" %
                 (n, s, s))
     skipped = len(mutants)
-    mutants = [m for m in mutants if m[0].split(":")[0] not in skip]
+    mutants = [m for m in mutants if strategy_of(m) not in skip]
     skipped -= len(mutants)
     if not mutants:
         return 1

@@ -728,10 +728,12 @@ bool shim_boot_cpu_has(int feature)
 /*
  * What the SVM backend's hardware_setup() sets for tdp.c on this CPU
  * (kvm/mmu/mmu.c, which the checker does not build): AMD's nested format,
- * leaves up to 1 GiB as the host has them.
+ * leaves up to 1 GiB as the host has them, A and D set by the hardware
+ * (hw_tdp.c; --no-tdp-ad: as EPT without A/D, the dirty log by faults).
  */
 bool kvm_tdp_ept;
 int kvm_tdp_max_level = 3;
+bool kvm_tdp_ad = true;
 
 void gmem_fini(void)
 {

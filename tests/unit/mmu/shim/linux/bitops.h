@@ -5,14 +5,17 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 
+/* Atomic, as the kernel's: the simulated CPU sets bits in the same words. */
 static inline void set_bit(long nr, volatile unsigned long *addr)
 {
-	addr[nr / BITS_PER_LONG] |= BIT(nr % BITS_PER_LONG);
+	__atomic_fetch_or(&addr[nr / BITS_PER_LONG], BIT(nr % BITS_PER_LONG),
+			  __ATOMIC_SEQ_CST);
 }
 
 static inline void clear_bit(long nr, volatile unsigned long *addr)
 {
-	addr[nr / BITS_PER_LONG] &= ~BIT(nr % BITS_PER_LONG);
+	__atomic_fetch_and(&addr[nr / BITS_PER_LONG], ~BIT(nr % BITS_PER_LONG),
+			   __ATOMIC_SEQ_CST);
 }
 
 static inline bool test_bit(long nr, const volatile unsigned long *addr)
@@ -49,6 +52,12 @@ static inline unsigned long find_next_bit(const unsigned long *addr,
 #define for_each_set_bit(bit, addr, size)				\
 	for ((bit) = find_next_bit((addr), (size), 0); (bit) < (size);	\
 	     (bit) = find_next_bit((addr), (size), (bit) + 1))
+
+/* The index of the lowest set bit of @word, which is not 0. */
+static inline unsigned long __ffs64(u64 word)
+{
+	return __builtin_ctzll(word);
+}
 
 /* Sign-extend @value from bit @index (include/linux/bitops.h). */
 static inline s64 sign_extend64(u64 value, int index)
