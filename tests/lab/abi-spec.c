@@ -61,26 +61,7 @@ static void vuln(const char *name, char *buf, size_t size)
 /* A flag of the first CPU's "flags" line in /proc/cpuinfo. */
 bool cpu_flag(const char *flag)
 {
-	char line[8192], want[64];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	bool found = false;
-
-	snprintf(want, sizeof(want), " %s", flag);
-	while (f && fgets(line, sizeof(line), f)) {
-		size_t n = strlen(want);
-		char *p;
-
-		if (strncmp(line, "flags", 5))
-			continue;
-		line[strcspn(line, "\n")] = ' ';
-		for (p = strstr(line, want); p; p = strstr(p + 1, want))
-			if (p[n] == ' ')
-				found = true;
-		break;
-	}
-	if (f)
-		fclose(f);
-	return found;
+	return cpuinfo_has("flags", flag);
 }
 
 /* A line "NAME N" of the VM's debugfs exits file, or -1. */

@@ -10,15 +10,28 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A line of /proc/cpuinfo that starts with @key and holds @word. */
+/*
+ * The first CPU's line of /proc/cpuinfo that starts with @key ("flags",
+ * "vmx flags") holds the whole word @word.
+ */
 static inline bool cpuinfo_has(const char *key, const char *word)
 {
-	char line[4096];
+	char line[8192], want[64];
 	FILE *f = fopen("/proc/cpuinfo", "r");
+	size_t n;
 	bool found = false;
 
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, key, strlen(key)) && strstr(line, word);
+	n = snprintf(want, sizeof(want), " %s", word);
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p;
+
+		if (strncmp(line, key, strlen(key)))
+			continue;
+		line[strcspn(line, "\n")] = ' ';
+		for (p = strstr(line, want); p && !found; p = strstr(p + 1, want))
+			found = p[n] == ' ';
+		break;
+	}
 	if (f)
 		fclose(f);
 	return found;
@@ -31,7 +44,7 @@ static inline bool cpuinfo_has(const char *key, const char *word)
  */
 static inline bool cpu_has_vmx(void)
 {
-	return cpuinfo_has("flags", " vmx");
+	return cpuinfo_has("flags", "vmx");
 }
 
 /*
@@ -41,7 +54,7 @@ static inline bool cpu_has_vmx(void)
  */
 static inline bool cpu_has_vmx_urg(void)
 {
-	return cpuinfo_has("vmx flags", " unrestricted_guest");
+	return cpuinfo_has("vmx flags", "unrestricted_guest");
 }
 
 /* The strategy VMs created now get (/sys/module/kvm/parameters/mmu). */
