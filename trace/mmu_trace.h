@@ -119,7 +119,9 @@ TRACE_EVENT(mmu_sp,
 			{ KVM_MMU_SP_ZAP, "ZAP" },
 			{ KVM_MMU_SP_RECLAIM, "RECLAIM" },
 			{ KVM_MMU_SP_FLOOD, "FLOOD" },
-			{ KVM_MMU_SP_UNPROTECT, "UNPROTECT" }),
+			{ KVM_MMU_SP_UNPROTECT, "UNPROTECT" },
+			{ KVM_MMU_SP_UNSYNC, "UNSYNC" },
+			{ KVM_MMU_SP_SYNC, "SYNC" }),
 		  __entry->gfn, __entry->role, __entry->level,
 		  __entry->direct ? " direct" : "")
 );

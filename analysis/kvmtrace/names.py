@@ -19,7 +19,8 @@ FAULT_OUTCOME = {0: "FIXED", 1: "RETRY", 2: "GUEST", 3: "EMULATE"}
 # a write to a write-protected guest page table.
 EMULATE_KIND = {0: "MMIO", 1: "PT_WRITE"}
 FLUSH_CAUSE = {0: "CR3", 1: "INVLPG", 2: "FULL", 3: "REMOTE"}
-SP_OP = {0: "CREATE", 1: "ZAP", 2: "RECLAIM", 3: "FLOOD", 4: "UNPROTECT"}
+SP_OP = {0: "CREATE", 1: "ZAP", 2: "RECLAIM", 3: "FLOOD", 4: "UNPROTECT",
+         5: "UNSYNC", 6: "SYNC"}
 # mmu_sp ops that remove a live shadow page.
 SP_REMOVE = frozenset(("ZAP", "RECLAIM", "FLOOD", "UNPROTECT"))
 

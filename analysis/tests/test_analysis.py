@@ -453,15 +453,15 @@ demand-mini,cached,1,REMOTE,13,13.000,2
             self.assertEqual(s.event_counts["mmu_pte_write"], m["pte_writes"],
                              n)
         self.assertEqual(self.csv_text("shadow_pages"), """\
-workload,strategy,runs,create,zap,reclaim,flood,unprotect,peak_live,final_live
-ctxsw-mini,naive,1,0,0,0,0,0,0,0.000
-ctxsw-mini,cached,1,30,30,0,0,0,30,0.000
-ctxsw-mini,upstream-npt0,1,0,0,0,0,0,0,0.000
-demand-mini,naive,1,0,0,0,0,0,0,0.000
-demand-mini,cached,1,13,11,0,2,0,12,0.000
-exits-mini,naive,1,0,0,0,0,0,0,0.000
-exits-mini,cached,1,6,6,0,0,0,6,0.000
-forkexec-mini,cached,1,34,14,0,20,0,14,0.000
+workload,strategy,runs,create,zap,reclaim,flood,unprotect,unsync,sync,peak_live,final_live
+ctxsw-mini,naive,1,0,0,0,0,0,0,0,0,0.000
+ctxsw-mini,cached,1,30,30,0,0,0,0,0,30,0.000
+ctxsw-mini,upstream-npt0,1,0,0,0,0,0,0,0,0,0.000
+demand-mini,naive,1,0,0,0,0,0,0,0,0,0.000
+demand-mini,cached,1,13,11,0,2,0,0,0,12,0.000
+exits-mini,naive,1,0,0,0,0,0,0,0,0,0.000
+exits-mini,cached,1,6,6,0,0,0,0,0,6,0.000
+forkexec-mini,cached,1,34,14,0,20,0,0,0,14,0.000
 """)
 
     def test_exit_latency(self):

@@ -22,6 +22,13 @@
  * between (a page being filled or freed, not a page table in use) stops
  * being shadowed: its shadow pages go, and with them the protection.
  *
+ * With cached_unsync (the default), a last-level table is protected only
+ * until the guest first writes it: then it goes out of sync, writable,
+ * and is brought back in line when the guest invalidates its TLB (a CR3
+ * load, a flush, INVLPG), as KVM has done since 2008.  A fault also maps
+ * the neighbours of its guest entry (cached_prefetch).  cached_sync.c
+ * has both; cached_sp.c the shadow pages, reverse map and commit.
+ *
  * Shadow pages are bounded per VM (cached_max_pages, sampled at VM
  * creation); past the bound the least recently used page that is not a
  * vCPU's root is reclaimed.
@@ -78,17 +85,20 @@ MODULE_PARM_DESC(cached_max_pages,
 		 "at least 128); applies to VMs created afterwards");
 #define CACHED_MIN_PAGES	128
 
-/*
- * Pins per VM, bounded like naive.c's per vCPU, and for the same reason: a
- * pin adds GUP_PIN_COUNTING_BIAS (1024) to the page's refcount, and a
- * guest mapping one page at many addresses must not be able to overflow
- * it.  2^18 pins (1 GiB mapped) add at most 2^28 per VM.  Past the bound,
- * the least recently used shadow pages go.
- */
-#define CACHED_MAX_PINS		(1U << 18)
-
-static atomic64_t cached_pinned_total = ATOMIC64_INIT(0);
-static atomic64_t cached_pages_total = ATOMIC64_INIT(0);
+/* Out-of-sync pages and prefetch (cached_sync.c), sampled at VM creation. */
+static bool cached_unsync = true;
+module_param(cached_unsync, bool, 0644);
+MODULE_PARM_DESC(cached_unsync,
+		 "mmu=cached: leave last-level guest page tables writable, "
+		 "out of sync until the guest flushes (default 1; 0: protect "
+		 "every shadowed table, as KVM in 2007); applies to VMs "
+		 "created afterwards");
+static bool cached_prefetch_on = true;
+module_param_named(cached_prefetch, cached_prefetch_on, bool, 0644);
+MODULE_PARM_DESC(cached_prefetch,
+		 "mmu=cached: a fault also maps the present neighbours in its "
+		 "group of 8 guest entries (default 1); applies to VMs "
+		 "created afterwards");
 
 /* Emulated writes to a table, with no fault through it, that unshadow it. */
 #define CACHED_FLOOD_WRITES	3
@@ -106,330 +116,6 @@ static union cached_role cached_base_role(const struct guest_paging *pg)
 	role.nxe = pg->nxe;
 	role.pse = pg->pse;
 	return role;
-}
-
-/* ---- the reverse map ------------------------------------------------ */
-
-static struct cached_rmap *cached_rmap_find(struct cached_vm *cvm, gfn_t gfn)
-{
-	struct cached_rmap *r;
-
-	hash_for_each_possible(cvm->rmap, r, node, gfn)
-		if (r->gfn == gfn)
-			return r;
-	return NULL;
-}
-
-static int cached_rmap_add(struct cached_vm *cvm, gfn_t gfn, u64 *sptep)
-{
-	struct cached_rmap *r = cached_rmap_find(cvm, gfn);
-
-	if (!r) {
-		r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
-		if (!r)
-			return -ENOMEM;
-		r->gfn = gfn;
-		hash_add(cvm->rmap, &r->node, gfn);
-	}
-	if (r->n == r->max) {
-		int max = r->max ? 2 * r->max : 4;
-		u64 **s = krealloc_array(r->sptes, max, sizeof(*s),
-					 GFP_KERNEL_ACCOUNT);
-
-		if (!s) {
-			if (!r->n) {
-				hash_del(&r->node);
-				kfree(r);
-			}
-			return -ENOMEM;
-		}
-		r->sptes = s;
-		r->max = max;
-	}
-	r->sptes[r->n++] = sptep;
-	return 0;
-}
-
-static void cached_rmap_remove(struct cached_vm *cvm, gfn_t gfn, u64 *sptep)
-{
-	struct cached_rmap *r = cached_rmap_find(cvm, gfn);
-	int i;
-
-	if (WARN_ON_ONCE(!r))
-		return;
-	for (i = 0; i < r->n; i++) {
-		if (r->sptes[i] != sptep)
-			continue;
-		r->sptes[i] = r->sptes[--r->n];
-		if (!r->n) {
-			hash_del(&r->node);
-			kfree(r->sptes);
-			kfree(r);
-		}
-		return;
-	}
-	WARN_ON_ONCE(1);
-}
-
-/* Take write access away from every leaf that maps @gfn. */
-static void cached_write_protect(struct cached_vm *cvm, gfn_t gfn)
-{
-	struct cached_rmap *r = cached_rmap_find(cvm, gfn);
-	int i;
-
-	if (!r)
-		return;
-	for (i = 0; i < r->n; i++) {
-		u64 spte = *r->sptes[i];
-
-		if (spte_writable(spte)) {
-			/* D stays set: the page may have been written already. */
-			WRITE_ONCE(*r->sptes[i], spte & ~PT_WRITABLE_MASK);
-			cvm->need_flush = true;
-		}
-	}
-}
-
-bool cached_gfn_shadowed(struct cached_vm *cvm, gfn_t gfn)
-{
-	struct cached_sp *sp;
-
-	hash_for_each_possible(cvm->sp_hash, sp, hash, gfn)
-		if (sp->gfn == gfn && !sp->role.direct)
-			return true;
-	return false;
-}
-
-/* ---- dropping entries and pages ------------------------------------- */
-
-static void cached_parent_remove(struct cached_sp *sp, u64 *sptep)
-{
-	int i;
-
-	for (i = 0; i < sp->nr_parents; i++) {
-		if (sp->parents[i] == sptep) {
-			sp->parents[i] = sp->parents[--sp->nr_parents];
-			return;
-		}
-	}
-	WARN_ON_ONCE(1);
-}
-
-static int cached_parent_add(struct cached_sp *sp, u64 *sptep)
-{
-	if (sp->nr_parents == sp->max_parents) {
-		int max = sp->max_parents ? 2 * sp->max_parents : 2;
-		u64 **p = krealloc_array(sp->parents, max, sizeof(*p),
-					 GFP_KERNEL_ACCOUNT);
-
-		if (!p)
-			return -ENOMEM;
-		sp->parents = p;
-		sp->max_parents = max;
-	}
-	sp->parents[sp->nr_parents++] = sptep;
-	return 0;
-}
-
-/* Flush every vCPU's TLB, then release the pins of dropped leaves. */
-static void cached_flush_release(struct cached_vm *cvm)
-{
-	kvm_flush_remote_tlbs(cvm->kvm);
-	shadow_release_all(&cvm->release);
-}
-
-/* Clear entry @i of @sp: a leaf loses its pin, a link its child. */
-static void cached_drop_spte(struct cached_vm *cvm, struct cached_sp *sp, int i)
-{
-	u64 spte = sp->spt[i];
-
-	if (!spte_present(spte))
-		return;
-	WRITE_ONCE(sp->spt[i], 0);
-	cvm->need_flush = true;
-	if (sp->role.level == 1) {
-		cached_rmap_remove(cvm, sp->gfns[i], &sp->spt[i]);
-		if (shadow_release_full(&cvm->release))
-			cached_flush_release(cvm);
-		shadow_release_defer(&cvm->release, spte);
-		atomic64_dec(&cached_pinned_total);
-		cvm->stats.pinned--;
-	} else {
-		cached_parent_remove(cached_sp_of(spte), &sp->spt[i]);
-	}
-}
-
-static void cached_free_sp(struct cached_vm *cvm, struct cached_sp *sp)
-{
-	free_page((unsigned long)sp->spt);
-	free_page((unsigned long)sp->gfns);
-	kfree(sp->parents);
-	kfree(sp);
-	cvm->nr_pages--;
-	cvm->stats.shadow_pages--;
-	cvm->stats.shadow_zapped++;
-	atomic64_dec(&cached_pages_total);
-}
-
-/*
- * Take @sp out of the cache: unlink it from its parents, drop its entries
- * (its children stay cached, unlinked), and free it once the TLB flush is
- * done, or once no vCPU has it as root any more.  A vCPU whose root goes
- * reloads it before its next entry.
- */
-static void __cached_zap_sp(struct cached_vm *cvm, struct cached_sp *sp,
-			    unsigned int op)
-{
-	int i;
-
-	trace_mmu_sp(op, sp->gfn, sp->role.word, sp->role.level,
-		     sp->role.direct);
-
-	while (sp->nr_parents) {
-		u64 *sptep = sp->parents[--sp->nr_parents];
-
-		WRITE_ONCE(*sptep, 0);
-	}
-	for (i = 0; i < PT64_ENT_PER_PAGE; i++)
-		cached_drop_spte(cvm, sp, i);
-	hash_del(&sp->hash);
-	sp->zapped = true;
-	cvm->need_flush = true;
-	if (sp->root_count) {
-		list_move_tail(&sp->lru, &cvm->zapped_roots);
-		kvm_make_all_vcpus_request(cvm->kvm, KVM_REQ_MMU_RELOAD);
-	} else {
-		list_move_tail(&sp->lru, &cvm->free_list);
-	}
-}
-
-static void cached_zap_sp(struct cached_vm *cvm, struct cached_sp *sp)
-{
-	__cached_zap_sp(cvm, sp, KVM_MMU_SP_ZAP);
-}
-
-static void cached_zap_gfn_op(struct cached_vm *cvm, gfn_t gfn, unsigned int op)
-{
-	struct cached_sp *sp;
-	struct hlist_node *tmp;
-
-	hash_for_each_possible_safe(cvm->sp_hash, sp, tmp, hash, gfn)
-		if (sp->gfn == gfn && !sp->role.direct)
-			__cached_zap_sp(cvm, sp, op);
-}
-
-static void cached_zap_gfn(struct cached_vm *cvm, gfn_t gfn)
-{
-	cached_zap_gfn_op(cvm, gfn, KVM_MMU_SP_ZAP);
-}
-
-static void cached_zap_all(struct cached_vm *cvm)
-{
-	struct cached_sp *sp, *tmp;
-
-	list_for_each_entry_safe(sp, tmp, &cvm->active, lru)
-		cached_zap_sp(cvm, sp);
-}
-
-/*
- * Make the changes since the last commit safe: flush every vCPU's TLB
- * (waiting for those in guest mode to leave it), then release the pins
- * of dropped leaves and free the zapped pages.
- */
-static void cached_commit(struct cached_vm *cvm)
-{
-	struct cached_sp *sp, *tmp;
-	bool flushed = cvm->need_flush;
-	u64 zapped = cvm->stats.shadow_zapped;
-
-	if (flushed)
-		cached_flush_release(cvm);
-	cvm->need_flush = false;
-	list_for_each_entry_safe(sp, tmp, &cvm->free_list, lru) {
-		list_del(&sp->lru);
-		cached_free_sp(cvm, sp);
-	}
-	if (flushed && !cvm->kvm->dying)
-		trace_mmu_flush(-1, KVM_MMU_FLUSH_REMOTE,
-				cvm->stats.shadow_zapped - zapped);
-}
-
-/* ---- finding and making shadow pages -------------------------------- */
-
-/* Reclaim the least recently used page that no one uses right now. */
-static bool cached_reclaim_one(struct cached_vm *cvm)
-{
-	struct cached_sp *sp;
-
-	list_for_each_entry(sp, &cvm->active, lru) {
-		if (sp->root_count || sp->use_gen == cvm->gen)
-			continue;
-		__cached_zap_sp(cvm, sp, KVM_MMU_SP_RECLAIM);
-		cvm->stats.reclaimed++;
-		return true;
-	}
-	return false;
-}
-
-static struct cached_sp *cached_alloc_sp(struct cached_vm *cvm, gfn_t gfn,
-					 union cached_role role)
-{
-	struct cached_sp *sp;
-
-	/* Zapped pages count until freed: the commit frees them. */
-	while (cvm->nr_pages >= cvm->max_pages) {
-		if (!cached_reclaim_one(cvm))
-			return NULL;
-		cached_commit(cvm);
-	}
-
-	sp = kzalloc(sizeof(*sp), GFP_KERNEL_ACCOUNT);
-	if (!sp)
-		return NULL;
-	sp->spt = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!sp->spt)
-		goto err_free_sp;
-	if (role.level == 1) {
-		sp->gfns = (gfn_t *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-		if (!sp->gfns)
-			goto err_free_spt;
-	}
-	set_page_private(virt_to_page(sp->spt), (unsigned long)sp);
-	sp->gfn = gfn;
-	sp->role = role;
-	sp->use_gen = cvm->gen;
-	hash_add(cvm->sp_hash, &sp->hash, gfn);
-	list_add_tail(&sp->lru, &cvm->active);
-	cvm->nr_pages++;
-	cvm->stats.shadow_pages++;
-	cvm->stats.shadow_created++;
-	atomic64_inc(&cached_pages_total);
-	trace_mmu_sp(KVM_MMU_SP_CREATE, gfn, role.word, role.level, role.direct);
-	if (!role.direct)
-		cached_write_protect(cvm, gfn);
-	return sp;
-
-err_free_spt:
-	free_page((unsigned long)sp->spt);
-err_free_sp:
-	kfree(sp);
-	return NULL;
-}
-
-static struct cached_sp *cached_get_sp(struct cached_vm *cvm, gfn_t gfn,
-				       union cached_role role, bool *created)
-{
-	struct cached_sp *sp;
-
-	hash_for_each_possible(cvm->sp_hash, sp, hash, gfn) {
-		if (sp->gfn == gfn && sp->role.word == role.word) {
-			list_move_tail(&sp->lru, &cvm->active);
-			sp->use_gen = cvm->gen;
-			return sp;
-		}
-	}
-	*created = true;
-	return cached_alloc_sp(cvm, gfn, role);
 }
 
 /* ---- roots ------------------------------------------------------------ */
@@ -517,6 +203,14 @@ static int cached_vm_init(struct kvm *kvm)
 	INIT_LIST_HEAD(&cvm->active);
 	INIT_LIST_HEAD(&cvm->zapped_roots);
 	INIT_LIST_HEAD(&cvm->free_list);
+	INIT_LIST_HEAD(&cvm->unsync);
+	cvm->sync_buf = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+	if (!cvm->sync_buf) {
+		kfree(cvm);
+		return -ENOMEM;
+	}
+	cvm->unsync_on = READ_ONCE(cached_unsync);
+	cvm->prefetch = READ_ONCE(cached_prefetch_on);
 	cvm->max_pages = max_t(unsigned int, READ_ONCE(cached_max_pages),
 			       CACHED_MIN_PAGES);
 	kvm->mmu = cvm;
@@ -540,7 +234,8 @@ static void cached_vm_destroy(struct kvm *kvm)
 	mutex_unlock(&cvm->lock);
 	/* Our own accounting, not something a guest can get wrong. */
 	WARN_ON_ONCE(cvm->nr_pages || cvm->stats.pinned ||
-		     !hash_empty(cvm->rmap));
+		     !hash_empty(cvm->rmap) || !list_empty(&cvm->unsync));
+	free_page((unsigned long)cvm->sync_buf);
 	kfree(cvm);
 	kvm->mmu = NULL;
 }
@@ -597,6 +292,8 @@ static int cached_load_root(struct kvm_vcpu *vcpu, hpa_t *root)
 
 	cv->root_valid = false;
 	cached_release_roots(cvm, cv);
+	/* A new root comes with a CR3 load or a flush: resync. */
+	cached_sync_all(cvm);
 	guest_paging_init(&pg, vcpu);
 	if (level == 4) {
 		union cached_role role = cached_base_role(&pg);
@@ -797,7 +494,7 @@ static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 	unsigned long hva;
 	gva_t gva;
 	gfn_t gfn;
-	u64 *sptep, old;
+	u64 *sptep;
 	u32 perm;
 	int r, i;
 
@@ -890,14 +587,15 @@ static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 
 	/* A write to a shadowed guest page table: emulate it, tracked. */
 	perm = spte_shadow_perm(walk.perm, walk.dirty, access, pg.wp, pg.smep);
-	if (cached_gfn_shadowed(cvm, gfn)) {
-		if (write) {
+	if (cached_gfn_protected(cvm, gfn)) {
+		if (!write)
+			perm &= ~PERM_WRITE;
+		else if (!cached_unsync_gfn(cvm, gfn)) {
 			fault->gpa = walk.gpa;
 			fault->pt_write = true;
 			cv->stats.pf_emulate++;
 			return RET_PF_EMULATE;
 		}
-		perm &= ~PERM_WRITE;
 	}
 
 	while (cvm->stats.pinned >= CACHED_MAX_PINS) {
@@ -913,19 +611,18 @@ static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 	if (r)
 		return r;
 
-	old = *sptep;
-	if (spte_present(old))
+	if (spte_present(*sptep))
 		cached_drop_spte(cvm, sp, i);
-	r = cached_rmap_add(cvm, gfn, sptep);
+	r = cached_set_leaf(cvm, sp, i, gfn,
+			    walk.nr_ptes ? walk.ptes[walk.nr_ptes - 1].val : 0,
+			    spte_make_leaf(page_to_pfn(page), perm));
 	if (r) {
 		unpin_user_page(page);
 		return r;
 	}
-	sp->gfns[i] = gfn;
-	WRITE_ONCE(*sptep, spte_make_leaf(page_to_pfn(page), perm));
-	cvm->stats.pinned++;
-	atomic64_inc(&cached_pinned_total);
 	cv->stats.pf_fixed++;
+	if (cvm->prefetch && !sp->role.direct)
+		cached_prefetch(cvm, sp, &pg, &walk, gva);
 	return RET_PF_FIXED;
 }
 
@@ -971,17 +668,25 @@ static void cached_new_cr3(struct kvm_vcpu *vcpu)
 }
 
 /*
- * INVLPG: nothing to do.  The shadow already follows the guest's tables
- * (every change to them was tracked), and every tracked change that took
- * a right away flushed every vCPU's TLB, so no TLB holds a translation
- * the guest's tables no longer give.
+ * INVLPG.  A protected table's shadow already follows the guest's (every
+ * change to it was tracked, and every tracked change that took a right
+ * away flushed every vCPU's TLB).  Only a leaf in an out-of-sync page may
+ * be stale: drop it if its entry changed (cached_sync.c).
  */
 static void cached_invlpg(struct kvm_vcpu *vcpu, gva_t gva)
 {
+	struct cached_vm *cvm = to_cvm(vcpu->kvm);
 	struct cached_vcpu *cv = vcpu->mmu;
+	u64 zapped;
 
+	mutex_lock(&cvm->lock);
 	cv->stats.invlpg++;
-	trace_mmu_flush(vcpu->vcpu_id, KVM_MMU_FLUSH_INVLPG, 0);
+	zapped = cvm->stats.resync_dropped;
+	cached_sync_gva(cvm, cv, gva);
+	trace_mmu_flush(vcpu->vcpu_id, KVM_MMU_FLUSH_INVLPG,
+			cvm->stats.resync_dropped - zapped);
+	cached_commit(cvm);
+	mutex_unlock(&cvm->lock);
 }
 
 /*
@@ -1110,6 +815,14 @@ static void cached_stats_show(struct kvm *kvm, struct seq_file *m)
 		   READ_ONCE(cvm->stats.reclaimed), READ_ONCE(cvm->stats.flooded),
 		   READ_ONCE(cvm->stats.pte_writes),
 		   READ_ONCE(cvm->stats.unprotected));
+	seq_printf(m, "unsync %d\nprefetch %d\nunsynced %llu\nresynced %llu\n"
+		   "resync_dropped %llu\ninvlpg_resynced %llu\n"
+		   "prefetched %llu\n", cvm->unsync_on, cvm->prefetch,
+		   READ_ONCE(cvm->stats.unsynced),
+		   READ_ONCE(cvm->stats.resynced),
+		   READ_ONCE(cvm->stats.resync_dropped),
+		   READ_ONCE(cvm->stats.invlpg_resynced),
+		   READ_ONCE(cvm->stats.prefetched));
 	seq_printf(m, "audit_errors %llu\n", READ_ONCE(cvm->audit_errors));
 	for (i = 0; i < n; i++) {
 		struct cached_vcpu *cv = kvm->vcpus[i]->mmu;
@@ -1136,13 +849,3 @@ const struct kvm_mmu_ops kvm_mmu_cached = {
 	.dirty_log_protect = cached_dirty_log_protect,
 	.stats_show = cached_stats_show,
 };
-
-u64 kvm_mmu_cached_pinned_total(void)
-{
-	return atomic64_read(&cached_pinned_total);
-}
-
-u64 kvm_mmu_cached_shadow_pages_total(void)
-{
-	return atomic64_read(&cached_pages_total);
-}

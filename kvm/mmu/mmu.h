@@ -71,6 +71,8 @@ enum {
 #define KVM_MMU_SP_RECLAIM	2	/* zapped to stay within a bound */
 #define KVM_MMU_SP_FLOOD	3	/* zapped: its table was written too often */
 #define KVM_MMU_SP_UNPROTECT	4	/* zapped: the emulator failed */
+#define KVM_MMU_SP_UNSYNC	5	/* its guest table left writable */
+#define KVM_MMU_SP_SYNC		6	/* brought back in line, protected */
 
 /*
  * Access flags for translate(): what the access is, for permission
@@ -222,6 +224,11 @@ struct kvm_mmu_vm_stats {
 	u64 flooded;		/* zapped for being written too often */
 	u64 pte_writes;		/* emulated writes to shadowed tables */
 	u64 unprotected;	/* zapped because the emulator failed */
+	u64 unsynced;		/* pages let out of sync (cached_unsync) */
+	u64 resynced;		/* ... brought back in line, whole */
+	u64 resync_dropped;	/* leaves a resync dropped: their entry changed */
+	u64 invlpg_resynced;	/* leaves INVLPG checked in an unsync page */
+	u64 prefetched;		/* leaves made for neighbours (cached_prefetch) */
 };
 
 /*

@@ -8,7 +8,8 @@
 #       tests/lab/each-mmu.sh naive,cached tests/lab/guests.sh
 #
 # Before each run it writes the strategy to /sys/module/kvm/parameters/mmu
-# (a VM takes the value it has at KVM_CREATE_VM).  Each "PASS: suite ...",
+# (a VM takes the value it has at KVM_CREATE_VM); cached-sync is cached
+# with cached_unsync=0 (tests/lab/lib.sh, mmu_select).  Each "PASS: suite ...",
 # "FAIL: suite ..." and "SKIP: suite ..." line of a run comes out as
 # "PASS: suite/STRATEGY ..." (a colon after the suite word stays after
 # STRATEGY), so that the names stay unique; other lines pass unchanged.  Exits
@@ -16,13 +17,12 @@
 
 strategies=$1
 shift
-param=/sys/module/kvm/parameters/mmu
 status=0
+. "$(dirname "$0")/lib.sh"
 
 for s in $(echo "$strategies" | tr , ' '); do
-	if ! echo "$s" > $param 2>/dev/null ||
-	   [ "$(cat $param)" != "$s" ]; then
-		echo "FAIL: each-mmu $s: cannot set $param to $s"
+	if ! mmu_select "$s"; then
+		echo "FAIL: each-mmu $s: cannot select $s in /sys/module/kvm/parameters"
 		status=1
 		continue
 	fi
@@ -32,4 +32,7 @@ for s in $(echo "$strategies" | tr , ' '); do
 	[ "$(cat /tmp/each-mmu.rc)" = 0 ] || status=1
 done
 rm -f /tmp/each-mmu.rc
+# cached-sync's cached_unsync=0 does not outlive the run.
+[ -w /sys/module/kvm/parameters/cached_unsync ] &&
+	echo 1 > /sys/module/kvm/parameters/cached_unsync
 exit $status

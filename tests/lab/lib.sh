@@ -6,6 +6,20 @@
 passed=0
 failed=0
 
+# mmu_select STRATEGY: what a VM created next runs on.  STRATEGY is a
+# value of the module's mmu= parameter, or cached-sync: cached with
+# cached_unsync=0 (every shadowed table write-protected, KVM's 2007
+# design); any other puts cached_unsync back to 1.  Non-zero if the
+# parameters could not be set.
+mmu_select() {
+	_mmu=$1 _unsync=1
+	[ "$_mmu" = cached-sync ] && _mmu=cached _unsync=0
+	echo "$_mmu" > /sys/module/kvm/parameters/mmu 2>/dev/null &&
+		[ "$(cat /sys/module/kvm/parameters/mmu)" = "$_mmu" ] || return 1
+	[ -e /sys/module/kvm/parameters/cached_unsync ] || return 0
+	echo "$_unsync" > /sys/module/kvm/parameters/cached_unsync 2>/dev/null
+}
+
 pass() { echo "PASS: $suite $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $suite $1"; failed=$((failed + 1)); }
 show() { sed 's/^/    | /' "$1"; }

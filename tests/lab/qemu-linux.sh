@@ -11,7 +11,8 @@
 #
 #   --strategies S[:FORKS],...  MMU strategies to switch /sys/module/kvm/
 #                       parameters/mmu to, each with its own fork/exec count
-#                       (default naive:40,cached:200).  Under upstream KVM
+#                       (default naive:40,cached:200; cached-sync is cached
+#                       with cached_unsync=0).  Under upstream KVM
 #                       (lab/run --upstream) the word is only a label:
 #                       give e.g. upstream-npt0:200.
 #   --vcpus N,...       vCPU counts (default 1,2)
@@ -156,7 +157,7 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 		forks=200
 		[ "$s" = "$sf" ] || forks=${sf#*:}
 		if [ -n "$ours" ]; then
-			echo "$s" > /sys/module/kvm/parameters/mmu ||
+			mmu_select "$s" ||
 				{ fail "$s: cannot select mmu=$s"; continue; }
 		fi
 		for n in $(echo "$vcpus" | tr ',' ' '); do

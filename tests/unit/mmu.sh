@@ -10,8 +10,12 @@
 cd "$(dirname "$0")/../.."
 
 # The strategies checked (MMU_STRATEGIES=naive checks one).  tdp runs on
-# the two-dimensional hardware of tests/unit/mmu/hw_tdp.c.
-STRATEGIES=${MMU_STRATEGIES:-naive cached tdp}
+# the two-dimensional hardware of tests/unit/mmu/hw_tdp.c; cached runs
+# with out-of-sync pages (its default) and, as cached-sync, without
+# (cached_unsync=0: every shadowed table write-protected).
+STRATEGIES=${MMU_STRATEGIES:-naive cached cached-sync tdp}
+# The strategy of a check: cached-sync is cached's.
+strategy() { echo "${1%%-*}"; }
 # The fixed runs of every strategy, SEED:VCPUS, and their length in
 # operations.
 RUNS="1:1 2:2 3:1 4:2 5:1 6:2"
@@ -44,7 +48,8 @@ why() { grep -m1 -iE 'error|warning' "$1" || tail -n1 "$1"; }
 commas() { local w l=; for w in $1; do [ "$w" = "${2:-}" ] || l+=${l:+,}$w; done; echo "$l"; }
 
 # ---- build -------------------------------------------------------------
-if make -s -j"$jobs" -C tests/unit/mmu O="$out" STRATEGIES="$STRATEGIES" \
+built=$(for s in $STRATEGIES; do strategy "$s"; done | sort -u | tr '\n' ' ')
+if make -s -j"$jobs" -C tests/unit/mmu O="$out" STRATEGIES="$built" \
 	> "$out/build.log" 2>&1; then
 	msr=$(make -s -C tests/unit/mmu flags O="$out" | sed -n 's/^MSR_INDEX=//p')
 	[ -n "$msr" ] && msr="the kernel headers" || msr="the shim"
@@ -64,13 +69,14 @@ fi
 params() {
 	case $1 in
 	cached) echo "--param cached_max_pages=128 --param cached_audit=1" ;;
+	cached-sync) echo "$(params cached) --param cached_unsync=0" ;;
 	esac
 }
 
 # run NAME AVOID SEED:VCPUS: one checker run, output in $out/NAME.SEED.VCPUS.
 run() {
 	local seed=${3%:*} vcpus=${3#*:}
-	timeout 600 "$out/mmucheck" --strategy "$s" $(params "$s") --seed "$seed" \
+	timeout 600 "$out/mmucheck" --strategy "$(strategy "$s")" $(params "$s") --seed "$seed" \
 		--ops "$OPS" --vcpus "$vcpus" ${2:+--avoid "$2"} $extra \
 		> "$out/$1.$seed.$vcpus" 2>&1
 	echo $? > "$out/$1.$seed.$vcpus.rc"
@@ -116,6 +122,8 @@ judge() {
 how() {
 	case $1 in
 	tdp) echo " (nested paging on hw_tdp.c's hardware, the nested table audited after every operation)" ;;
+	cached) echo " (out-of-sync pages and prefetch on)" ;;
+	cached-sync) echo " (cached_unsync=0: every shadowed table write-protected)" ;;
 	esac
 }
 

@@ -154,25 +154,6 @@ void naive_check(char *why, size_t len)
 	      pages, kvm_mmu_naive_shadow_pages_total());
 }
 
-/*
- * cached.c allocates more than its shadow pages (a gfn array beside some
- * of them, a PAE root per vCPU) and releases pins after a flush: only
- * bounds hold between operations.  Its author may tighten this.
- */
-void cached_check(char *why, size_t len)
-{
-	if (kvm_mmu_cached_shadow_pages_total)
-		CHECK(kvm_mmu_cached_shadow_pages_total() <=
-		      (u64)shim_cnt.table_pages,
-		      "kvm_mmu_cached_shadow_pages_total() %llu, but only %ld pages are allocated",
-		      kvm_mmu_cached_shadow_pages_total(),
-		      shim_cnt.table_pages);
-	if (kvm_mmu_cached_pinned_total)
-		CHECK(kvm_mmu_cached_pinned_total() <= (u64)shim_cnt.pins,
-		      "kvm_mmu_cached_pinned_total() %llu, but only %ld pins are held",
-		      kvm_mmu_cached_pinned_total(), shim_cnt.pins);
-}
-
 /* The value of counter @name in stats_show()'s output @buf, or ~0. */
 static u64 stat_of(const char *buf, const char *name)
 {
@@ -183,6 +164,38 @@ static u64 stat_of(const char *buf, const char *name)
 		if (!strncmp(p, name, n) && p[n] == ' ')
 			return strtoull(p + n + 1, NULL, 10);
 	return ~0ULL;
+}
+
+/*
+ * cached.c allocates more than its shadow pages (a gfn array beside some
+ * of them, a PAE root per vCPU) and releases pins after a flush: only
+ * bounds hold between operations.  Its author may tighten this.
+ */
+u64 cached_unsynced, cached_resynced, cached_prefetched;
+
+void cached_check(char *why, size_t len)
+{
+	char buf[4096] = "";
+	struct seq_file m = { .buf = buf, .size = sizeof(buf) - 1 };
+
+	if (kvm_mmu_cached_shadow_pages_total)
+		CHECK(kvm_mmu_cached_shadow_pages_total() <=
+		      (u64)shim_cnt.table_pages,
+		      "kvm_mmu_cached_shadow_pages_total() %llu, but only %ld pages are allocated",
+		      kvm_mmu_cached_shadow_pages_total(),
+		      shim_cnt.table_pages);
+	if (kvm_mmu_cached_pinned_total)
+		CHECK(kvm_mmu_cached_pinned_total() <= (u64)shim_cnt.pins,
+		      "kvm_mmu_cached_pinned_total() %llu, but only %ld pins are held",
+		      kvm_mmu_cached_pinned_total(), shim_cnt.pins);
+	/* For the summary line: what out-of-sync pages and prefetch did. */
+	if (!check_op_end)
+		return;
+	ops->stats_show(the_kvm, &m);
+	buf[m.count] = 0;
+	cached_unsynced = stat_of(buf, "unsynced");
+	cached_resynced = stat_of(buf, "resynced");
+	cached_prefetched = stat_of(buf, "prefetched");
 }
 
 /*

@@ -94,6 +94,7 @@ void check_shim(void);
 /* strategies[].check */
 void naive_check(char *why, size_t len);
 void cached_check(char *why, size_t len);
+extern u64 cached_unsynced, cached_resynced, cached_prefetched;
 void tdp_check(char *why, size_t len);
 /*
  * check_shim() at the end of an operation (or of the setup): the checks

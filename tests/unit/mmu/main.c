@@ -436,6 +436,9 @@ int main(int argc, char **argv)
 		       hw_tdp_npfs[HW_TDP_NPF_TABLE], hw_tdp_npfs[HW_TDP_NPF_AD],
 		       hw_tdp_npfs[HW_TDP_NPF_FINAL], tdp_large_created,
 		       thp ? "" : " (no THP)");
+	if (strategy->check == cached_check)
+		printf(", pages out of sync %llu, resynced %llu, leaves prefetched %llu",
+		       cached_unsynced, cached_resynced, cached_prefetched);
 	printf("\n");
 	return 0;
 }

@@ -15,7 +15,8 @@ replacement), ...]), where an edit may also be (other file, text,
 replacement); a mutant whose text is not in its file exactly once is
 reported as stale: update it.  A mutant runs with --strategy cached or tdp
 if its name starts with "cached:" or "tdp:", else with naive; "tdp-wp:" is
-tdp with --no-tdp-ad (the dirty log by write faults).
+tdp with --no-tdp-ad (the dirty log by write faults), "cached-sync:" is
+cached with cached_unsync=0 (every shadowed table write-protected).
 
 Prints "PASS: mmu: mutant NAME caught (...)" or "FAIL: mmu: mutant NAME
 ...", one line per mutant; exit status 1 if any was not caught.
@@ -145,24 +146,60 @@ MUTANTS = [
     # Not here: the new walk after a fault made a shadow page (it guards
     # against a write by another vCPU running at the same time, and the
     # checker runs one operation at a time).
-    ("cached: shadowed tables not write-protected", "cached.c",
+    ("cached: shadowed tables not write-protected", "cached_sp.c",
      "\tif (!role.direct)\n\t\tcached_write_protect(cvm, gfn);\n", ""),
     ("cached: new leaves of shadowed tables writable", "cached.c",
-     "\t\t\treturn RET_PF_EMULATE;\n\t\t}\n\t\tperm &= ~PERM_WRITE;",
-     "\t\t\treturn RET_PF_EMULATE;\n\t\t}"),
+     "\t\tif (!write)\n\t\t\tperm &= ~PERM_WRITE;",
+     "\t\tif (0)\n\t\t\tperm &= ~PERM_WRITE;"),
+    ("cached-sync: new leaves of shadowed tables writable", "cached.c",
+     "\t\tif (!write)\n\t\t\tperm &= ~PERM_WRITE;",
+     "\t\tif (0)\n\t\t\tperm &= ~PERM_WRITE;"),
     ("cached: a tracked write drops nothing", "cached.c",
      "\t\tfor (g = first; g <= last; g++) {",
      "\t\tfor (g = first; g < first; g++) {"),
-    ("cached: no remote TLB flush", "cached.c",
+    ("cached-sync: a tracked write drops nothing", "cached.c",
+     "\t\tfor (g = first; g <= last; g++) {",
+     "\t\tfor (g = first; g < first; g++) {"),
+    ("cached: no remote TLB flush", "cached_sp.c",
      "\tkvm_flush_remote_tlbs(cvm->kvm);", ""),
     ("cached: the dirty log protects nothing", "cached.c",
      "\t\tcached_write_protect(cvm, slot->base_gfn + first + i);",
      "\t\t;"),
-    ("cached: the role ignores the rights above", "cached.c",
+    ("cached-sync: the role ignores the rights above", "cached.c",
      "\trole->access = access;", "\trole->access = PERM_ALL;"),
     ("cached: the role ignores the 32-bit quadrant", "cached.c",
      "\t\trole->quadrant = level == 2 ? (gva >> 30) & 3 : (gva >> 21) & 1;",
      "\t\trole->quadrant = 0;"),
+    # -- cached_sync.c: out-of-sync pages and prefetch (cached_unsync=1) -----
+    ("cached: INVLPG does not resync", "cached_sync.c",
+     "\tif (list_empty(&cvm->unsync) || !cv->root_valid)\n\t\treturn;\n\tif (cv->root_level == 4) {",
+     "\treturn;\n\tif (cv->root_level == 4) {"),
+    ("cached: a resync keeps a leaf whose entry lost its D bit", "cached_sync.c",
+     "\treturn gpte != cached_gpte_read(sp, sp->gptes, i);",
+     "\treturn (gpte ^ cached_gpte_read(sp, sp->gptes, i)) & ~PT_DIRTY_MASK;"),
+    ("cached: a resync keeps a leaf whose entry lost its A bit", "cached_sync.c",
+     "\treturn gpte != cached_gpte_read(sp, sp->gptes, i);",
+     "\treturn (gpte ^ cached_gpte_read(sp, sp->gptes, i)) & ~PT_ACCESSED_MASK;"),
+    ("cached: a resync leaves the tables writable", "cached_sync.c",
+     "\tlist_for_each_entry(sp, &cvm->unsync, unsync_link)\n\t\tcached_write_protect(cvm, sp->gfn);\n",
+     ""),
+    ("cached: a CR3 load does not resync", "cached.c",
+     "\tcached_sync_all(cvm);\n", ""),
+    ("cached: a resync compares the table with itself", "cached_sync.c",
+     "\tvoid *table = cvm->sync_buf;",
+     "\tvoid *table = sp->gptes;"),
+    ("cached: prefetch ignores the A bit", "cached_sync.c",
+     "\t       (w->ptes[n - 1].val & PT_ACCESSED_MASK);",
+     "\t       1;"),
+    ("cached: prefetch maps clean pages writable", "cached_sync.c",
+     "\tperm = spte_shadow_perm(w.perm, w.dirty, 0, pg->wp, pg->smep);",
+     "\tperm = spte_shadow_perm(w.perm, true, 0, pg->wp, pg->smep);"),
+    ("cached: prefetch maps protected tables writable", "cached_sync.c",
+     "|| cached_gfn_protected(cvm, gfn))",
+     ")"),
+    # Not here: prefetch's check that the neighbour's walk ends in the same
+    # table (a guard: an address that differs from the fault's in bits
+    # 20:12 only is walked through the same protected entries above it).
     # -- tdp.c (checked with --strategy tdp, on hw_tdp.c's hardware) -------
     ("tdp: a slot that goes away is not zapped", "tdp.c",
      "\ttdp_zap_range(tv, tv->root, TDP_LEVELS, 0, start, min(end, TDP_MAX_GFN));\n"
@@ -262,6 +299,8 @@ def run_mutant(top, work, mutant, seeds, ops, avoid, binary_make):
         flags = []
         if strategy == "tdp-wp":
             strategy, flags = "tdp", ["--no-tdp-ad"]
+        if strategy == "cached-sync":
+            strategy, flags = "cached", ["--param", "cached_unsync=0"]
         if strategy not in ("cached", "tdp"):
             strategy = "naive"
         for seed, vcpus in seeds:

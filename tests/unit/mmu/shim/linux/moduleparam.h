@@ -17,6 +17,12 @@ void shim_register_param(const char *name, void *var, size_t size);
 	{								\
 		shim_register_param(#name, &(name), sizeof(name));	\
 	}
+#define module_param_named(name, var, type, perm)			\
+	static void __attribute__((constructor))			\
+	__shim_param_##name(void)					\
+	{								\
+		shim_register_param(#name, &(var), sizeof(var));	\
+	}
 #define MODULE_PARM_DESC(name, desc)
 
 #endif

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The cached strategy's shadow pages (cached.c has the design): the
+ * reverse map and write protection, making, finding and zapping pages,
+ * and the commit that flushes TLBs before pins and pages go.  Caller
+ * holds cvm->lock throughout.
+ */
+#define pr_fmt(fmt) "kvm: " fmt
+
+#include <linux/atomic.h>
+#include <linux/bug.h>
+#include <linux/gfp.h>
+#include <linux/hashtable.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "mmu/cached.h"
+#include "mmu/mmutrace.h"
+
+static atomic64_t cached_pinned_total = ATOMIC64_INIT(0);
+static atomic64_t cached_pages_total = ATOMIC64_INIT(0);
+
+/* ---- the reverse map ------------------------------------------------ */
+
+static struct cached_rmap *cached_rmap_find(struct cached_vm *cvm, gfn_t gfn)
+{
+	struct cached_rmap *r;
+
+	hash_for_each_possible(cvm->rmap, r, node, gfn)
+		if (r->gfn == gfn)
+			return r;
+	return NULL;
+}
+
+static int cached_rmap_add(struct cached_vm *cvm, gfn_t gfn, u64 *sptep)
+{
+	struct cached_rmap *r = cached_rmap_find(cvm, gfn);
+
+	if (!r) {
+		r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+		if (!r)
+			return -ENOMEM;
+		r->gfn = gfn;
+		hash_add(cvm->rmap, &r->node, gfn);
+	}
+	if (r->n == r->max) {
+		int max = r->max ? 2 * r->max : 4;
+		u64 **s = krealloc_array(r->sptes, max, sizeof(*s),
+					 GFP_KERNEL_ACCOUNT);
+
+		if (!s) {
+			if (!r->n) {
+				hash_del(&r->node);
+				kfree(r);
+			}
+			return -ENOMEM;
+		}
+		r->sptes = s;
+		r->max = max;
+	}
+	r->sptes[r->n++] = sptep;
+	return 0;
+}
+
+static void cached_rmap_remove(struct cached_vm *cvm, gfn_t gfn, u64 *sptep)
+{
+	struct cached_rmap *r = cached_rmap_find(cvm, gfn);
+	int i;
+
+	if (WARN_ON_ONCE(!r))
+		return;
+	for (i = 0; i < r->n; i++) {
+		if (r->sptes[i] != sptep)
+			continue;
+		r->sptes[i] = r->sptes[--r->n];
+		if (!r->n) {
+			hash_del(&r->node);
+			kfree(r->sptes);
+			kfree(r);
+		}
+		return;
+	}
+	WARN_ON_ONCE(1);
+}
+
+/* Take write access away from every leaf that maps @gfn. */
+void cached_write_protect(struct cached_vm *cvm, gfn_t gfn)
+{
+	struct cached_rmap *r = cached_rmap_find(cvm, gfn);
+	int i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n; i++) {
+		u64 spte = *r->sptes[i];
+
+		if (spte_writable(spte)) {
+			/* D stays set: the page may have been written already. */
+			WRITE_ONCE(*r->sptes[i], spte & ~PT_WRITABLE_MASK);
+			cvm->need_flush = true;
+		}
+	}
+}
+
+bool cached_gfn_shadowed(struct cached_vm *cvm, gfn_t gfn)
+{
+	struct cached_sp *sp;
+
+	hash_for_each_possible(cvm->sp_hash, sp, hash, gfn)
+		if (sp->gfn == gfn && !sp->role.direct)
+			return true;
+	return false;
+}
+
+/*
+ * Install @spte, a leaf that maps pinned @gfn, at the empty entry @i of
+ * level-1 @sp; @gpte is the guest entry it stands for (kept while @sp is
+ * unsync, for the resync).
+ */
+int cached_set_leaf(struct cached_vm *cvm, struct cached_sp *sp, int i,
+		    gfn_t gfn, u64 gpte, u64 spte)
+{
+	int r = cached_rmap_add(cvm, gfn, &sp->spt[i]);
+
+	if (r)
+		return r;
+	sp->gfns[i] = gfn;
+	if (sp->unsync)
+		cached_gpte_set(sp, i, gpte);
+	WRITE_ONCE(sp->spt[i], spte);
+	cvm->stats.pinned++;
+	atomic64_inc(&cached_pinned_total);
+	return 0;
+}
+
+/* ---- dropping entries and pages ------------------------------------- */
+
+static void cached_parent_remove(struct cached_sp *sp, u64 *sptep)
+{
+	int i;
+
+	for (i = 0; i < sp->nr_parents; i++) {
+		if (sp->parents[i] == sptep) {
+			sp->parents[i] = sp->parents[--sp->nr_parents];
+			return;
+		}
+	}
+	WARN_ON_ONCE(1);
+}
+
+int cached_parent_add(struct cached_sp *sp, u64 *sptep)
+{
+	if (sp->nr_parents == sp->max_parents) {
+		int max = sp->max_parents ? 2 * sp->max_parents : 2;
+		u64 **p = krealloc_array(sp->parents, max, sizeof(*p),
+					 GFP_KERNEL_ACCOUNT);
+
+		if (!p)
+			return -ENOMEM;
+		sp->parents = p;
+		sp->max_parents = max;
+	}
+	sp->parents[sp->nr_parents++] = sptep;
+	return 0;
+}
+
+/* Flush every vCPU's TLB, then release the pins of dropped leaves. */
+static void cached_flush_release(struct cached_vm *cvm)
+{
+	kvm_flush_remote_tlbs(cvm->kvm);
+	shadow_release_all(&cvm->release);
+}
+
+/* Clear entry @i of @sp: a leaf loses its pin, a link its child. */
+void cached_drop_spte(struct cached_vm *cvm, struct cached_sp *sp, int i)
+{
+	u64 spte = sp->spt[i];
+
+	if (!spte_present(spte))
+		return;
+	WRITE_ONCE(sp->spt[i], 0);
+	cvm->need_flush = true;
+	if (sp->role.level == 1) {
+		cached_rmap_remove(cvm, sp->gfns[i], &sp->spt[i]);
+		if (shadow_release_full(&cvm->release))
+			cached_flush_release(cvm);
+		shadow_release_defer(&cvm->release, spte);
+		atomic64_dec(&cached_pinned_total);
+		cvm->stats.pinned--;
+	} else {
+		cached_parent_remove(cached_sp_of(spte), &sp->spt[i]);
+	}
+}
+
+static void cached_free_sp(struct cached_vm *cvm, struct cached_sp *sp)
+{
+	free_page((unsigned long)sp->spt);
+	free_page((unsigned long)sp->gfns);
+	free_page((unsigned long)sp->gptes);
+	kfree(sp->parents);
+	kfree(sp);
+	cvm->nr_pages--;
+	cvm->stats.shadow_pages--;
+	cvm->stats.shadow_zapped++;
+	atomic64_dec(&cached_pages_total);
+}
+
+/*
+ * Take @sp out of the cache: unlink it from its parents, drop its entries
+ * (its children stay cached, unlinked), and free it once the TLB flush is
+ * done, or once no vCPU has it as root any more.  A vCPU whose root goes
+ * reloads it before its next entry.
+ */
+void __cached_zap_sp(struct cached_vm *cvm, struct cached_sp *sp,
+			    unsigned int op)
+{
+	int i;
+
+	trace_mmu_sp(op, sp->gfn, sp->role.word, sp->role.level,
+		     sp->role.direct);
+
+	while (sp->nr_parents) {
+		u64 *sptep = sp->parents[--sp->nr_parents];
+
+		WRITE_ONCE(*sptep, 0);
+	}
+	for (i = 0; i < PT64_ENT_PER_PAGE; i++)
+		cached_drop_spte(cvm, sp, i);
+	cached_sp_forget_unsync(cvm, sp);
+	hash_del(&sp->hash);
+	sp->zapped = true;
+	cvm->need_flush = true;
+	if (sp->root_count) {
+		list_move_tail(&sp->lru, &cvm->zapped_roots);
+		kvm_make_all_vcpus_request(cvm->kvm, KVM_REQ_MMU_RELOAD);
+	} else {
+		list_move_tail(&sp->lru, &cvm->free_list);
+	}
+}
+
+void cached_zap_sp(struct cached_vm *cvm, struct cached_sp *sp)
+{
+	__cached_zap_sp(cvm, sp, KVM_MMU_SP_ZAP);
+}
+
+void cached_zap_gfn_op(struct cached_vm *cvm, gfn_t gfn, unsigned int op)
+{
+	struct cached_sp *sp;
+	struct hlist_node *tmp;
+
+	hash_for_each_possible_safe(cvm->sp_hash, sp, tmp, hash, gfn)
+		if (sp->gfn == gfn && !sp->role.direct)
+			__cached_zap_sp(cvm, sp, op);
+}
+
+void cached_zap_gfn(struct cached_vm *cvm, gfn_t gfn)
+{
+	cached_zap_gfn_op(cvm, gfn, KVM_MMU_SP_ZAP);
+}
+
+void cached_zap_all(struct cached_vm *cvm)
+{
+	struct cached_sp *sp, *tmp;
+
+	list_for_each_entry_safe(sp, tmp, &cvm->active, lru)
+		cached_zap_sp(cvm, sp);
+}
+
+/*
+ * Make the changes since the last commit safe: flush every vCPU's TLB
+ * (waiting for those in guest mode to leave it), then release the pins
+ * of dropped leaves and free the zapped pages.
+ */
+void cached_commit(struct cached_vm *cvm)
+{
+	struct cached_sp *sp, *tmp;
+	bool flushed = cvm->need_flush;
+	u64 zapped = cvm->stats.shadow_zapped;
+
+	if (flushed)
+		cached_flush_release(cvm);
+	cvm->need_flush = false;
+	list_for_each_entry_safe(sp, tmp, &cvm->free_list, lru) {
+		list_del(&sp->lru);
+		cached_free_sp(cvm, sp);
+	}
+	if (flushed && !cvm->kvm->dying)
+		trace_mmu_flush(-1, KVM_MMU_FLUSH_REMOTE,
+				cvm->stats.shadow_zapped - zapped);
+}
+
+/* ---- finding and making shadow pages -------------------------------- */
+
+/* Reclaim the least recently used page that no one uses right now. */
+bool cached_reclaim_one(struct cached_vm *cvm)
+{
+	struct cached_sp *sp;
+
+	list_for_each_entry(sp, &cvm->active, lru) {
+		if (sp->root_count || sp->use_gen == cvm->gen)
+			continue;
+		__cached_zap_sp(cvm, sp, KVM_MMU_SP_RECLAIM);
+		cvm->stats.reclaimed++;
+		return true;
+	}
+	return false;
+}
+
+static struct cached_sp *cached_alloc_sp(struct cached_vm *cvm, gfn_t gfn,
+					 union cached_role role)
+{
+	struct cached_sp *sp;
+
+	/* Zapped pages count until freed: the commit frees them. */
+	while (cvm->nr_pages >= cvm->max_pages) {
+		if (!cached_reclaim_one(cvm))
+			return NULL;
+		cached_commit(cvm);
+	}
+
+	sp = kzalloc(sizeof(*sp), GFP_KERNEL_ACCOUNT);
+	if (!sp)
+		return NULL;
+	sp->spt = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!sp->spt)
+		goto err_free_sp;
+	if (role.level == 1) {
+		sp->gfns = (gfn_t *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!sp->gfns)
+			goto err_free_spt;
+	}
+	set_page_private(virt_to_page(sp->spt), (unsigned long)sp);
+	INIT_LIST_HEAD(&sp->unsync_link);
+	sp->gfn = gfn;
+	sp->role = role;
+	sp->use_gen = cvm->gen;
+	hash_add(cvm->sp_hash, &sp->hash, gfn);
+	list_add_tail(&sp->lru, &cvm->active);
+	cvm->nr_pages++;
+	cvm->stats.shadow_pages++;
+	cvm->stats.shadow_created++;
+	atomic64_inc(&cached_pages_total);
+	trace_mmu_sp(KVM_MMU_SP_CREATE, gfn, role.word, role.level, role.direct);
+	if (!role.direct)
+		cached_write_protect(cvm, gfn);
+	return sp;
+
+err_free_spt:
+	free_page((unsigned long)sp->spt);
+err_free_sp:
+	kfree(sp);
+	return NULL;
+}
+
+struct cached_sp *cached_get_sp(struct cached_vm *cvm, gfn_t gfn,
+				       union cached_role role, bool *created)
+{
+	struct cached_sp *sp;
+
+	hash_for_each_possible(cvm->sp_hash, sp, hash, gfn) {
+		if (sp->gfn == gfn && sp->role.word == role.word) {
+			list_move_tail(&sp->lru, &cvm->active);
+			sp->use_gen = cvm->gen;
+			return sp;
+		}
+	}
+	*created = true;
+	return cached_alloc_sp(cvm, gfn, role);
+}
+
+u64 kvm_mmu_cached_pinned_total(void)
+{
+	return atomic64_read(&cached_pinned_total);
+}
+
+u64 kvm_mmu_cached_shadow_pages_total(void)
+{
+	return atomic64_read(&cached_pages_total);
+}
