@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) "kvm: " fmt
 
+#include <linux/kvm_para.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
@@ -48,10 +49,12 @@ bool kvm_cap_rdtscp;
 /*
  * The hypervisor leaves, in upstream KVM's shape: 0x40000000 names the
  * ABI ("KVMKVMKVM", the highest leaf in EAX), 0x40000001 lists paravirtual
- * features: none, so a guest uses none of them.
+ * features: kvmclock only (clock.c), with both MSR pairs and the stable
+ * bit, which each vCPU's structure sets when the host allows it.
  */
-#define KVM_CPUID_SIGNATURE	0x40000000
-#define KVM_CPUID_FEATURES	0x40000001
+#define KVM_PV_FEATURES	(BIT(KVM_FEATURE_CLOCKSOURCE) |			\
+			 BIT(KVM_FEATURE_CLOCKSOURCE2) |		\
+			 BIT(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))
 
 static void kvm_add_hypervisor_leaves(struct kvm_cpuid_entry2 *e, int *n)
 {
@@ -63,7 +66,8 @@ static void kvm_add_hypervisor_leaves(struct kvm_cpuid_entry2 *e, int *n)
 	memcpy(&e[*n].ecx, sig + 4, 4);
 	memcpy(&e[*n].edx, sig + 8, 4);
 	(*n)++;
-	e[(*n)++] = (struct kvm_cpuid_entry2){ .function = KVM_CPUID_FEATURES };
+	e[(*n)++] = (struct kvm_cpuid_entry2){ .function = KVM_CPUID_FEATURES,
+					       .eax = KVM_PV_FEATURES };
 }
 
 static void kvm_add_leaf(struct kvm_cpuid_entry2 *e, int *n, u32 function)

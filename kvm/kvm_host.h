@@ -56,6 +56,8 @@ typedef u64 hpa_t;
  */
 #define KVM_REQ_MMU_RELOAD	0
 #define KVM_REQ_TLB_FLUSH	1
+/* CLOCK_UPDATE: rewrite the vCPU's kvmclock structure (clock.c). */
+#define KVM_REQ_CLOCK_UPDATE	2
 
 struct kvm;
 struct kvm_vcpu;
@@ -187,6 +189,11 @@ struct kvm_vcpu {
 		u64 hsave_pa, vm_cr, de_cfg;		/* SVM */
 	} msr;
 	s64 tsc_offset;			/* guest TSC = host TSC + tsc_offset */
+	/* kvmclock (clock.c). */
+	struct {
+		u64 msr;		/* MSR_KVM_SYSTEM_TIME(_NEW): gpa, bit 0 enable */
+		int cpu;		/* the host CPU it last entered on, or -1 */
+	} clock;
 	struct kvm_queued_exception exception;
 	bool triple_fault;		/* a fault while delivering #DF */
 	/*
@@ -352,6 +359,24 @@ struct kvm {
 	 */
 	bool dying;
 	atomic64_t remote_flushes;	/* kvm_flush_remote_tlbs() calls */
+
+	/*
+	 * kvmclock (clock.c): the VM's clock is the host's raw monotonic
+	 * nanoseconds plus offset.  master: the host's clocksource was the
+	 * TSC when the pair (master_tsc, master_ns) was read, and every
+	 * vCPU's structure uses that pair.  lock: these fields, against
+	 * KVM_SET_CLOCK.
+	 */
+	struct {
+		spinlock_t lock;
+		s64 offset;
+		bool master;
+		u64 master_tsc, master_ns;
+		bool boot_old_msr;	/* vCPU 0 wrote MSR_KVM_SYSTEM_TIME */
+		/* KVM_SET_CLOCK is under way: no vCPU enters the guest. */
+		bool in_progress;
+		u64 wall_clock;		/* MSR_KVM_WALL_CLOCK(_NEW) */
+	} clock;
 
 	void *mmu;			/* the MMU strategy's per-VM state */
 	struct dentry *debugfs_dentry;	/* debugfs kvm/PID-FD */
@@ -534,6 +559,8 @@ void kvm_set_mmx(struct kvm_vcpu *vcpu, unsigned int reg, u64 val, bool write);
 
 /* Set a KVM_REQ_* on every vCPU and kick those in guest mode out of it. */
 void kvm_make_all_vcpus_request(struct kvm *kvm, int req);
+/* The same, and wait until every vCPU in guest mode has left it.  May sleep. */
+void kvm_make_all_vcpus_request_wait(struct kvm *kvm, int req);
 /*
  * Flush every vCPU's guest TLB: when it returns, no vCPU runs in guest
  * mode with a translation from before the call.  May sleep.
@@ -626,6 +653,18 @@ bool kvm_guest_has_tsc_aux(struct kvm_vcpu *vcpu);
 bool kvm_tsc_aux_load_guest(struct kvm_vcpu *vcpu, bool any_guest, u64 *host);
 void kvm_tsc_aux_put_host(bool loaded, u64 host);
 
+/* clock.c: kvmclock. */
+void kvm_clock_setup(void);
+void kvm_clock_unsetup(void);
+void kvm_clock_init_vm(struct kvm *kvm);
+void kvm_clock_update(struct kvm_vcpu *vcpu);
+void kvm_clock_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
+void kvm_clock_tsc_changed(struct kvm_vcpu *vcpu);
+bool kvm_clock_msr(u32 msr);
+int kvm_clock_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data);
+int kvm_clock_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host);
+int kvm_vm_clock_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp);
+
 /* mce.c */
 int kvm_dev_get_mce_cap_supported(u64 __user *ucap);
 void kvm_mce_reset(struct kvm_vcpu *vcpu);
@@ -634,7 +673,7 @@ int kvm_vcpu_set_mce(struct kvm_vcpu *vcpu, struct kvm_x86_mce __user *umce);
 bool kvm_mce_msr(u32 msr);
 int kvm_mce_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *data, bool host);
 int kvm_mce_set_msr(struct kvm_vcpu *vcpu, u32 msr, u64 data, bool host);
-#define KVM_MAX_MSRS_TO_SAVE	32
+#define KVM_MAX_MSRS_TO_SAVE	40
 unsigned int kvm_msrs_to_save(u32 *list);
 
 /* cpuid.c */

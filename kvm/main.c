@@ -103,6 +103,10 @@ long kvm_check_extension(long ext)
 		return KVM_MAX_MCE_BANKS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVM_MAX_MEM_SLOTS;
+	case KVM_CAP_ADJUST_CLOCK:
+		/* KVM_GET_CLOCK's flags (clock.c), as upstream. */
+		return KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME |
+		       KVM_CLOCK_HOST_TSC;
 	default:
 		return 0;
 	}
@@ -211,6 +215,7 @@ static int __init kvm_init(void)
 	r = kvm_virt_init(kvm_vendor);
 	if (r)
 		goto err_vendor_unsetup;
+	kvm_clock_setup();
 
 	/* Before /dev/kvm: each VM gets a directory in it. */
 	kvm_debugfs_dir = debugfs_create_dir("kvm", NULL);
@@ -230,6 +235,7 @@ static int __init kvm_init(void)
 
 err_remove_debugfs:
 	debugfs_remove_recursive(kvm_debugfs_dir);
+	kvm_clock_unsetup();
 	kvm_virt_exit();
 err_vendor_unsetup:
 	if (kvm_vendor->hardware_unsetup)
@@ -241,6 +247,7 @@ static void __exit kvm_exit(void)
 {
 	debugfs_remove_recursive(kvm_debugfs_dir);
 	misc_deregister(&kvm_dev);
+	kvm_clock_unsetup();
 	kvm_virt_exit();
 	if (kvm_vendor->hardware_unsetup)
 		kvm_vendor->hardware_unsetup();

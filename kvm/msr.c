@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MSRs: the generic ones (EFER, APIC base, TSC, PAT, MTRRs, the
- * paravirtual clock MSRs a VMM resets; machine checks in mce.c), the vendor's through
+ * MSRs: the generic ones (EFER, APIC base, TSC, PAT, MTRRs; kvmclock's
+ * in clock.c, machine checks in mce.c), the vendor's through
  * kvm_vendor_ops, those with no feature behind them (msr_misc.c), RDMSR
  * and WRMSR exits, and the list KVM_GET_MSR_INDEX_LIST returns.
  *
@@ -110,17 +110,6 @@ static int kvm_mtrr_set(struct kvm_vcpu *vcpu, u32 msr, u64 data)
 	return 0;
 }
 
-/*
- * kvmclock's MSRs.  KVM_GET_SUPPORTED_CPUID offers no paravirtual
- * features, so a guest never sees them (#GP); a VMM that resets them
- * anyway may write 0, "off", and reads 0 back.
- */
-static bool kvm_pvclock_msr(u32 msr)
-{
-	return msr == MSR_KVM_WALL_CLOCK || msr == MSR_KVM_SYSTEM_TIME ||
-	       msr == MSR_KVM_WALL_CLOCK_NEW || msr == MSR_KVM_SYSTEM_TIME_NEW;
-}
-
 /* PAT entries: UC, WC, WT, WP, WB, UC- (2 and 3 are reserved). */
 static bool kvm_pat_valid(u64 data)
 {
@@ -139,10 +128,8 @@ int kvm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return kvm_mce_get_msr(vcpu, index, data, host);
 	if (kvm_spec_msr(index))
 		return kvm_spec_get_msr(vcpu, index, data, host);
-	if (kvm_pvclock_msr(index) && host) {
-		*data = 0;
-		return 0;
-	}
+	if (kvm_clock_msr(index))
+		return kvm_clock_get_msr(vcpu, index, data);
 
 	switch (index) {
 	case MSR_EFER:
@@ -181,12 +168,8 @@ int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return kvm_mce_set_msr(vcpu, index, data, host);
 	if (kvm_spec_msr(index))
 		return kvm_spec_set_msr(vcpu, index, data, host);
-	if (kvm_pvclock_msr(index) && host) {
-		if (data)
-			pr_info_ratelimited("vCPU %d: KVM_SET_MSRS %#x = %#llx: kvmclock is not offered\n",
-					    vcpu->vcpu_id, index, data);
-		return data ? 1 : 0;
-	}
+	if (kvm_clock_msr(index))
+		return kvm_clock_set_msr(vcpu, index, data, host);
 	switch (index) {
 	case MSR_EFER:
 		return kvm_set_efer(vcpu, data, host);
@@ -209,6 +192,7 @@ int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 			vcpu->msr.tsc_adjust += offset - vcpu->tsc_offset;
 		vcpu->tsc_offset = offset;
 		kvm_vendor->update_cr(vcpu);
+		kvm_clock_tsc_changed(vcpu);
 		return 0;
 	case MSR_IA32_CR_PAT:
 		/* Reserved memory types are #GP, also for the VMM. */
@@ -287,6 +271,9 @@ static const u32 kvm_msrs_always[] = {
 	MSR_SMI_COUNT, MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
 	MSR_IA32_POWER_CTL, MSR_IA32_UCODE_REV, MSR_K7_HWCR,
 	MSR_IA32_TSC_DEADLINE, MSR_IA32_ARCH_CAPABILITIES,
+	/* kvmclock (clock.c). */
+	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
+	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 };
 static_assert(ARRAY_SIZE(kvm_msrs_always) + 2 <= KVM_MAX_MSRS_TO_SAVE);
 

@@ -404,6 +404,7 @@ static int kvm_set_tsc_adjust(struct kvm_vcpu *vcpu, u64 data, bool host)
 	if (!host) {
 		vcpu->tsc_offset += data - vcpu->msr.tsc_adjust;
 		kvm_vendor->update_cr(vcpu);
+		kvm_clock_tsc_changed(vcpu);
 	}
 	vcpu->msr.tsc_adjust = data;
 	return 0;

@@ -52,25 +52,22 @@ static void kvm_ack_flush(void *unused)
 }
 
 /*
- * A vCPU in guest mode takes the IPI only after it has left guest mode
- * (the interrupt causes the exit), so waiting for the IPI is waiting for
- * that exit; the request makes it flush before it enters again.  A vCPU
- * that is not in guest mode sees the request before its next entry: it
- * publishes vcpu->cpu before reading its requests, as we set the request
- * before reading vcpu->cpu (smp_mb() on both sides).
+ * kvm_make_all_vcpus_request(), and wait until no vCPU is in guest mode
+ * without having seen @req.  A vCPU in guest mode takes the IPI only
+ * after it has left guest mode (the interrupt causes the exit), so
+ * waiting for the IPI is waiting for that exit; the request is seen
+ * before it enters again.  A vCPU that is not in guest mode sees the
+ * request before its next entry: it publishes vcpu->cpu before reading
+ * its requests, as we set the request before reading vcpu->cpu (smp_mb()
+ * on both sides).
  */
-void kvm_flush_remote_tlbs(struct kvm *kvm)
+void kvm_make_all_vcpus_request_wait(struct kvm *kvm, int req)
 {
 	int i, n = READ_ONCE(kvm->nr_vcpus), self;
 
-	/* No vCPU is left to flush, and their structures are going away. */
-	if (kvm->dying)
-		return;
-	atomic64_inc(&kvm->remote_flushes);
-
 	smp_rmb();
 	for (i = 0; i < n; i++)
-		set_bit(KVM_REQ_TLB_FLUSH, &kvm->vcpus[i]->requests);
+		set_bit(req, &kvm->vcpus[i]->requests);
 	smp_mb();
 	self = get_cpu();
 	for (i = 0; i < n; i++) {
@@ -80,6 +77,16 @@ void kvm_flush_remote_tlbs(struct kvm *kvm)
 			smp_call_function_single(cpu, kvm_ack_flush, NULL, 1);
 	}
 	put_cpu();
+}
+
+/* The request is a TLB flush: the vCPU flushes before it enters again. */
+void kvm_flush_remote_tlbs(struct kvm *kvm)
+{
+	/* No vCPU is left to flush, and their structures are going away. */
+	if (kvm->dying)
+		return;
+	atomic64_inc(&kvm->remote_flushes);
+	kvm_make_all_vcpus_request_wait(kvm, KVM_REQ_TLB_FLUSH);
 }
 
 /* ---- state ioctls ----------------------------------------------------- */
@@ -773,6 +780,7 @@ int kvm_vm_create_vcpu(struct kvm *kvm, unsigned long id)
 	vcpu->kvm = kvm;
 	vcpu->vcpu_id = id;
 	vcpu->cpu = -1;
+	vcpu->clock.cpu = -1;
 	mutex_init(&vcpu->mutex);
 
 	vcpu->run = (struct kvm_run *)get_zeroed_page(GFP_KERNEL_ACCOUNT);

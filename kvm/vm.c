@@ -635,6 +635,9 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 				    routing.nr);
 		return -EINVAL;
 	}
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+		return kvm_vm_clock_ioctl(kvm, ioctl, argp);
 	case KVM_SET_TSS_ADDR:
 		return kvm_vm_set_tss_addr(kvm, arg);
 	case KVM_SET_IDENTITY_MAP_ADDR:
@@ -684,6 +687,7 @@ int kvm_dev_create_vm(unsigned long type)
 	kref_init(&kvm->users);
 	mutex_init(&kvm->lock);
 	init_rwsem(&kvm->slots_lock);
+	kvm_clock_init_vm(kvm);
 	kvm->mmu_ops = mmu_ops;
 	kvm->halt_in_kernel = READ_ONCE(kvm_halt_in_kernel);
 	kvm->tss_addr = KVM_INVALID_GPA;

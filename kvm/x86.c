@@ -567,6 +567,8 @@ static void kvm_handle_requests(struct kvm_vcpu *vcpu)
 	}
 	if (test_and_clear_bit(KVM_REQ_TLB_FLUSH, &vcpu->requests))
 		kvm_vendor->flush_tlb(vcpu);
+	if (test_and_clear_bit(KVM_REQ_CLOCK_UPDATE, &vcpu->requests))
+		kvm_clock_update(vcpu);
 }
 
 /*
@@ -662,6 +664,7 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 		if (vcpu->triple_fault) {
 			vcpu->triple_fault = false;
 			kvm_vendor->vcpu_reset(vcpu);
+			kvm_clock_tsc_changed(vcpu);
 			run->exit_reason = KVM_EXIT_SHUTDOWN;
 			r = 0;
 			break;

@@ -883,6 +883,7 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	preempt_disable();
 	cpu = smp_processor_id();
 	WRITE_ONCE(vcpu->cpu, cpu);
+	kvm_clock_vcpu_load(vcpu, cpu);
 	local_irq_disable();
 	/* Pairs with kvm_make_all_vcpus_request(): a request or a kick. */
 	smp_mb();

@@ -1255,6 +1255,7 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	preempt_disable();
 	cpu = smp_processor_id();
 	WRITE_ONCE(vcpu->cpu, cpu);
+	kvm_clock_vcpu_load(vcpu, cpu);
 	r = vmx_load_vmcs(vmx);
 	if (r) {
 		preempt_enable();

@@ -12,7 +12,7 @@
  * "PASS: abi: name" or "FAIL: abi: name: why" per check; exits 1 if any
  * check failed.
  *
- *   abi [all|errnos|state|guest|signal|twovms|smp|fpu|irq|iso|spec|dirty|msr|leak N]
+ *   abi [all|errnos|state|guest|signal|twovms|smp|fpu|irq|iso|spec|dirty|msr|clock|leak N]
  */
 #include "abi.h"
 
@@ -1283,6 +1283,8 @@ int main(int argc, char **argv)
 		test_mmio();
 	if (all || !strcmp(what, "msr"))
 		test_msr();
+	if (all || !strcmp(what, "clock"))
+		test_clock();
 	if (all || !strcmp(what, "leak"))
 		test_leak(argc > 2 ? atoi(argv[2]) : 30);
 	return failures ? 1 : 0;

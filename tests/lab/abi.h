@@ -112,5 +112,7 @@ void test_dirty(void);
 void test_msr(void);
 /* abi-mmio.c: MMIO split at pages and into 8-byte fragments. */
 void test_mmio(void);
+/* abi-clock.c: kvmclock, KVM_GET_CLOCK and KVM_SET_CLOCK. */
+void test_clock(void);
 
 #endif

@@ -41,7 +41,8 @@
 # computes a checksum on each CPU, lists warnings from its own kernel log,
 # and powers off.  Checked, for each run: QEMU exits 0, the guest sees
 # every vCPU, all its fork/execs succeed, every CPU's checksum is right,
-# its kernel logged no warning, and it powered off.
+# its kernel logged no warning, it powered off, its clocksource is
+# kvm-clock, and QEMU printed no warning about kvmclock.
 set -u
 cd "$(dirname "$0")/../.."
 suite=svm-qemu
@@ -234,6 +235,15 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 				check "no warning in the guest's kernel log" '^guest: done '
 			fi
 			check "the guest powers off" 'reboot: Power down'
+			# kvmclock (CPUID 0x40000001): the guest's choice, as on
+			# upstream, and QEMU has nothing to say about it.
+			check "the guest's clocksource is kvm-clock" '^guest: clocksource kvm-clock$'
+			if grep -q 'warning:.*kvmclock' "$outdir/$name.stderr"; then
+				fail "$name: QEMU warns about kvmclock"
+				ok=
+			else
+				pass "$name: QEMU does not warn about kvmclock"
+			fi
 			if [ -z "$ok" ]; then
 				if [ -s "$outdir/$name.hang" ]; then
 					echo "    before the timeout, from the host:"
