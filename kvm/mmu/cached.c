@@ -200,6 +200,7 @@ static int cached_vm_init(struct kvm *kvm)
 	mutex_init(&cvm->lock);
 	hash_init(cvm->sp_hash);
 	hash_init(cvm->rmap);
+	hash_init(cvm->lpage);
 	INIT_LIST_HEAD(&cvm->active);
 	INIT_LIST_HEAD(&cvm->zapped_roots);
 	INIT_LIST_HEAD(&cvm->free_list);
@@ -234,7 +235,8 @@ static void cached_vm_destroy(struct kvm *kvm)
 	mutex_unlock(&cvm->lock);
 	/* Our own accounting, not something a guest can get wrong. */
 	WARN_ON_ONCE(cvm->nr_pages || cvm->stats.pinned ||
-		     !hash_empty(cvm->rmap) || !list_empty(&cvm->unsync));
+		     !hash_empty(cvm->rmap) || !hash_empty(cvm->lpage) ||
+		     !list_empty(&cvm->unsync));
 	free_page((unsigned long)cvm->sync_buf);
 	kfree(cvm);
 	kvm->mmu = NULL;
@@ -403,7 +405,9 @@ static gfn_t cached_child(const struct guest_paging *pg,
 
 /*
  * The shadow table at level 1 on the path to @gva, linking (and making)
- * the shadow pages on the way.  *@created says whether a page was made,
+ * the shadow pages on the way; with *@large, the one at level 2, where a
+ * 2 MiB leaf is to go, unless a table is linked there already (then
+ * *@large becomes false).  *@created says whether a page was made,
  * which may have write-protected a table of this very walk; *@linked,
  * whether an entry on the way changed, so that the hardware did not
  * fault on the path it finds now.
@@ -412,9 +416,10 @@ static int cached_build_path(struct cached_vm *cvm, struct cached_vcpu *cv,
 			     const struct guest_paging *pg,
 			     const struct guest_walk *walk, gva_t gva,
 			     bool write, struct cached_sp **leaf_sp,
-			     bool *created, bool *linked)
+			     bool *large, bool *created, bool *linked)
 {
 	struct cached_sp *sp;
+	bool made;
 	int level;
 
 	if (cv->root_level == 4) {
@@ -435,23 +440,33 @@ static int cached_build_path(struct cached_vm *cvm, struct cached_vcpu *cv,
 		struct cached_sp *child;
 		gfn_t gfn;
 
+		if (level == 2 && *large) {
+			if (!spte_present(*sptep) || spte_large(*sptep))
+				break;
+			*large = false;
+		}
 		gfn = cached_child(pg, walk, gva, level - 1,
 				   walk->dirty || write, &role);
 		if (spte_present(*sptep)) {
-			child = cached_sp_of(*sptep);
-			if (child->gfn == gfn && child->role.word == role.word) {
+			child = spte_large(*sptep) ? NULL : cached_sp_of(*sptep);
+			if (child && child->gfn == gfn &&
+			    child->role.word == role.word) {
 				list_move_tail(&child->lru, &cvm->active);
 				child->use_gen = cvm->gen;
 				child->write_count = 0;
 				sp = child;
 				continue;
 			}
-			/* The guest entry now names another table. */
+			/* The guest entry now names another table, or a leaf goes. */
 			cached_drop_spte(cvm, sp, spte_index(gva, level));
 		}
-		child = cached_get_sp(cvm, gfn, role, created);
+		made = false;
+		child = cached_get_sp(cvm, gfn, role, &made);
 		if (!child)
 			return -ENOMEM;
+		*created |= made;
+		if (!made && child->unsync && !cached_sync_relinked(cvm, child))
+			return -EAGAIN;
 		child->write_count = 0;
 		if (cached_parent_add(child, sptep))
 			return -ENOMEM;
@@ -479,6 +494,43 @@ static bool cached_walk_same(const struct guest_walk *a,
 	return true;
 }
 
+/*
+ * Whether the fault's page may be mapped by a 2 MiB leaf: the guest maps
+ * it with a page at least that large (or has paging off), its aligned
+ * frame lies in one slot that does not log dirty pages, at the same
+ * alignment in the VMM, which maps it with a page at least as large, and
+ * no shadowed guest table lies in the frame.
+ */
+static bool cached_large_ok(struct cached_vm *cvm,
+			    const struct guest_paging *pg,
+			    const struct guest_walk *walk, unsigned long hva)
+{
+	gfn_t gfn = walk->gpa >> PAGE_SHIFT;
+	gfn_t first = gfn & ~(gfn_t)(CACHED_LARGE_PAGES - 1);
+	struct kvm_memory_slot *slot;
+
+	if (pg->levels && walk->leaf_level < 2)
+		return false;
+	slot = kvm_gfn_to_slot(cvm->kvm, gfn);
+	if (!slot || slot->dirty_bitmap || first < slot->base_gfn ||
+	    first + CACHED_LARGE_PAGES > slot->base_gfn + slot->npages)
+		return false;
+	if (((hva >> PAGE_SHIFT) ^ gfn) & (CACHED_LARGE_PAGES - 1))
+		return false;
+	return kvm_host_page_level(hva) >= 2 && !cached_lpage_shadowed(cvm, gfn);
+}
+
+/* Whether pinned @page is the first of 2 MiB, aligned, of one folio. */
+static bool cached_large_folio(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+	unsigned long pfn = page_to_pfn(page);
+
+	return !(pfn & (CACHED_LARGE_PAGES - 1)) && pfn >= folio_pfn(folio) &&
+	       pfn + CACHED_LARGE_PAGES <=
+			folio_pfn(folio) + folio_nr_pages(folio);
+}
+
 static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 			       struct kvm_page_fault *fault)
 {
@@ -486,7 +538,7 @@ static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 	struct kvm *kvm = vcpu->kvm;
 	u32 access = shadow_fault_access(fault->error_code);
 	bool write = access & KVM_ACC_WRITE;
-	bool created = false, linked = false, slot_writable;
+	bool created = false, linked = false, slot_writable, large;
 	struct guest_walk walk, again;
 	struct guest_paging pg;
 	struct cached_sp *sp;
@@ -523,8 +575,9 @@ static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 		return RET_PF_EMULATE;
 	}
 
-	r = cached_build_path(cvm, cv, &pg, &walk, gva, write, &sp, &created,
-			      &linked);
+	large = cached_large_ok(cvm, &pg, &walk, hva);
+	r = cached_build_path(cvm, cv, &pg, &walk, gva, write, &sp, &large,
+			      &created, &linked);
 	if (r == -EAGAIN || r == -ENOENT) {
 		/*
 		 * The root went (reload it), or the PDPTE this address needs
@@ -561,9 +614,14 @@ static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 			cv->stats.pf_retry++;
 			return RET_PF_RETRY;
 		}
+		/* A table the walk made a shadow of lies in the frame. */
+		if (large && cached_lpage_shadowed(cvm, gfn)) {
+			cv->stats.pf_retry++;
+			return RET_PF_RETRY;
+		}
 	}
 
-	i = spte_index(gva, 1);
+	i = spte_index(gva, large ? 2 : 1);
 	sptep = &sp->spt[i];
 
 	/*
@@ -602,6 +660,9 @@ static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 		if (!cached_reclaim_one(cvm))
 			return -ENOMEM;
 	}
+	/* A 2 MiB leaf pins the first page of its frame. */
+	if (large)
+		hva -= (gfn & (CACHED_LARGE_PAGES - 1)) << PAGE_SHIFT;
 	r = shadow_prepare_leaf(&pg, &walk, hva, slot_writable, write, &perm,
 				&page);
 	if (r == -EAGAIN) {
@@ -610,18 +671,29 @@ static int __cached_page_fault(struct cached_vm *cvm, struct cached_vcpu *cv,
 	}
 	if (r)
 		return r;
+	/* The VMM's huge page was split meanwhile: fault again. */
+	if (large && !cached_large_folio(page)) {
+		unpin_user_page(page);
+		cv->stats.pf_retry++;
+		return RET_PF_RETRY;
+	}
 
 	if (spte_present(*sptep))
 		cached_drop_spte(cvm, sp, i);
-	r = cached_set_leaf(cvm, sp, i, gfn,
-			    walk.nr_ptes ? walk.ptes[walk.nr_ptes - 1].val : 0,
-			    spte_make_leaf(page_to_pfn(page), perm));
+	if (large)
+		r = cached_set_large(cvm, sp, i,
+				     gfn & ~(gfn_t)(CACHED_LARGE_PAGES - 1),
+				     spte_make_large_leaf(page_to_pfn(page), perm));
+	else
+		r = cached_set_leaf(cvm, sp, i, gfn,
+				    walk.nr_ptes ? walk.ptes[walk.nr_ptes - 1].val : 0,
+				    spte_make_leaf(page_to_pfn(page), perm));
 	if (r) {
 		unpin_user_page(page);
 		return r;
 	}
 	cv->stats.pf_fixed++;
-	if (cvm->prefetch && !sp->role.direct)
+	if (cvm->prefetch && !large && !sp->role.direct)
 		cached_prefetch(cvm, sp, &pg, &walk, gva);
 	return RET_PF_FIXED;
 }
@@ -817,12 +889,17 @@ static void cached_stats_show(struct kvm *kvm, struct seq_file *m)
 		   READ_ONCE(cvm->stats.unprotected));
 	seq_printf(m, "unsync %d\nprefetch %d\nunsynced %llu\nresynced %llu\n"
 		   "resync_dropped %llu\ninvlpg_resynced %llu\n"
-		   "prefetched %llu\n", cvm->unsync_on, cvm->prefetch,
+		   "relink_resynced %llu\n"
+		   "prefetched %llu\nlarge %llu\nlarge_created %llu\n",
+		   cvm->unsync_on, cvm->prefetch,
 		   READ_ONCE(cvm->stats.unsynced),
 		   READ_ONCE(cvm->stats.resynced),
 		   READ_ONCE(cvm->stats.resync_dropped),
 		   READ_ONCE(cvm->stats.invlpg_resynced),
-		   READ_ONCE(cvm->stats.prefetched));
+		   READ_ONCE(cvm->stats.relink_resynced),
+		   READ_ONCE(cvm->stats.prefetched),
+		   READ_ONCE(cvm->stats.large),
+		   READ_ONCE(cvm->stats.large_created));
 	seq_printf(m, "audit_errors %llu\n", READ_ONCE(cvm->audit_errors));
 	for (i = 0; i < n; i++) {
 		struct cached_vcpu *cv = kvm->vcpus[i]->mmu;

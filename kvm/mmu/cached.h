@@ -19,6 +19,10 @@
 
 #define CACHED_HASH_BITS	10
 #define CACHED_RMAP_BITS	12
+#define CACHED_LPAGE_BITS	8
+
+/* Frames a 2 MiB shadow leaf maps: 512, aligned. */
+#define CACHED_LARGE_PAGES	512
 
 /*
  * Pins per VM, bounded like naive.c's per vCPU, and for the same reason: a
@@ -52,7 +56,8 @@ struct cached_sp {
 	gfn_t gfn;
 	union cached_role role;
 	u64 *spt;		/* the shadow table, 512 entries */
-	gfn_t *gfns;		/* level 1: the gfn each leaf maps */
+	gfn_t *gfns;		/* the gfn each leaf maps (level 1; level 2:
+				 * the first, from its first 2 MiB leaf) */
 	struct hlist_node hash;	/* in cvm->sp_hash, by gfn */
 	struct list_head lru;	/* cvm->active, least recently used first */
 	u64 **parents;		/* the SPTEs that point to this page */
@@ -73,7 +78,21 @@ struct cached_sp {
 	void *gptes;			/* a page, from the first unsync */
 };
 
-/* The leaf SPTEs that map one gfn. */
+/*
+ * How many shadowed guest tables lie in one 2 MiB frame of guest memory
+ * (gfn / 512): while any does, no 2 MiB leaf maps the frame, so that the
+ * tables can be write-protected page by page.
+ */
+struct cached_lpage {
+	struct hlist_node node;
+	u64 frame;
+	unsigned int count;
+};
+
+/*
+ * The leaf SPTEs that map one gfn, or (a key with CACHED_RMAP_LARGE) the
+ * 2 MiB leaves that map one frame.
+ */
 struct cached_rmap {
 	struct hlist_node node;
 	gfn_t gfn;
@@ -86,6 +105,7 @@ struct cached_vm {
 	struct mutex lock;
 	DECLARE_HASHTABLE(sp_hash, CACHED_HASH_BITS);
 	DECLARE_HASHTABLE(rmap, CACHED_RMAP_BITS);
+	DECLARE_HASHTABLE(lpage, CACHED_LPAGE_BITS);
 	struct list_head active;	/* cached pages, LRU order */
 	struct list_head zapped_roots;	/* zapped, still some vCPU's root */
 	unsigned long nr_pages;		/* pages allocated, zapped roots included */
@@ -170,6 +190,10 @@ bool cached_gfn_shadowed(struct cached_vm *cvm, gfn_t gfn);
 void cached_write_protect(struct cached_vm *cvm, gfn_t gfn);
 int cached_set_leaf(struct cached_vm *cvm, struct cached_sp *sp, int i,
 		    gfn_t gfn, u64 gpte, u64 spte);
+int cached_set_large(struct cached_vm *cvm, struct cached_sp *sp, int i,
+		     gfn_t gfn, u64 spte);
+/* Whether a shadowed guest table lies in @gfn's 2 MiB frame. */
+bool cached_lpage_shadowed(struct cached_vm *cvm, gfn_t gfn);
 int cached_parent_add(struct cached_sp *sp, u64 *sptep);
 void cached_drop_spte(struct cached_vm *cvm, struct cached_sp *sp, int i);
 void __cached_zap_sp(struct cached_vm *cvm, struct cached_sp *sp,
@@ -203,6 +227,12 @@ bool cached_unsync_gfn(struct cached_vm *cvm, gfn_t gfn);
 void cached_sync_all(struct cached_vm *cvm);
 /* INVLPG: bring @gva's leaf on @cv's root back in line. */
 void cached_sync_gva(struct cached_vm *cvm, struct cached_vcpu *cv, gva_t gva);
+/*
+ * Unsync @sp is being linked into a path again: INVLPGs of the guest
+ * while no path reached it could not drop its stale leaves, so drop them
+ * now (it stays unsync, as upstream's).  False if @sp had to go.
+ */
+bool cached_sync_relinked(struct cached_vm *cvm, struct cached_sp *sp);
 /* Take @sp off the out-of-sync list (it is being zapped). */
 void cached_sp_forget_unsync(struct cached_vm *cvm, struct cached_sp *sp);
 /*

@@ -96,6 +96,14 @@ static void cached_audit_leaf(struct cached_vm *cvm, struct cached_vcpu *cv,
 			cached_audit_report(cvm, cv, sp, gva, spte,
 					    "writable, but a shadowed page table");
 	}
+	if (sp->role.level > 1) {
+		if (cached_lpage_shadowed(cvm, gfn))
+			cached_audit_report(cvm, cv, sp, gva, spte,
+					    "a 2 MiB leaf over a shadowed page table");
+		if (pg->levels && walk.leaf_level < 2)
+			cached_audit_report(cvm, cv, sp, gva, spte,
+					    "a 2 MiB leaf, the guest maps 4 KiB pages");
+	}
 	hva = kvm_gfn_to_hva(cv->vcpu->kvm, gfn, false);
 	if (hva == KVM_HVA_ERR)
 		cached_audit_report(cvm, cv, sp, gva, spte, "the gfn is no memory");
@@ -116,7 +124,7 @@ static void cached_audit_table(struct cached_vm *cvm, struct cached_vcpu *cv,
 
 		if (!spte_present(spte))
 			continue;
-		if (level > 1)
+		if (level > 1 && !spte_large(spte))
 			cached_audit_table(cvm, cv, pg, cached_sp_of(spte), gva);
 		else if (cv->root_level == 4)
 			cached_audit_leaf(cvm, cv, pg, sp, i,

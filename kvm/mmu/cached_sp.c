@@ -23,6 +23,23 @@ static atomic64_t cached_pages_total = ATOMIC64_INIT(0);
 
 /* ---- the reverse map ------------------------------------------------ */
 
+/*
+ * The reverse map's key for the 2 MiB leaves of @gfn's frame: above every
+ * gfn (MAXPHYADDR is at most 52), so never a 4 KiB leaf's.
+ */
+#define CACHED_RMAP_LARGE	BIT_ULL(62)
+
+static u64 cached_large_key(gfn_t gfn)
+{
+	return (gfn / CACHED_LARGE_PAGES) | CACHED_RMAP_LARGE;
+}
+
+/* The shadow page that holds the entry at @sptep. */
+static struct cached_sp *cached_sp_at(u64 *sptep)
+{
+	return (struct cached_sp *)page_private(virt_to_page(sptep));
+}
+
 static struct cached_rmap *cached_rmap_find(struct cached_vm *cvm, gfn_t gfn)
 {
 	struct cached_rmap *r;
@@ -84,12 +101,22 @@ static void cached_rmap_remove(struct cached_vm *cvm, gfn_t gfn, u64 *sptep)
 	WARN_ON_ONCE(1);
 }
 
-/* Take write access away from every leaf that maps @gfn. */
+/*
+ * Take write access away from every leaf that maps @gfn; a 2 MiB leaf
+ * over it goes: the next fault maps the frame page by page.
+ */
 void cached_write_protect(struct cached_vm *cvm, gfn_t gfn)
 {
-	struct cached_rmap *r = cached_rmap_find(cvm, gfn);
+	struct cached_rmap *r;
 	int i;
 
+	/* Each drop takes the leaf out of the map, the last one the map. */
+	while ((r = cached_rmap_find(cvm, cached_large_key(gfn)))) {
+		struct cached_sp *sp = cached_sp_at(r->sptes[0]);
+
+		cached_drop_spte(cvm, sp, r->sptes[0] - sp->spt);
+	}
+	r = cached_rmap_find(cvm, gfn);
 	if (!r)
 		return;
 	for (i = 0; i < r->n; i++) {
@@ -101,6 +128,49 @@ void cached_write_protect(struct cached_vm *cvm, gfn_t gfn)
 			cvm->need_flush = true;
 		}
 	}
+}
+
+static struct cached_lpage *cached_lpage_find(struct cached_vm *cvm,
+					      gfn_t gfn)
+{
+	u64 frame = gfn / CACHED_LARGE_PAGES;
+	struct cached_lpage *l;
+
+	hash_for_each_possible(cvm->lpage, l, node, frame)
+		if (l->frame == frame)
+			return l;
+	return NULL;
+}
+
+bool cached_lpage_shadowed(struct cached_vm *cvm, gfn_t gfn)
+{
+	return cached_lpage_find(cvm, gfn);
+}
+
+/* A guest table at @gfn is shadowed (once more). */
+static int cached_lpage_inc(struct cached_vm *cvm, gfn_t gfn)
+{
+	struct cached_lpage *l = cached_lpage_find(cvm, gfn);
+
+	if (!l) {
+		l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT);
+		if (!l)
+			return -ENOMEM;
+		l->frame = gfn / CACHED_LARGE_PAGES;
+		hash_add(cvm->lpage, &l->node, l->frame);
+	}
+	l->count++;
+	return 0;
+}
+
+static void cached_lpage_dec(struct cached_vm *cvm, gfn_t gfn)
+{
+	struct cached_lpage *l = cached_lpage_find(cvm, gfn);
+
+	if (WARN_ON_ONCE(!l) || --l->count)
+		return;
+	hash_del(&l->node);
+	kfree(l);
 }
 
 bool cached_gfn_shadowed(struct cached_vm *cvm, gfn_t gfn)
@@ -130,6 +200,32 @@ int cached_set_leaf(struct cached_vm *cvm, struct cached_sp *sp, int i,
 		cached_gpte_set(sp, i, gpte);
 	WRITE_ONCE(sp->spt[i], spte);
 	cvm->stats.pinned++;
+	atomic64_inc(&cached_pinned_total);
+	return 0;
+}
+
+/*
+ * Install @spte, a 2 MiB leaf whose first frame is @gfn (aligned, its
+ * head page pinned), at the empty entry @i of level-2 @sp.
+ */
+int cached_set_large(struct cached_vm *cvm, struct cached_sp *sp, int i,
+		     gfn_t gfn, u64 spte)
+{
+	int r;
+
+	if (!sp->gfns) {
+		sp->gfns = (gfn_t *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!sp->gfns)
+			return -ENOMEM;
+	}
+	r = cached_rmap_add(cvm, cached_large_key(gfn), &sp->spt[i]);
+	if (r)
+		return r;
+	sp->gfns[i] = gfn;
+	WRITE_ONCE(sp->spt[i], spte);
+	cvm->stats.pinned++;
+	cvm->stats.large++;
+	cvm->stats.large_created++;
 	atomic64_inc(&cached_pinned_total);
 	return 0;
 }
@@ -181,8 +277,14 @@ void cached_drop_spte(struct cached_vm *cvm, struct cached_sp *sp, int i)
 		return;
 	WRITE_ONCE(sp->spt[i], 0);
 	cvm->need_flush = true;
-	if (sp->role.level == 1) {
-		cached_rmap_remove(cvm, sp->gfns[i], &sp->spt[i]);
+	if (sp->role.level == 1 || spte_large(spte)) {
+		if (sp->role.level == 1) {
+			cached_rmap_remove(cvm, sp->gfns[i], &sp->spt[i]);
+		} else {
+			cached_rmap_remove(cvm, cached_large_key(sp->gfns[i]),
+					   &sp->spt[i]);
+			cvm->stats.large--;
+		}
 		if (shadow_release_full(&cvm->release))
 			cached_flush_release(cvm);
 		shadow_release_defer(&cvm->release, spte);
@@ -229,6 +331,8 @@ void __cached_zap_sp(struct cached_vm *cvm, struct cached_sp *sp,
 		cached_drop_spte(cvm, sp, i);
 	cached_sp_forget_unsync(cvm, sp);
 	hash_del(&sp->hash);
+	if (!sp->role.direct)
+		cached_lpage_dec(cvm, sp->gfn);
 	sp->zapped = true;
 	cvm->need_flush = true;
 	if (sp->root_count) {
@@ -330,6 +434,8 @@ static struct cached_sp *cached_alloc_sp(struct cached_vm *cvm, gfn_t gfn,
 		if (!sp->gfns)
 			goto err_free_spt;
 	}
+	if (!role.direct && cached_lpage_inc(cvm, gfn))
+		goto err_free_gfns;
 	set_page_private(virt_to_page(sp->spt), (unsigned long)sp);
 	INIT_LIST_HEAD(&sp->unsync_link);
 	sp->gfn = gfn;
@@ -346,6 +452,8 @@ static struct cached_sp *cached_alloc_sp(struct cached_vm *cvm, gfn_t gfn,
 		cached_write_protect(cvm, gfn);
 	return sp;
 
+err_free_gfns:
+	free_page((unsigned long)sp->gfns);
 err_free_spt:
 	free_page((unsigned long)sp->spt);
 err_free_sp:

@@ -116,18 +116,19 @@ static bool cached_leaf_stale(struct cached_sp *sp, int i, u64 gpte)
 	return gpte != cached_gpte_read(sp, sp->gptes, i);
 }
 
-/* Drop the leaves of unsync @sp whose guest entries changed; it is synced. */
-static void cached_sync_sp(struct cached_vm *cvm, struct cached_sp *sp)
+/*
+ * Drop the leaves of unsync @sp whose guest entries changed.  False if
+ * the table is gone from guest memory: then so is @sp (zapped).
+ */
+static bool cached_drop_stale(struct cached_vm *cvm, struct cached_sp *sp)
 {
 	void *table = cvm->sync_buf;
 	int i;
 
-	cached_sp_forget_unsync(cvm, sp);
 	if (kvm_read_guest(cvm->kvm, cached_gpte_base(sp), table,
 			   PT64_ENT_PER_PAGE * cached_gpte_size(sp))) {
-		/* The table is gone from guest memory: so is its shadow. */
 		cached_zap_sp(cvm, sp);
-		return;
+		return false;
 	}
 	for (i = 0; i < PT64_ENT_PER_PAGE; i++) {
 		if (!spte_present(sp->spt[i]) ||
@@ -136,6 +137,21 @@ static void cached_sync_sp(struct cached_vm *cvm, struct cached_sp *sp)
 		cached_drop_spte(cvm, sp, i);
 		cvm->stats.resync_dropped++;
 	}
+	return true;
+}
+
+bool cached_sync_relinked(struct cached_vm *cvm, struct cached_sp *sp)
+{
+	cvm->stats.relink_resynced++;
+	return cached_drop_stale(cvm, sp);
+}
+
+/* Bring unsync @sp back in line; it is in sync (protected) again. */
+static void cached_sync_sp(struct cached_vm *cvm, struct cached_sp *sp)
+{
+	cached_sp_forget_unsync(cvm, sp);
+	if (!cached_drop_stale(cvm, sp))
+		return;
 	cvm->stats.resynced++;
 	trace_mmu_sp(KVM_MMU_SP_SYNC, sp->gfn, sp->role.word, sp->role.level,
 		     false);
@@ -176,7 +192,7 @@ void cached_sync_gva(struct cached_vm *cvm, struct cached_vcpu *cv, gva_t gva)
 	for (level = sp ? sp->role.level : 0; level > 1; level--) {
 		u64 spte = sp->spt[spte_index(gva, level)];
 
-		if (!spte_present(spte))
+		if (!spte_present(spte) || spte_large(spte))
 			return;
 		sp = cached_sp_of(spte);
 	}

@@ -185,6 +185,13 @@ extern int kvm_tdp_max_level;
  */
 extern bool kvm_tdp_ad;
 
+/*
+ * The size at which the VMM maps @hva in its own page tables: 3 for a
+ * 1 GiB page, 2 for a 2 MiB page (THP, hugetlbfs), else 1 (shadow.c).
+ * A hint, stale at once: check the pinned page's folio.
+ */
+int kvm_host_page_level(unsigned long hva);
+
 /* Whether @kvm runs on nested paging (the backend enables it per VM). */
 static inline bool kvm_mmu_is_tdp(const struct kvm *kvm)
 {
@@ -228,7 +235,10 @@ struct kvm_mmu_vm_stats {
 	u64 resynced;		/* ... brought back in line, whole */
 	u64 resync_dropped;	/* leaves a resync dropped: their entry changed */
 	u64 invlpg_resynced;	/* leaves INVLPG checked in an unsync page */
+	u64 relink_resynced;	/* unsync pages checked as they were linked */
 	u64 prefetched;		/* leaves made for neighbours (cached_prefetch) */
+	u64 large;		/* now: 2 MiB leaves (of the pinned) */
+	u64 large_created;	/* 2 MiB leaves ever made */
 };
 
 /*

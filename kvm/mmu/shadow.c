@@ -204,3 +204,42 @@ void shadow_release_all(struct shadow_release *rel)
 		shadow_unpin_leaf(rel->sptes[i]);
 	rel->n = 0;
 }
+
+/*
+ * The size at which the VMM maps @hva in its own page tables: 3 for a
+ * 1 GiB page, 2 for a 2 MiB page (THP, hugetlbfs), else 1.  Read without
+ * the mmap lock, as GUP-fast reads them: with interrupts off the tables
+ * cannot be freed under us.  The answer may be stale at once; it only
+ * bounds how much one leaf maps of a host page that the caller holds
+ * pinned (the caller checks that the pinned page's folio is that large).
+ */
+int kvm_host_page_level(unsigned long hva)
+{
+	unsigned long flags;
+	int level = 1;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(current->mm, hva));
+	if (!pgd_present(pgd))
+		goto out;
+	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
+	if (!p4d_present(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, hva));
+	if (!pud_present(pud))
+		goto out;
+	if (pud_large(pud)) {
+		level = 3;
+		goto out;
+	}
+	pmd = READ_ONCE(*pmd_offset(&pud, hva));
+	if (pmd_present(pmd) && pmd_large(pmd))
+		level = 2;
+out:
+	local_irq_restore(flags);
+	return level;
+}

@@ -33,6 +33,15 @@ u64 spte_make_leaf(unsigned long pfn, u32 perm)
  * decided by its leaf alone, so that a leaf can be changed without
  * touching the tables above it.
  */
+/*
+ * A 2 MiB leaf at shadow level 2 (PS): @pfn is the first of 512 aligned
+ * frames.  Bit 12 would be PAT there; an aligned @pfn leaves it clear.
+ */
+u64 spte_make_large_leaf(unsigned long pfn, u32 perm)
+{
+	return spte_make_leaf(pfn, perm) | PT_PAGE_SIZE_MASK;
+}
+
 u64 spte_make_table(phys_addr_t table)
 {
 	return PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK |

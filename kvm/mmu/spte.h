@@ -89,7 +89,14 @@ static inline unsigned int spte_index(u64 gva, int level)
 	       (PT64_ENT_PER_PAGE - 1);
 }
 
+/* Whether a present SPTE above level 1 is a leaf (a 2 MiB page). */
+static inline bool spte_large(u64 spte)
+{
+	return spte & PT_PAGE_SIZE_MASK;
+}
+
 u64 spte_make_leaf(unsigned long pfn, u32 perm);
+u64 spte_make_large_leaf(unsigned long pfn, u32 perm);
 u64 spte_make_table(phys_addr_t table);
 u64 spte_make_pae_root_entry(phys_addr_t table);
 u64 spte_mark_split(u64 spte, bool pse_4m);

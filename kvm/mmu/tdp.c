@@ -330,45 +330,6 @@ static u64 *tdp_walk(struct tdp_vm *tv, gfn_t gfn, int *level, bool create)
 }
 
 /*
- * The size at which the VMM maps @hva in its own page tables: 3 for a
- * 1 GiB page, 2 for a 2 MiB page (THP, hugetlbfs), else 1.  Read without
- * the mmap lock, as GUP-fast reads them: with interrupts off the tables
- * cannot be freed under us.  The answer may be stale at once; it only
- * bounds how much one leaf maps of a host page that the caller holds
- * pinned (tdp_leaf_level() checks that the pinned page is that large).
- */
-static int tdp_host_level(unsigned long hva)
-{
-	unsigned long flags;
-	int level = 1;
-	pgd_t pgd;
-	p4d_t p4d;
-	pud_t pud;
-	pmd_t pmd;
-
-	local_irq_save(flags);
-	pgd = READ_ONCE(*pgd_offset(current->mm, hva));
-	if (!pgd_present(pgd))
-		goto out;
-	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
-	if (!p4d_present(p4d))
-		goto out;
-	pud = READ_ONCE(*pud_offset(&p4d, hva));
-	if (!pud_present(pud))
-		goto out;
-	if (pud_large(pud)) {
-		level = 3;
-		goto out;
-	}
-	pmd = READ_ONCE(*pmd_offset(&pud, hva));
-	if (pmd_present(pmd) && pmd_large(pmd))
-		level = 2;
-out:
-	local_irq_restore(flags);
-	return level;
-}
-
-/*
  * The level of the leaf for @gfn, whose VMM page at @hva is @page (pinned):
  * the largest up to tv->max_level at which the aligned gfn range lies in
  * @slot, the VMM's addresses have the same alignment, the VMM maps it with
@@ -380,7 +341,7 @@ static int tdp_leaf_level(struct tdp_vm *tv, const struct kvm_memory_slot *slot,
 			  bool logging)
 {
 	struct folio *folio = page_folio(page);
-	int level = min(tv->max_level, tdp_host_level(hva));
+	int level = min(tv->max_level, kvm_host_page_level(hva));
 
 	if (logging || !slot)
 		return 1;

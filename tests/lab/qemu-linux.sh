@@ -22,7 +22,9 @@
 #                       and append "KERNEL STRATEGY VCPUS FORKS BOOT_S
 #                       TOTAL_S WALL_S" lines to DIR/times (a benchmark record:
 #                       guest uptime at /init, at the end, and QEMU's wall
-#                       time; never a test condition)
+#                       time; never a test condition); under our module,
+#                       the VM's exit and MMU counters as last sampled
+#                       (every 2 s) in DIR/NAME.counters
 #   --timeout S         give up on a QEMU run after S seconds (a hang;
 #                       default 1500)
 #   --qemu PATH         the qemu-system-x86_64 for 1 vCPU (default: the
@@ -148,6 +150,21 @@ hang_watch() {
 	done
 }
 
+# counters_watch PID FILE: while PID runs, every 2 s, the counters of our
+# module's VMs (debugfs kvm/*/exits and mmu) into FILE: the last sample
+# before QEMU ended, for the --out record (a VM's directory goes with it).
+counters_watch() {
+	while kill -0 "$1" 2>/dev/null; do
+		for d in /sys/kernel/debug/kvm/*/; do
+			[ -f "$d/mmu" ] || continue
+			{ echo "== $d"; timeout 5 cat "$d/exits" "$d/mmu"; } 2>&1
+		done > "$2.new"
+		[ -s "$2.new" ] && mv "$2.new" "$2"
+		sleep 2
+	done
+	rm -f "$2.new"
+}
+
 for kernel in $(echo "$kernels" | tr ',' ' '); do
 	if ! initramfs "$kernel"; then
 		fail "$kernel: no guest kernel or initramfs"
@@ -191,6 +208,7 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 			hang_watch $qpid $((timeout > 120 ? timeout - 60 : timeout)) \
 				$((timeout + 60)) > "$outdir/$name.hang" 2>&1 &
 			wpid=$!
+			[ -n "$ours" ] && counters_watch $qpid "$outdir/$name.counters" &
 			wait $wpid
 			if kill -0 $qpid 2>/dev/null; then
 				# Not even SIGKILL ended it: its threads are stuck

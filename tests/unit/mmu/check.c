@@ -171,7 +171,7 @@ static u64 stat_of(const char *buf, const char *name)
  * of them, a PAE root per vCPU) and releases pins after a flush: only
  * bounds hold between operations.  Its author may tighten this.
  */
-u64 cached_unsynced, cached_resynced, cached_prefetched;
+u64 cached_unsynced, cached_resynced, cached_prefetched, cached_large_created;
 
 void cached_check(char *why, size_t len)
 {
@@ -196,6 +196,7 @@ void cached_check(char *why, size_t len)
 	cached_unsynced = stat_of(buf, "unsynced");
 	cached_resynced = stat_of(buf, "resynced");
 	cached_prefetched = stat_of(buf, "prefetched");
+	cached_large_created = stat_of(buf, "large_created");
 }
 
 /*

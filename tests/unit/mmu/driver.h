@@ -94,7 +94,8 @@ void check_shim(void);
 /* strategies[].check */
 void naive_check(char *why, size_t len);
 void cached_check(char *why, size_t len);
-extern u64 cached_unsynced, cached_resynced, cached_prefetched;
+extern u64 cached_unsynced, cached_resynced, cached_prefetched,
+	cached_large_created;
 void tdp_check(char *why, size_t len);
 /*
  * check_shim() at the end of an operation (or of the setup): the checks

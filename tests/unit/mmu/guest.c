@@ -103,6 +103,17 @@ static u64 win_va(int mode, int idx)
 	       ((u64)idx << PAGE_SHIFT);
 }
 
+/*
+ * In PAE and 4-level paging, a second window: RAM0 (where the pools
+ * are) as one 2 MiB page, the PDE after the window's page table.  Entry
+ * writes go through it now and then, so that a strategy that maps RAM0
+ * with one large shadow leaf must still see them.
+ */
+static u64 win_large_va(int mode)
+{
+	return (mode == PM_4L ? WIN_VA_4L : WIN_VA_LEGACY) + (1ULL << 21);
+}
+
 /* Bits of the 8-byte word at @wgpa (in a pool) that a write may flip. */
 static u64 harmless_mask(u64 wgpa)
 {
@@ -446,6 +457,19 @@ static u64 win_table(u64 child)
 	return child | f;
 }
 
+/* The large window's entry: RAM0, supervisor, writable. */
+static u64 win_large(void)
+{
+	u64 f = E_P | E_W | E_PS;
+
+	BUILD_BUG_ON(POOL_GFN + NMODES * POOL_PAGES > 512);
+	if (chance(50))
+		f |= E_A;
+	if (chance(50))
+		f |= E_D;
+	return regions[RG_RAM0].gpa | f;
+}
+
 static void protect(struct gen *g, u64 egpa)
 {
 	prot[(egpa - ((u64)POOL_GFN << PAGE_SHIFT)) / 8] = g->mi + 1;
@@ -494,6 +518,8 @@ static void gen_mode(int mi, bool init)
 		protect(&g, win_pd);
 		stage_put(&g, win_pdpt, win_table(win_pd));
 		protect(&g, win_pdpt);
+		stage_put(&g, win_pd + 8, win_large());
+		protect(&g, win_pd + 8);
 	}
 	if (mode == PM_PAE) {
 		pdpt_page = take_page(&g, 3);
@@ -520,6 +546,8 @@ static void gen_mode(int mi, bool init)
 			win_pd = take_page(&g, 2);
 			stage_put(&g, win_pd, win_table(win_pt));
 			protect(&g, win_pd);
+			stage_put(&g, win_pd + 8, win_large());
+			protect(&g, win_pd + 8);
 			gen_fill(&g, win_pd, 2, rnd_below(4), 0);
 			stage_put(&g, root + 24, gen_table_entry(&g, 3, win_pd));
 			protect(&g, root + 24);
@@ -582,6 +610,9 @@ static void guest_pt_write(struct hvcpu *hv, u64 gpa, int size, u64 val)
 
 	if (mode == PM_OFF)
 		a.gva = gpa;
+	else if ((mode == PM_PAE || mode == PM_4L) &&
+		 gpa < regions[RG_RAM0].npages * PAGE_SIZE && chance(25))
+		a.gva = win_large_va(mode) + gpa;
 	else
 		a.gva = win_va(mode, win_index(gpa)) + (gpa & ~PAGE_MASK);
 	n_ptewrite++;
@@ -1125,6 +1156,7 @@ static void dirty_log_step(void)
 		note("%s", op_desc);
 		gmem_set_log(the_kvm, RG_RAM0, true);
 		memset(gmem_written + r->first_gpi, 0, r->npages);
+		memset(gmem_maylog + r->first_gpi, 0, r->npages);
 		return;
 	}
 	if (phase == DIRTY_PHASES - 1) {
@@ -1147,7 +1179,9 @@ static void dirty_log_step(void)
 			      "page %#llx of %s was written since the last get, its bit is clear",
 			      r->gpa + i * PAGE_SIZE, r->name);
 		/* Nor more: a page logged must have been written. */
-		if (!gmem_written[r->first_gpi + i] && test_bit(i, slot->dirty_bitmap))
+		if (!gmem_written[r->first_gpi + i] &&
+		    !gmem_maylog[r->first_gpi + i] &&
+		    test_bit(i, slot->dirty_bitmap))
 			failf("a page in the dirty log that was not written",
 			      "page %#llx of %s has its bit set, but nothing wrote it since the last get",
 			      r->gpa + i * PAGE_SIZE, r->name);
@@ -1155,6 +1189,7 @@ static void dirty_log_step(void)
 	memcpy(taken, slot->dirty_bitmap, sizeof(taken));
 	memset(slot->dirty_bitmap, 0, sizeof(taken));
 	memset(gmem_written + r->first_gpi, 0, r->npages);
+	memset(gmem_maylog + r->first_gpi, 0, r->npages);
 	down_read(&the_kvm->slots_lock);
 	if (the_kvm->mmu_ops->dirty_log_protect)
 		the_kvm->mmu_ops->dirty_log_protect(the_kvm, slot, 0, taken,

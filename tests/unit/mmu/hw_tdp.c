@@ -403,6 +403,8 @@ static int hw2_set_ad(hpa_t root, const struct gwalk *g, bool write,
 			return 2;
 		}
 		hva[i] = nx.hva;
+		/* Writable now, logged: the write may yet not happen. */
+		gmem_maylog_seen(ge->gpa);
 	}
 	for (i = 0; i < g->nents; i++) {
 		u64 gpa = g->ents[i].gpa;

@@ -278,12 +278,14 @@ static void setup(void)
 	/* With 1 GiB pages or without, by pairs of seeds. */
 	gbpages = !(opt_seed / 2 % 2);
 	/*
-	 * Under nested paging, RAM0 backed by transparent huge pages (2 MiB
-	 * nested leaves) or not, by triples of seeds.
+	 * Under nested paging and cached, RAM0 backed by transparent huge
+	 * pages (2 MiB nested or shadow leaves) or not, by triples of seeds.
 	 */
-	thp = hw_tdp && opt_seed / 3 % 2;
-	if (thp)
+	thp = (hw_tdp || strategy->check == cached_check) && opt_seed / 3 % 2;
+	if (thp) {
 		gmem_set_thp(RG_RAM0);
+		gmem_set_thp(RG_RAM4G);
+	}
 	setup_guest_memory();
 
 	if (ops->vm_init && ops->vm_init(the_kvm))
@@ -437,8 +439,9 @@ int main(int argc, char **argv)
 		       hw_tdp_npfs[HW_TDP_NPF_FINAL], tdp_large_created,
 		       thp ? "" : " (no THP)");
 	if (strategy->check == cached_check)
-		printf(", pages out of sync %llu, resynced %llu, leaves prefetched %llu",
-		       cached_unsynced, cached_resynced, cached_prefetched);
+		printf(", pages out of sync %llu, resynced %llu, leaves prefetched %llu, 2 MiB leaves made %llu%s",
+		       cached_unsynced, cached_resynced, cached_prefetched,
+		       cached_large_created, thp ? "" : " (no THP)");
 	printf("\n");
 	return 0;
 }

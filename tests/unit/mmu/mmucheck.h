@@ -63,7 +63,7 @@ struct region {
 extern struct region regions[RG_NR];
 
 /* Pages of guest memory over every region (for bitmaps). */
-#define NR_GPAGES		(512 + 32 + 64 + 64)
+#define NR_GPAGES		(512 + 32 + 64 + 512)
 
 void gmem_init(struct kvm *kvm);
 void gmem_fini(void);
@@ -110,6 +110,13 @@ void gmem_set_present(struct kvm *kvm, int rg, bool present);
 void gmem_set_log(struct kvm *kvm, int rg, bool on);
 extern u8 gmem_written[NR_GPAGES];
 void gmem_write_seen(u64 gpa);
+/*
+ * Pages the hardware translated for a write that then did not happen
+ * (tdp: the A/D update of a walk whose access the emulator then did
+ * without A/D): the strategy may have logged them.  Cleared at each get.
+ */
+extern u8 gmem_maylog[NR_GPAGES];
+void gmem_maylog_seen(u64 gpa);
 
 /* Pages whose host or expected bytes changed since the last compare. */
 extern u8 gmem_touched[NR_GPAGES];

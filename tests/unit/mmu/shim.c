@@ -597,7 +597,7 @@ struct region regions[RG_NR] = {
 	[RG_RAM0]  = { "ram0",  0x0,         512, false, 0 },
 	[RG_ROM]   = { "rom",   0x280000,     32, true,  1 },
 	[RG_RAM1G] = { "ram1g", 0x40000000,   64, false, 2 },
-	[RG_RAM4G] = { "ram4g", 0x100000000,  64, false, 3 },
+	[RG_RAM4G] = { "ram4g", 0x100000000, 512, false, 3 },
 };
 
 u8 gmem_touched[NR_GPAGES];
@@ -644,7 +644,7 @@ void gmem_init(struct kvm *kvm)
 		r->present = true;
 		gmem_set_slot(kvm, r);
 	}
-	BUILD_BUG_ON(NR_GPAGES != 512 + 32 + 64 + 64);
+	BUILD_BUG_ON(NR_GPAGES != 512 + 32 + 64 + 512);
 }
 
 struct page *shim_folio_head(struct page *page)
@@ -769,6 +769,7 @@ void gmem_set_present(struct kvm *kvm, int rg, bool present)
 }
 
 u8 gmem_written[NR_GPAGES];
+u8 gmem_maylog[NR_GPAGES];
 
 void gmem_write_seen(u64 gpa)
 {
@@ -776,6 +777,14 @@ void gmem_write_seen(u64 gpa)
 
 	if (gpi >= 0)
 		gmem_written[gpi] = 1;
+}
+
+void gmem_maylog_seen(u64 gpa)
+{
+	int gpi = gpa_gpi(gpa);
+
+	if (gpi >= 0)
+		gmem_maylog[gpi] = 1;
 }
 
 /* Like kvm_vm_set_memory_region() with dirty_log.c, flags only. */
