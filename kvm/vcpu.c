@@ -510,6 +510,20 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	if (vcpu->kvm->mm != current->mm)
 		return -EIO;
 
+	/*
+	 * KVM_RUN needs no buffer, and it is the ioctl of every round trip
+	 * to userspace: it allocates nothing.  (In the lab, which boots with
+	 * slub_debug, one kzalloc() and kfree() cost more than the rest of
+	 * a port I/O round trip's kernel side.)
+	 */
+	if (ioctl == KVM_RUN) {
+		if (mutex_lock_killable(&vcpu->mutex))
+			return -EINTR;
+		r = arg ? -EINVAL : kvm_vcpu_run(vcpu);
+		mutex_unlock(&vcpu->mutex);
+		return r;
+	}
+
 	u = kzalloc(sizeof(*u), GFP_KERNEL);
 	if (!u)
 		return -ENOMEM;
@@ -519,12 +533,6 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	}
 
 	switch (ioctl) {
-	case KVM_RUN:
-		r = -EINVAL;
-		if (arg)
-			break;
-		r = kvm_vcpu_run(vcpu);
-		break;
 	case KVM_GET_REGS:
 		kvm_vcpu_get_regs(vcpu, &u->regs);
 		r = copy_to_user(argp, &u->regs, sizeof(u->regs)) ? -EFAULT : 0;
