@@ -201,6 +201,7 @@ static int cached_vm_init(struct kvm *kvm)
 	hash_init(cvm->sp_hash);
 	hash_init(cvm->rmap);
 	hash_init(cvm->lpage);
+	INIT_HLIST_HEAD(&cvm->rmap_spare);
 	INIT_LIST_HEAD(&cvm->active);
 	INIT_LIST_HEAD(&cvm->zapped_roots);
 	INIT_LIST_HEAD(&cvm->free_list);
@@ -232,6 +233,7 @@ static void cached_vm_destroy(struct kvm *kvm)
 	list_for_each_entry_safe(sp, tmp, &cvm->zapped_roots, lru)
 		list_move_tail(&sp->lru, &cvm->free_list);
 	cached_commit(cvm);
+	cached_rmap_free_spares(cvm);
 	mutex_unlock(&cvm->lock);
 	/* Our own accounting, not something a guest can get wrong. */
 	WARN_ON_ONCE(cvm->nr_pages || cvm->stats.pinned ||

@@ -106,6 +106,8 @@ struct cached_vm {
 	DECLARE_HASHTABLE(sp_hash, CACHED_HASH_BITS);
 	DECLARE_HASHTABLE(rmap, CACHED_RMAP_BITS);
 	DECLARE_HASHTABLE(lpage, CACHED_LPAGE_BITS);
+	struct hlist_head rmap_spare;	/* emptied entries, for reuse */
+	unsigned int nr_rmap_spare;
 	struct list_head active;	/* cached pages, LRU order */
 	struct list_head zapped_roots;	/* zapped, still some vCPU's root */
 	unsigned long nr_pages;		/* pages allocated, zapped roots included */
@@ -188,6 +190,8 @@ bool cached_gfn_shadowed(struct cached_vm *cvm, gfn_t gfn);
 
 /* cached_sp.c: the shadow pages.  Callers hold cvm->lock. */
 void cached_write_protect(struct cached_vm *cvm, gfn_t gfn);
+/* Free the reverse map's spare entries (VM destruction). */
+void cached_rmap_free_spares(struct cached_vm *cvm);
 int cached_set_leaf(struct cached_vm *cvm, struct cached_sp *sp, int i,
 		    gfn_t gfn, u64 gpte, u64 spte);
 int cached_set_large(struct cached_vm *cvm, struct cached_sp *sp, int i,

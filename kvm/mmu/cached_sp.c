@@ -50,14 +50,54 @@ static struct cached_rmap *cached_rmap_find(struct cached_vm *cvm, gfn_t gfn)
 	return NULL;
 }
 
+/*
+ * Emptied reverse-map entries are kept, with their arrays, for the next
+ * gfn (up to CACHED_RMAP_SPARE of them): a guest that maps and unmaps
+ * pages all the time would otherwise allocate and free two objects per
+ * fault and per INVLPG.
+ */
+#define CACHED_RMAP_SPARE	4096
+
+static void cached_rmap_put(struct cached_vm *cvm, struct cached_rmap *r)
+{
+	hash_del(&r->node);
+	if (cvm->nr_rmap_spare < CACHED_RMAP_SPARE) {
+		hlist_add_head(&r->node, &cvm->rmap_spare);
+		cvm->nr_rmap_spare++;
+		return;
+	}
+	kfree(r->sptes);
+	kfree(r);
+}
+
+void cached_rmap_free_spares(struct cached_vm *cvm)
+{
+	struct cached_rmap *r;
+	struct hlist_node *tmp;
+
+	hlist_for_each_entry_safe(r, tmp, &cvm->rmap_spare, node) {
+		hlist_del(&r->node);
+		kfree(r->sptes);
+		kfree(r);
+	}
+	cvm->nr_rmap_spare = 0;
+}
+
 static int cached_rmap_add(struct cached_vm *cvm, gfn_t gfn, u64 *sptep)
 {
 	struct cached_rmap *r = cached_rmap_find(cvm, gfn);
 
-	if (!r) {
+	if (!r && !hlist_empty(&cvm->rmap_spare)) {
+		r = hlist_entry(cvm->rmap_spare.first, struct cached_rmap, node);
+		hlist_del(&r->node);
+		cvm->nr_rmap_spare--;
+		r->n = 0;
+	} else if (!r) {
 		r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 		if (!r)
 			return -ENOMEM;
+	}
+	if (!r->n) {
 		r->gfn = gfn;
 		hash_add(cvm->rmap, &r->node, gfn);
 	}
@@ -67,10 +107,8 @@ static int cached_rmap_add(struct cached_vm *cvm, gfn_t gfn, u64 *sptep)
 					 GFP_KERNEL_ACCOUNT);
 
 		if (!s) {
-			if (!r->n) {
-				hash_del(&r->node);
-				kfree(r);
-			}
+			if (!r->n)
+				cached_rmap_put(cvm, r);
 			return -ENOMEM;
 		}
 		r->sptes = s;
@@ -91,11 +129,8 @@ static void cached_rmap_remove(struct cached_vm *cvm, gfn_t gfn, u64 *sptep)
 		if (r->sptes[i] != sptep)
 			continue;
 		r->sptes[i] = r->sptes[--r->n];
-		if (!r->n) {
-			hash_del(&r->node);
-			kfree(r->sptes);
-			kfree(r);
-		}
+		if (!r->n)
+			cached_rmap_put(cvm, r);
 		return;
 	}
 	WARN_ON_ONCE(1);
