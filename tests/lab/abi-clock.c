@@ -185,35 +185,6 @@ GUEST_ASM(g_clock_msrs, ".code64",
 	"jmp 2b\n");
 extern const uint8_t g_clock_msrs[], g_clock_msrs_end[];
 
-/* 64-bit mode at @rip, stack @rsp: the first 2 MiB identity-mapped. */
-static void clock_long_mode(struct vm *vm, struct vcpu *v, uint64_t rip,
-			    uint64_t rsp)
-{
-	uint64_t *pml4 = (uint64_t *)(vm->mem + 0x9000);
-	uint64_t *pdpt = (uint64_t *)(vm->mem + 0xa000);
-	uint64_t *pd = (uint64_t *)(vm->mem + 0xb000);
-	struct kvm_regs r = { .rip = rip, .rflags = 2, .rsp = rsp };
-	struct kvm_segment code = { .selector = 8, .limit = 0xffffffff, .type = 11,
-		.present = 1, .s = 1, .l = 1, .g = 1 };
-	struct kvm_segment data = { .selector = 16, .limit = 0xffffffff, .type = 3,
-		.present = 1, .s = 1, .db = 1, .g = 1 };
-	struct kvm_sregs s;
-
-	/* Accessed and dirty already: the MMU writes nothing in them. */
-	pml4[0] = 0xa000 | 0x23;
-	pdpt[0] = 0xb000 | 0x23;
-	pd[0] = 0xe3;
-	ioctl(v->fd, KVM_GET_SREGS, &s);
-	s.cs = code;
-	s.ds = s.es = s.ss = s.fs = s.gs = data;
-	s.cr0 = 0x80000011;
-	s.cr3 = 0x9000;
-	s.cr4 = 0x20;
-	s.efer = 0x500;
-	ioctl(v->fd, KVM_SET_SREGS, &s);
-	ioctl(v->fd, KVM_SET_REGS, &r);
-}
-
 static bool run_port(struct vcpu *v, const char *name, int port)
 {
 	int rc = vcpu_run(v);
@@ -437,7 +408,7 @@ static void clock_guest(void)
 		struct kvm_regs r;
 
 		vcpu_create(&vm, &v[i], i);
-		clock_long_mode(&vm, &v[i], GUEST_BASE, GUEST_SP - 0x1000 * i);
+		vcpu_long_mode(&vm, &v[i], GUEST_BASE, GUEST_SP - 0x1000 * i);
 		ioctl(v[i].fd, KVM_GET_REGS, &r);
 		r.rdi = PVTI(i);
 		r.rsi = ITERS;
@@ -666,7 +637,7 @@ static void clock_hostile(void)
 
 	vm_create(&vm, 1 << 20);
 	vcpu_create(&vm, &v, 0);
-	clock_long_mode(&vm, &v, GUEST_BASE, GUEST_SP);
+	vcpu_long_mode(&vm, &v, GUEST_BASE, GUEST_SP);
 	memcpy(vm.mem + GUEST_BASE, g_clock_msrs, g_clock_msrs_end - g_clock_msrs);
 	list = (uint64_t (*)[2])(vm.mem + 0x5000);
 	for (n = 0; n < sizeof(cases) / sizeof(cases[0]); n++) {

@@ -690,33 +690,6 @@ GUEST_ASM(g_cr8, ".code64",
 	"hlt\n");
 extern const uint8_t g_cr8[], g_cr8_end[], g_cr8_lowered[];
 
-/* 64-bit mode at @rip: the first 2 MiB identity-mapped with one large page. */
-static void vcpu_long_mode(struct vm *vm, struct vcpu *v, uint64_t rip)
-{
-	uint64_t *pml4 = (uint64_t *)(vm->mem + 0x9000);
-	uint64_t *pdpt = (uint64_t *)(vm->mem + 0xa000);
-	uint64_t *pd = (uint64_t *)(vm->mem + 0xb000);
-	struct kvm_regs r = { .rip = rip, .rflags = 2, .rsp = GUEST_SP };
-	struct kvm_segment code = { .selector = 8, .limit = 0xffffffff, .type = 11,
-		.present = 1, .s = 1, .l = 1, .g = 1 };
-	struct kvm_segment data = { .selector = 16, .limit = 0xffffffff, .type = 3,
-		.present = 1, .s = 1, .db = 1, .g = 1 };
-	struct kvm_sregs s;
-
-	pml4[0] = 0xa000 | 3;
-	pdpt[0] = 0xb000 | 3;
-	pd[0] = 0x83;
-	ioctl(v->fd, KVM_GET_SREGS, &s);
-	s.cs = code;
-	s.ds = s.es = s.ss = s.fs = s.gs = data;
-	s.cr0 = 0x80000011;
-	s.cr3 = 0x9000;
-	s.cr4 = 0x20;
-	s.efer = 0x500;
-	ioctl(v->fd, KVM_SET_SREGS, &s);
-	ioctl(v->fd, KVM_SET_REGS, &r);
-}
-
 static void test_cr8(void)
 {
 	struct kvm_sregs s;
@@ -729,7 +702,7 @@ static void test_cr8(void)
 	vcpu_create(&vm, &v, 0);
 	run = v.run;
 	memcpy(vm.mem + GUEST_BASE, g_cr8, g_cr8_end - g_cr8);
-	vcpu_long_mode(&vm, &v, GUEST_BASE);
+	vcpu_long_mode(&vm, &v, GUEST_BASE, GUEST_SP);
 	if (!run_expect(&v, "cr8: raise", 0x70))
 		goto out;
 	ioctl(v.fd, KVM_GET_SREGS, &s);

@@ -158,6 +158,37 @@ int vcpu_run(struct vcpu *v)
 }
 
 /* Real mode at CS:IP = 0:ip, with flat 64 KiB segments. */
+/*
+ * 64-bit mode at @rip, stack @rsp: the first 2 MiB identity-mapped with
+ * one large page, its entries accessed and dirty already, so that the MMU
+ * writes nothing in them.
+ */
+void vcpu_long_mode(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rsp)
+{
+	uint64_t *pml4 = (uint64_t *)(vm->mem + 0x9000);
+	uint64_t *pdpt = (uint64_t *)(vm->mem + 0xa000);
+	uint64_t *pd = (uint64_t *)(vm->mem + 0xb000);
+	struct kvm_regs r = { .rip = rip, .rflags = 2, .rsp = rsp };
+	struct kvm_segment code = { .selector = 8, .limit = 0xffffffff, .type = 11,
+		.present = 1, .s = 1, .l = 1, .g = 1 };
+	struct kvm_segment data = { .selector = 16, .limit = 0xffffffff, .type = 3,
+		.present = 1, .s = 1, .db = 1, .g = 1 };
+	struct kvm_sregs s;
+
+	pml4[0] = 0xa000 | 0x23;
+	pdpt[0] = 0xb000 | 0x23;
+	pd[0] = 0xe3;
+	ioctl(v->fd, KVM_GET_SREGS, &s);
+	s.cs = code;
+	s.ds = s.es = s.ss = s.fs = s.gs = data;
+	s.cr0 = 0x80000011;
+	s.cr3 = 0x9000;
+	s.cr4 = 0x20;
+	s.efer = 0x500;
+	ioctl(v->fd, KVM_SET_SREGS, &s);
+	ioctl(v->fd, KVM_SET_REGS, &r);
+}
+
 void vcpu_real_mode(struct vcpu *v, uint16_t ip)
 {
 	struct kvm_sregs s;

@@ -64,6 +64,8 @@ void vcpu_create(struct vm *vm, struct vcpu *v, int id);
 int vcpu_run(struct vcpu *v);
 /* Real mode at CS:IP = 0:ip, with flat 64 KiB segments. */
 void vcpu_real_mode(struct vcpu *v, uint16_t ip);
+/* 64-bit mode at @rip, stack @rsp, on an identity map of the first 2 MiB. */
+void vcpu_long_mode(struct vm *vm, struct vcpu *v, uint64_t rip, uint64_t rsp);
 void on_sigusr1(int sig);
 /* KVM_RUN, with SIGUSR1 sent to this thread 200 ms later; errno in *err. */
 int run_signalled(struct vcpu *v, int *err);
