@@ -13,7 +13,9 @@
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/signal.h>
+#include <linux/srcu.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <asm/msr-index.h>
@@ -25,6 +27,8 @@ typedef u64 gpa_t;
 typedef u64 gva_t;
 typedef u64 gfn_t;
 typedef u64 hpa_t;
+
+#include "irqchip/irqchip.h"
 
 #define KVM_MAX_VCPUS		16
 /*
@@ -58,6 +62,13 @@ typedef u64 hpa_t;
 #define KVM_REQ_TLB_FLUSH	1
 /* CLOCK_UPDATE: rewrite the vCPU's kvmclock structure (clock.c). */
 #define KVM_REQ_CLOCK_UPDATE	2
+/*
+ * EVENT: an interrupt source changed (irqchip/): look at the interrupts
+ * again before entering.  Set by kvm_vcpu_kick(), so that an entry
+ * already under way is abandoned (the requests are checked with
+ * interrupts off, after vcpu->cpu is published).
+ */
+#define KVM_REQ_EVENT		3
 
 struct kvm;
 struct kvm_vcpu;
@@ -172,6 +183,24 @@ struct kvm_vcpu {
 	u64 efer;
 	u64 apic_base;
 	u32 mp_state;
+	/*
+	 * The in-kernel local APIC (irqchip/lapic.c), or NULL without
+	 * KVM_CREATE_IRQCHIP or KVM_CAP_SPLIT_IRQCHIP.
+	 */
+	struct kvm_lapic *apic;
+	/* A halted vCPU sleeps here; kvm_vcpu_kick() wakes it. */
+	wait_queue_head_t wq;
+	/*
+	 * The in-kernel irqchip has an interrupt the guest cannot take yet
+	 * (RFLAGS.IF, a shadow, an event before it): the backends open the
+	 * interrupt window as for userspace's request_interrupt_window.
+	 */
+	bool irq_window;
+	/*
+	 * Split irqchip: a KVM_INTERRUPT vector is the userspace PIC's
+	 * ExtINT, taken when the local APIC accepts it (-1: none).
+	 */
+	int pending_extint;
 	u64 pat;
 	u64 misc_enable;
 	struct {
@@ -377,6 +406,36 @@ struct kvm {
 		bool in_progress;
 		u64 wall_clock;		/* MSR_KVM_WALL_CLOCK(_NEW) */
 	} clock;
+
+	/*
+	 * The in-kernel irqchip (irqchip/irqchip.h).  irqchip_mode is set
+	 * once, before the first vCPU, under lock; the chips live until
+	 * the VM goes.
+	 */
+	enum kvm_irqchip_mode irqchip_mode;
+	u8 nr_reserved_ioapic_pins;	/* split: the IOAPIC's routes (EOI exits) */
+	u32 bsp_vcpu_id;		/* KVM_SET_BOOT_CPU_ID */
+	struct kvm_pic *pic;
+	struct kvm_ioapic *ioapic;
+	struct kvm_pit *pit;
+	/* irq_comm.c: the GSI routing table, read under irq_srcu. */
+	struct mutex irq_lock;
+	struct srcu_struct irq_srcu;
+	void __rcu *irq_routing;
+	struct hlist_head irq_ack_notifier_list;
+	unsigned long irq_sources_bitmap;
+	/* iobus.c: in-kernel devices, read under bus_srcu. */
+	struct srcu_struct bus_srcu;
+	struct mutex bus_lock;
+	void __rcu *buses[KVM_NR_BUSES];
+	/* eventfd.c */
+	struct {
+		spinlock_t lock;
+		struct list_head items;
+		struct list_head resampler_list;
+		struct mutex resampler_lock;
+	} irqfds;
+	struct list_head ioeventfds;
 
 	void *mmu;			/* the MMU strategy's per-VM state */
 	struct dentry *debugfs_dentry;	/* debugfs kvm/PID-FD */
@@ -686,5 +745,56 @@ extern bool kvm_cap_rdtscp;
 int kvm_dev_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
 const struct kvm_cpuid_entry2 *kvm_find_cpuid_entry(struct kvm_vcpu *vcpu,
 						     u32 function, u32 index);
+
+/* irqchip/irq.c: the irqchip's VM and vCPU ioctls, and the run loop's side. */
+static inline bool irqchip_in_kernel(struct kvm *kvm)
+{
+	/* Pairs with the smp_store_release() in KVM_CREATE_IRQCHIP. */
+	return smp_load_acquire(&kvm->irqchip_mode) != KVM_IRQCHIP_NONE;
+}
+
+static inline bool irqchip_split(struct kvm *kvm)
+{
+	return smp_load_acquire(&kvm->irqchip_mode) == KVM_IRQCHIP_SPLIT;
+}
+
+static inline bool lapic_in_kernel(struct kvm_vcpu *vcpu)
+{
+	return vcpu->apic;
+}
+
+static inline bool pic_in_kernel(struct kvm *kvm)
+{
+	return smp_load_acquire(&kvm->irqchip_mode) == KVM_IRQCHIP_KERNEL;
+}
+
+static inline void kvm_make_request(int req, struct kvm_vcpu *vcpu)
+{
+	set_bit(req, &vcpu->requests);
+}
+
+/* An interrupt window is wanted: the in-kernel irqchip's, or userspace's. */
+static inline bool kvm_want_irq_window(struct kvm_vcpu *vcpu)
+{
+	return vcpu->irq_window || READ_ONCE(vcpu->run->request_interrupt_window);
+}
+
+int kvm_irqchip_vm_init(struct kvm *kvm);
+void kvm_irqchip_vm_destroy(struct kvm *kvm);
+long kvm_irqchip_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp);
+int kvm_irqchip_enable_split(struct kvm *kvm, const struct kvm_enable_cap *cap);
+int kvm_irqchip_vcpu_create(struct kvm_vcpu *vcpu);
+void kvm_irqchip_vcpu_destroy(struct kvm_vcpu *vcpu);
+long kvm_irqchip_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
+			    void __user *argp);
+int kvm_irqchip_check_extension(long ext);
+/*
+ * Before each entry: INIT and SIPI, the timer, and the interrupt the
+ * guest takes now into pending_irq (or irq_window).  False if the vCPU
+ * waits for a SIPI and must not enter.
+ */
+bool kvm_irqchip_pre_entry(struct kvm_vcpu *vcpu);
+/* An event wakes a halted vCPU (an interrupt with IF set, INIT, SIPI). */
+bool kvm_irqchip_has_wake_event(struct kvm_vcpu *vcpu);
 
 #endif /* KVM_RESEARCH_KVM_HOST_H */
