@@ -91,7 +91,9 @@ static void kvm_add_leaf(struct kvm_cpuid_entry2 *e, int *n, u32 function)
 	case 1:
 		/* APIC IDs and the like are the VMM's to fill in. */
 		entry->ebx &= 0x0000ffff;
-		entry->ecx = (ecx & kvm_leaf1_ecx) | KVM_CPUID_HYPERVISOR;
+		/* x2APIC: the in-kernel APIC's, whatever the host has. */
+		entry->ecx = (ecx & kvm_leaf1_ecx) | KVM_CPUID_HYPERVISOR |
+			     F(X2APIC);
 		entry->edx &= kvm_leaf1_edx;
 		break;
 	case 7:

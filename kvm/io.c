@@ -259,6 +259,34 @@ static gpa_t kvm_pio_string_mmio(struct kvm_vcpu *vcpu, gva_t gva, int size,
 }
 
 /*
+ * IN or OUT (not a string) to a port a device in the kernel answers (the
+ * PICs, the PIT, an ioeventfd): done here, without an exit.  0 if it
+ * was; -EOPNOTSUPP for userspace's ports.
+ */
+static int kvm_pio_in_kernel(struct kvm_vcpu *vcpu, bool in, u16 port,
+			     int size, u64 next_rip)
+{
+	u64 *rax = &vcpu->regs[VCPU_REGS_RAX];
+	u32 val = 0;
+
+	if (in) {
+		if (kvm_io_bus_read(vcpu, KVM_PIO_BUS, port, size, &val))
+			return -EOPNOTSUPP;
+		/* IN to AL/AX keeps the upper bits; IN to EAX zero-extends. */
+		if (size == 4)
+			*rax = 0;
+		memcpy(rax, &val, size);
+	} else {
+		memcpy(&val, rax, size);
+		if (kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size, &val))
+			return -EOPNOTSUPP;
+	}
+	trace_kvm_pio(!in, port, size, 1, val);
+	kvm_set_next_rip(vcpu, next_rip);
+	return 0;
+}
+
+/*
  * A port access goes to userspace as KVM_EXIT_IO; the data travels in the
  * PIO page at run->io.data_offset.  A string instruction (INS/OUTS, with
  * or without REP) moves at most one page's worth of elements per exit,
@@ -282,6 +310,8 @@ int kvm_emulate_pio(struct kvm_vcpu *vcpu, bool in, u16 port, int size,
 	gva_t gva;
 	int r;
 
+	if (!string && !kvm_pio_in_kernel(vcpu, in, port, size, next_rip))
+		return 1;
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
 	run->io.size = size;
@@ -401,6 +431,35 @@ static enum x86_emu_result kvm_emu_translate(struct x86_emu_ctxt *c, u64 gva,
 }
 
 /*
+ * MMIO that the kernel answers: this vCPU's local APIC page, the IOAPIC,
+ * an ioeventfd.  0 if it did; -EOPNOTSUPP for userspace's MMIO.  Done at
+ * once, as the instruction is emulated (an instruction writes once, and
+ * last: emulate.h).
+ */
+static int kvm_mmio_in_kernel(struct kvm_vcpu *vcpu, gpa_t gpa,
+			      unsigned int len, u8 *val, bool write)
+{
+	int r;
+
+	if (!irqchip_in_kernel(vcpu->kvm) && list_empty(&vcpu->kvm->ioeventfds))
+		return -EOPNOTSUPP;
+	if (lapic_in_kernel(vcpu)) {
+		r = write ? kvm_lapic_mmio_write(vcpu, gpa, len, val) :
+			    kvm_lapic_mmio_read(vcpu, gpa, len, val);
+		if (r != -EOPNOTSUPP)
+			goto out;
+	}
+	r = write ? kvm_io_bus_write(vcpu, KVM_MMIO_BUS, gpa, len, val) :
+		    kvm_io_bus_read(vcpu, KVM_MMIO_BUS, gpa, len, val);
+	if (r)
+		return r;
+out:
+	trace_kvm_mmio(write ? KVM_TRACE_MMIO_WRITE : KVM_TRACE_MMIO_READ,
+		       len, gpa, val);
+	return 0;
+}
+
+/*
  * An access within one page, at @gpa: RAM directly; MMIO in pieces of at
  * most 8 bytes, each read an exit (or its replayed answer), each write a
  * fragment sent after the instruction.
@@ -419,6 +478,8 @@ static enum x86_emu_result kvm_emu_access_gpa(struct kvm_vcpu *vcpu, gpa_t gpa,
 	}
 	for (off = 0; off < size; off += n) {
 		n = min(size - off, 8U);
+		if (!kvm_mmio_in_kernel(vcpu, gpa + off, n, val + off, write))
+			continue;
 		if (write) {
 			struct kvm_mmio_frag *f;
 

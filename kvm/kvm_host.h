@@ -323,6 +323,8 @@ struct kvm_vcpu {
 	/* Named counters, bhyve's VMM_STAT style; debugfs later. */
 	struct {
 		u64 exits;
+		u64 halt_sleeps;	/* a halted or waiting vCPU slept (x86.c) */
+		u64 irq_injections;	/* interrupts taken from the in-kernel irqchip */
 		u64 pio_exits;
 		u64 mmio_exits;
 		u64 page_faults;
@@ -796,5 +798,21 @@ int kvm_irqchip_check_extension(long ext);
 bool kvm_irqchip_pre_entry(struct kvm_vcpu *vcpu);
 /* An event wakes a halted vCPU (an interrupt with IF set, INIT, SIPI). */
 bool kvm_irqchip_has_wake_event(struct kvm_vcpu *vcpu);
+/* CR8 (MOV CR8, KVM_SET_SREGS): the in-kernel APIC's TPR[7:4]. */
+static inline void kvm_set_cr8(struct kvm_vcpu *vcpu, u64 cr8)
+{
+	if (lapic_in_kernel(vcpu))
+		kvm_lapic_set_tpr(vcpu, cr8);
+	else
+		vcpu->cr8 = cr8;
+}
+struct seq_file;
+void kvm_irqchip_show(struct seq_file *m, struct kvm *kvm);
+int kvm_irqchip_get_mp_state(struct kvm_vcpu *vcpu);
+int kvm_irqchip_set_mp_state(struct kvm_vcpu *vcpu, u32 state);
+int kvm_irqchip_interrupt(struct kvm_vcpu *vcpu, u32 vector);
+bool kvm_irqchip_ready_for_extint(struct kvm_vcpu *vcpu);
+/* vcpu.c: RESET, or INIT (@init_event: MSRs and the APIC base kept). */
+void kvm_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event);
 
 #endif /* KVM_RESEARCH_KVM_HOST_H */

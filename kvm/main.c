@@ -77,7 +77,6 @@ long kvm_check_extension(long ext)
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
 	case KVM_CAP_MP_STATE:
-	case KVM_CAP_IRQ_ROUTING:
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_INTR_SHADOW:
@@ -108,7 +107,8 @@ long kvm_check_extension(long ext)
 		return KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME |
 		       KVM_CLOCK_HOST_TSC;
 	default:
-		return 0;
+		/* The irqchip's (irqchip/irq.c). */
+		return max(kvm_irqchip_check_extension(ext), 0);
 	}
 }
 
@@ -216,6 +216,9 @@ static int __init kvm_init(void)
 	if (r)
 		goto err_vendor_unsetup;
 	kvm_clock_setup();
+	r = kvm_eventfd_module_init();
+	if (r)
+		goto err_clock_unsetup;
 
 	/* Before /dev/kvm: each VM gets a directory in it. */
 	kvm_debugfs_dir = debugfs_create_dir("kvm", NULL);
@@ -235,6 +238,8 @@ static int __init kvm_init(void)
 
 err_remove_debugfs:
 	debugfs_remove_recursive(kvm_debugfs_dir);
+	kvm_eventfd_module_exit();
+err_clock_unsetup:
 	kvm_clock_unsetup();
 	kvm_virt_exit();
 err_vendor_unsetup:
@@ -247,6 +252,7 @@ static void __exit kvm_exit(void)
 {
 	debugfs_remove_recursive(kvm_debugfs_dir);
 	misc_deregister(&kvm_dev);
+	kvm_eventfd_module_exit();
 	kvm_clock_unsetup();
 	kvm_virt_exit();
 	if (kvm_vendor->hardware_unsetup)

@@ -13,6 +13,7 @@
 #define pr_fmt(fmt) "kvm: " fmt
 
 #include <linux/kvm_para.h>
+#include <asm/apicdef.h>
 #include <asm/msr-index.h>
 #include <asm/mtrr.h>
 
@@ -130,6 +131,14 @@ int kvm_get_msr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return kvm_spec_get_msr(vcpu, index, data, host);
 	if (kvm_clock_msr(index))
 		return kvm_clock_get_msr(vcpu, index, data);
+	if (lapic_in_kernel(vcpu)) {
+		if (index >= APIC_BASE_MSR && index <= APIC_BASE_MSR + 0xff)
+			return kvm_x2apic_msr_read(vcpu, index, data);
+		if (index == MSR_IA32_TSC_DEADLINE) {
+			*data = kvm_lapic_get_tscdeadline(vcpu);
+			return 0;
+		}
+	}
 
 	switch (index) {
 	case MSR_EFER:
@@ -170,6 +179,14 @@ int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return kvm_spec_set_msr(vcpu, index, data, host);
 	if (kvm_clock_msr(index))
 		return kvm_clock_set_msr(vcpu, index, data, host);
+	if (lapic_in_kernel(vcpu)) {
+		if (index >= APIC_BASE_MSR && index <= APIC_BASE_MSR + 0xff)
+			return kvm_x2apic_msr_write(vcpu, index, data);
+		if (index == MSR_IA32_TSC_DEADLINE) {
+			kvm_lapic_set_tscdeadline(vcpu, data);
+			return 0;
+		}
+	}
 	switch (index) {
 	case MSR_EFER:
 		return kvm_set_efer(vcpu, data, host);
@@ -182,6 +199,8 @@ int kvm_set_msr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
 						    vcpu->vcpu_id, data, why);
 			return 1;
 		}
+		if (lapic_in_kernel(vcpu))
+			return kvm_lapic_set_base(vcpu, data, host);
 		vcpu->apic_base = data;
 		return 0;
 	}

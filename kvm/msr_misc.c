@@ -161,7 +161,7 @@ static bool kvm_msr_ignored(u32 msr)
 	case MSR_AMD64_TW_CFG:
 	case MSR_F15H_EX_CFG:
 	case MSR_VM_HSAVE_PA:
-	/* Without an in-kernel local APIC, as here. */
+	/* Without an in-kernel local APIC (msr.c takes it when there is one). */
 	case MSR_IA32_TSC_DEADLINE:
 		return true;
 	}

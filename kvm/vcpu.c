@@ -189,9 +189,12 @@ static int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *s)
 	vcpu->cr2 = s->cr2;
 	vcpu->cr3 = s->cr3;
 	vcpu->cr4 = s->cr4;
-	vcpu->cr8 = s->cr8 & 0xf;
+	kvm_set_cr8(vcpu, s->cr8 & 0xf);
 	vcpu->efer = s->efer;
-	vcpu->apic_base = s->apic_base;
+	if (lapic_in_kernel(vcpu))
+		kvm_lapic_set_base(vcpu, s->apic_base, true);
+	else
+		vcpu->apic_base = s->apic_base;
 	kvm_vendor->update_cr(vcpu);
 	vcpu->kvm->mmu_ops->new_cr3(vcpu);
 
@@ -586,6 +589,7 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		r = kvm_vcpu_set_cpuid2(vcpu, argp);
 		break;
 	case KVM_GET_MP_STATE:
+		r = kvm_irqchip_get_mp_state(vcpu);
 		u->mp.mp_state = vcpu->mp_state;
 		r = copy_to_user(argp, &u->mp, sizeof(u->mp)) ? -EFAULT : 0;
 		break;
@@ -593,12 +597,7 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		r = -EFAULT;
 		if (copy_from_user(&u->mp, argp, sizeof(u->mp)))
 			break;
-		r = -EINVAL;
-		if (u->mp.mp_state != KVM_MP_STATE_RUNNABLE &&
-		    u->mp.mp_state != KVM_MP_STATE_HALTED)
-			break;
-		vcpu->mp_state = u->mp.mp_state;
-		r = 0;
+		r = kvm_irqchip_set_mp_state(vcpu, u->mp.mp_state);
 		break;
 	case KVM_SET_SIGNAL_MASK:
 		r = kvm_vcpu_set_signal_mask(vcpu, argp);
@@ -625,6 +624,10 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		if (u->irq.irq >= KVM_NR_INTERRUPTS) {
 			pr_info_ratelimited("vCPU %d: KVM_INTERRUPT: vector %u is above 255\n",
 					    vcpu->vcpu_id, u->irq.irq);
+			break;
+		}
+		if (irqchip_in_kernel(vcpu->kvm)) {
+			r = kvm_irqchip_interrupt(vcpu, u->irq.irq);
 			break;
 		}
 		r = -EEXIST;
@@ -663,8 +666,10 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		r = kvm_vcpu_set_debugregs(vcpu, &u->dbg);
 		break;
 	default:
+		r = kvm_irqchip_vcpu_ioctl(vcpu, ioctl, argp);
 		/* Upstream answers unknown vCPU ioctls with EINVAL. */
-		r = -EINVAL;
+		if (r == -ENOIOCTLCMD)
+			r = -EINVAL;
 	}
 
 	mutex_unlock(&vcpu->mutex);
@@ -717,8 +722,11 @@ static const struct file_operations kvm_vcpu_fops = {
 	.llseek = noop_llseek,
 };
 
-/* The architectural state after RESET (Intel SDM vol. 3A 9.1.1). */
-static void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
+/*
+ * The architectural state after RESET, or after INIT (@init_event), which
+ * keeps the MSRs and the APIC base (Intel SDM vol. 3A 9.1.1, table 9-1).
+ */
+void kvm_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event)
 {
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));
 	/* EDX holds the processor signature after reset. */
@@ -731,23 +739,34 @@ static void kvm_vcpu_reset(struct kvm_vcpu *vcpu)
 	vcpu->cr4 = 0;
 	vcpu->cr8 = 0;
 	vcpu->efer = 0;
-	kvm_misc_msr_reset(vcpu);
-	memset(&vcpu->mtrr, 0, sizeof(vcpu->mtrr));
-	kvm_mce_reset(vcpu);
-	vcpu->apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE |
-			  (vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	if (!init_event) {
+		kvm_misc_msr_reset(vcpu);
+		memset(&vcpu->mtrr, 0, sizeof(vcpu->mtrr));
+		kvm_mce_reset(vcpu);
+		vcpu->apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE |
+				  (vcpu->vcpu_id == vcpu->kvm->bsp_vcpu_id ?
+				   MSR_IA32_APICBASE_BSP : 0);
+	}
+	/* With an in-kernel APIC, an AP waits for INIT and SIPI. */
 	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	if (lapic_in_kernel(vcpu) && !init_event &&
+	    vcpu->vcpu_id != vcpu->kvm->bsp_vcpu_id)
+		vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
 	vcpu->pending_irq = -1;
+	vcpu->pending_extint = -1;
 	vcpu->nmi_pending = false;
 	vcpu->nmi_injected = false;
 	memset(vcpu->db, 0, sizeof(vcpu->db));
 	vcpu->dr6 = KVM_DR6_FIXED_1;
 	vcpu->dr7 = KVM_DR7_FIXED_1;
+	if (lapic_in_kernel(vcpu))
+		kvm_lapic_reset(vcpu, init_event);
 	kvm_vendor->vcpu_reset(vcpu);
 }
 
 void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
+	kvm_irqchip_vcpu_destroy(vcpu);
 	vcpu->kvm->mmu_ops->vcpu_destroy(vcpu);
 	kfree(vcpu->cpuid);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
@@ -802,7 +821,10 @@ int kvm_vm_create_vcpu(struct kvm *kvm, unsigned long id)
 	r = kvm->mmu_ops->vcpu_init(vcpu);
 	if (r)
 		goto err_free_fpu;
-	kvm_vcpu_reset(vcpu);
+	r = kvm_irqchip_vcpu_create(vcpu);
+	if (r)
+		goto err_mmu_destroy;
+	kvm_vcpu_reset(vcpu, false);
 
 	/*
 	 * The fd is reserved and its file made first, which may fail; the
@@ -813,7 +835,7 @@ int kvm_vm_create_vcpu(struct kvm *kvm, unsigned long id)
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		r = fd;
-		goto err_mmu_destroy;
+		goto err_irqchip_destroy;
 	}
 	/* The file's reference to the VM; dropped by kvm_vcpu_release(). */
 	kvm_get(kvm);
@@ -834,6 +856,8 @@ err_put_kvm:
 	/* Not the last reference: the VM fd still holds one. */
 	kvm_put(kvm);
 	put_unused_fd(fd);
+err_irqchip_destroy:
+	kvm_irqchip_vcpu_destroy(vcpu);
 err_mmu_destroy:
 	/* The VM lives on: this unwinds the vCPU alone (kvm->dying stays clear). */
 	kvm->mmu_ops->vcpu_destroy(vcpu);

@@ -78,6 +78,8 @@ static int kvm_vm_exits_show(struct seq_file *m, void *unused)
 	}
 	/* Speculation hygiene: "spec.vcpuN.NAME" and "spec.host.NAME" lines. */
 	kvm_spec_show(m, kvm);
+	/* The in-kernel irqchip: "irq.vcpuN.NAME" lines. */
+	kvm_irqchip_show(m, kvm);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kvm_vm_exits);
@@ -110,6 +112,8 @@ static void kvm_destroy(struct kref *kref)
 
 	/* Every vCPU fd is closed: nothing runs any more. */
 	kvm->dying = true;
+	/* No source injects any more (irqfds, the PIT) before the APICs go. */
+	kvm_irqchip_vm_destroy(kvm);
 	for (i = 0; i < kvm->nr_vcpus; i++)
 		kvm_vcpu_destroy(kvm->vcpus[i]);
 	if (kvm->mmu_ops->vm_destroy)
@@ -583,6 +587,8 @@ static int kvm_vm_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap)
 		return kvm_dirty_log_enable_cap(kvm, cap);
 	case KVM_CAP_MAX_VCPU_ID:
 		return kvm_vm_set_max_vcpu_ids(kvm, cap->args[0]);
+	case KVM_CAP_SPLIT_IRQCHIP:
+		return kvm_irqchip_enable_split(kvm, cap);
 	default:
 		pr_info_ratelimited("KVM_ENABLE_CAP: capability %u cannot be enabled on a VM\n",
 				    cap->cap);
@@ -621,20 +627,6 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_DIRTY_LOG:
 	case KVM_CLEAR_DIRTY_LOG:
 		return kvm_vm_dirty_log_ioctl(kvm, ioctl, argp);
-	case KVM_SET_GSI_ROUTING: {
-		struct kvm_irq_routing routing;
-
-		/*
-		 * KVM_CAP_IRQ_ROUTING is offered because QEMU requires it,
-		 * but routes lead to an in-kernel irqchip, and there is none:
-		 * upstream answers EINVAL too.
-		 */
-		if (copy_from_user(&routing, argp, sizeof(routing)))
-			return -EFAULT;
-		pr_info_ratelimited("KVM_SET_GSI_ROUTING (%u routes): no in-kernel irqchip to route to\n",
-				    routing.nr);
-		return -EINVAL;
-	}
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 		return kvm_vm_clock_ioctl(kvm, ioctl, argp);
@@ -643,7 +635,7 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_IDENTITY_MAP_ADDR:
 		return kvm_vm_set_identity_map_addr(kvm, argp);
 	default:
-		return -ENOTTY;
+		return kvm_irqchip_vm_ioctl(kvm, ioctl, argp);
 	}
 }
 
@@ -694,10 +686,13 @@ int kvm_dev_create_vm(unsigned long type)
 	kvm->mm = current->mm;
 	mmgrab(kvm->mm);
 
+	r = kvm_irqchip_vm_init(kvm);
+	if (r)
+		goto err_drop_mm;
 	if (mmu_ops->vm_init) {
 		r = mmu_ops->vm_init(kvm);
 		if (r)
-			goto err_drop_mm;
+			goto err_irqchip_destroy;
 	}
 
 	/*
@@ -723,6 +718,8 @@ err_put_fd:
 err_mmu_destroy:
 	if (mmu_ops->vm_destroy)
 		mmu_ops->vm_destroy(kvm);
+err_irqchip_destroy:
+	kvm_irqchip_vm_destroy(kvm);
 err_drop_mm:
 	mmdrop(kvm->mm);
 	kfree(kvm);

@@ -449,14 +449,21 @@ int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
 
 /*
  * An event the guest can take now: a KVM_INTERRUPT vector with RFLAGS.IF
- * set, an NMI being delivered or not blocked, a queued exception.
+ * set, an NMI being delivered or not blocked, a queued exception; with an
+ * in-kernel APIC also its interrupts (IF set), INIT and SIPI.
  */
 static bool kvm_vcpu_has_event(struct kvm_vcpu *vcpu)
 {
 	return (vcpu->pending_irq >= 0 && (vcpu->rflags & X86_EFLAGS_IF)) ||
 	       vcpu->nmi_injected ||
 	       (vcpu->nmi_pending && !kvm_vendor->get_nmi_mask(vcpu)) ||
-	       vcpu->exception.pending;
+	       vcpu->exception.pending ||
+	       kvm_irqchip_has_wake_event(vcpu);
+}
+
+static bool kvm_vcpu_halts_in_kernel(struct kvm_vcpu *vcpu)
+{
+	return vcpu->kvm->halt_in_kernel || lapic_in_kernel(vcpu);
 }
 
 /*
@@ -464,16 +471,16 @@ static bool kvm_vcpu_has_event(struct kvm_vcpu *vcpu)
  * unless an event the guest can take is already queued: it wakes the CPU
  * at once, so the HLT retires and the next entry delivers the event, its
  * return address after the HLT.  (The HLT retiring also ends an STI
- * shadow: STI; HLT takes the interrupt.)  With halt_in_kernel=1 (sampled
- * per VM), a HLT with nothing to take sleeps in KVM_RUN instead
- * (kvm_vcpu_halted() below).
+ * shadow: STI; HLT takes the interrupt.)  With an in-kernel APIC, or
+ * halt_in_kernel=1 (sampled per VM), a HLT with nothing to take sleeps
+ * in KVM_RUN instead (kvm_vcpu_wait() below).
  */
 int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 {
 	kvm_skip_instruction(vcpu, 1);
 	if (kvm_vcpu_has_event(vcpu))
 		return 1;
-	if (vcpu->kvm->halt_in_kernel) {
+	if (kvm_vcpu_halts_in_kernel(vcpu)) {
 		vcpu->mp_state = KVM_MP_STATE_HALTED;
 		return 1;
 	}
@@ -482,26 +489,34 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 }
 
 /*
- * A vCPU halted in the kernel: it runs again when an event it can take
- * is queued (a KVM_INTERRUPT vector with IF set, an NMI, an exception),
- * or when userspace makes it RUNNABLE (KVM_SET_MP_STATE, or KVM_SET_REGS
- * with a new RIP: how a userspace APIC delivers a SIPI).  Until then it
- * sleeps; a signal, which is how a VMM kicks a vCPU thread to queue an
- * interrupt, ends the sleep and KVM_RUN with EINTR, and the vCPU stays
- * halted.  Returns true if the vCPU may enter the guest.
+ * A vCPU that may not run: halted in the kernel, or (in-kernel APIC) an
+ * AP waiting for INIT and SIPI.  A halted vCPU runs again when an event
+ * it can take is queued (above), or when userspace makes it RUNNABLE
+ * (KVM_SET_MP_STATE, or KVM_SET_REGS with a new RIP: how a userspace APIC
+ * delivers a SIPI).  Until then it sleeps on vcpu->wq, which
+ * kvm_vcpu_kick() wakes (KVM_REQ_EVENT: look again); a signal, which is
+ * how a VMM kicks a vCPU thread, ends the sleep and KVM_RUN with EINTR,
+ * and the vCPU stays halted.  Returns true if the vCPU may enter.
  */
-static bool kvm_vcpu_halted(struct kvm_vcpu *vcpu)
+static bool kvm_vcpu_wait(struct kvm_vcpu *vcpu, bool may_enter)
 {
-	if (vcpu->mp_state != KVM_MP_STATE_HALTED || !vcpu->kvm->halt_in_kernel)
-		return true;
-	if (kvm_vcpu_has_event(vcpu)) {
-		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
-		return true;
+	DEFINE_WAIT(wait);
+
+	if (may_enter) {
+		if (vcpu->mp_state != KVM_MP_STATE_HALTED ||
+		    !kvm_vcpu_halts_in_kernel(vcpu))
+			return true;
+		if (kvm_vcpu_has_event(vcpu)) {
+			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+			return true;
+		}
 	}
-	set_current_state(TASK_INTERRUPTIBLE);
-	if (!signal_pending(current))
+	prepare_to_wait(&vcpu->wq, &wait, TASK_INTERRUPTIBLE);
+	if (!test_bit(KVM_REQ_EVENT, &vcpu->requests) && !signal_pending(current)) {
+		vcpu->stat.halt_sleeps++;
 		schedule();
-	__set_current_state(TASK_RUNNING);
+	}
+	finish_wait(&vcpu->wq, &wait);
 	return false;
 }
 
@@ -569,6 +584,8 @@ static void kvm_handle_requests(struct kvm_vcpu *vcpu)
 		kvm_vendor->flush_tlb(vcpu);
 	if (test_and_clear_bit(KVM_REQ_CLOCK_UPDATE, &vcpu->requests))
 		kvm_clock_update(vcpu);
+	/* What it asks for, a look at the interrupts, happens every time. */
+	clear_bit(KVM_REQ_EVENT, &vcpu->requests);
 }
 
 /*
@@ -615,6 +632,9 @@ static void kvm_post_run(struct kvm_vcpu *vcpu)
 	run->apic_base = vcpu->apic_base;
 	run->ready_for_interrupt_injection = run->if_flag &&
 		vcpu->pending_irq < 0 && !kvm_vendor->get_interrupt_shadow(vcpu);
+	if (irqchip_split(vcpu->kvm))
+		run->ready_for_interrupt_injection &=
+			kvm_irqchip_ready_for_extint(vcpu);
 }
 
 int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
@@ -631,21 +651,22 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 	}
 
 	/*
-	 * The APIC is userspace's, so its TPR is too: kvm_run.cr8 becomes
-	 * the guest's CR8 at every KVM_RUN, as upstream does.
+	 * Without an in-kernel APIC the APIC is userspace's, so its TPR is
+	 * too: kvm_run.cr8 becomes the guest's CR8 at every KVM_RUN, as
+	 * upstream does.  kvm_run is shared with userspace, which may change
+	 * it at any time: each field is read once (READ_ONCE), then checked
+	 * and used.
 	 */
-	/*
-	 * kvm_run is shared with userspace, which may change it at any time:
-	 * each field is read once (READ_ONCE), then checked and used.
-	 */
-	cr8 = READ_ONCE(run->cr8);
-	if (cr8 & ~0xfULL) {
-		pr_info_ratelimited("vCPU %d: KVM_RUN: kvm_run.cr8 %#llx is not a TPR (0-15)\n",
-				    vcpu->vcpu_id, cr8);
-		r = -EINVAL;
-		goto out;
+	if (!lapic_in_kernel(vcpu)) {
+		cr8 = READ_ONCE(run->cr8);
+		if (cr8 & ~0xfULL) {
+			pr_info_ratelimited("vCPU %d: KVM_RUN: kvm_run.cr8 %#llx is not a TPR (0-15)\n",
+					    vcpu->vcpu_id, cr8);
+			r = -EINVAL;
+			goto out;
+		}
+		vcpu->cr8 = cr8;
 	}
-	vcpu->cr8 = cr8;
 
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	r = kvm_complete_userspace_io(vcpu);
@@ -669,7 +690,7 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 			r = 0;
 			break;
 		}
-		if (!kvm_vcpu_halted(vcpu))
+		if (!kvm_vcpu_wait(vcpu, kvm_irqchip_pre_entry(vcpu)))
 			continue;
 		if (kvm_paging_mode(vcpu) == KVM_PAGING_INVALID) {
 			r = kvm_fail_invalid_state(vcpu);

@@ -236,7 +236,8 @@ static int svm_exit_vintr(struct vcpu_svm *svm)
 	struct kvm_vcpu *vcpu = &svm->vcpu;
 
 	/* The next entry injects the pending vector, if there is one. */
-	if (vcpu->pending_irq >= 0 || !READ_ONCE(vcpu->run->request_interrupt_window))
+	if (vcpu->pending_irq >= 0 || !READ_ONCE(vcpu->run->request_interrupt_window) ||
+	    (irqchip_split(vcpu->kvm) && !kvm_irqchip_ready_for_extint(vcpu)))
 		return 1;
 	vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 	return 0;
@@ -370,7 +371,7 @@ static int svm_exit_cr(struct vcpu_svm *svm)
 			if (val & ~0xfULL)
 				fault = 1;
 			else
-				vcpu->cr8 = val;
+				kvm_set_cr8(vcpu, val);
 			break;
 		default:
 			kvm_queue_exception(vcpu, UD_VECTOR);
@@ -396,7 +397,8 @@ static int svm_exit_cr(struct vcpu_svm *svm)
 	 * A lower TPR may unmask an interrupt that userspace's APIC holds:
 	 * userspace hears of it at once, as with upstream's userspace APIC.
 	 */
-	if (d.write && d.cr == 8 && vcpu->cr8 < old_cr8) {
+	if (d.write && d.cr == 8 && vcpu->cr8 < old_cr8 &&
+	    !lapic_in_kernel(vcpu)) {
 		vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
 		return 0;
 	}

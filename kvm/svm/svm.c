@@ -752,8 +752,7 @@ static void svm_inject_events(struct vcpu_svm *svm, int cpu)
 	struct kvm_vcpu *vcpu = &svm->vcpu;
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	bool shadow = c->int_state & SVM_INTERRUPT_SHADOW_MASK;
-	bool irq_window = vcpu->pending_irq >= 0 ||
-			  READ_ONCE(vcpu->run->request_interrupt_window);
+	bool irq_window = vcpu->pending_irq >= 0 || kvm_want_irq_window(vcpu);
 	bool step = false;
 
 	c->event_inj = 0;
@@ -777,7 +776,7 @@ static void svm_inject_events(struct vcpu_svm *svm, int cpu)
 			       SVM_EVTINJ_VALID;
 		trace_kvm_inj_virq(vcpu->pending_irq);
 		vcpu->pending_irq = -1;
-		irq_window = READ_ONCE(vcpu->run->request_interrupt_window);
+		irq_window = kvm_want_irq_window(vcpu);
 	}
 
 	if (vcpu->nmi_injected ||

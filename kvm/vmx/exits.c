@@ -187,7 +187,8 @@ static int vmx_exit_irq_window(struct vcpu_vmx *vmx)
 	struct kvm_vcpu *vcpu = &vmx->vcpu;
 
 	/* The next entry injects the pending vector, if there is one. */
-	if (vcpu->pending_irq >= 0 || !READ_ONCE(vcpu->run->request_interrupt_window))
+	if (vcpu->pending_irq >= 0 || !READ_ONCE(vcpu->run->request_interrupt_window) ||
+	    (irqchip_split(vcpu->kvm) && !kvm_irqchip_ready_for_extint(vcpu)))
 		return 1;
 	vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 	return 0;
@@ -285,7 +286,7 @@ static int vmx_exit_cr(struct vcpu_vmx *vmx)
 			if (val & ~0xfULL)
 				fault = 1;
 			else
-				vcpu->cr8 = val;
+				kvm_set_cr8(vcpu, val);
 			break;
 		default:
 			return vmx_exit_ud(vmx);
@@ -328,7 +329,7 @@ static int vmx_exit_cr(struct vcpu_vmx *vmx)
 	 * A lower TPR may unmask an interrupt that userspace's APIC holds:
 	 * userspace hears of it at once, as with upstream's userspace APIC.
 	 */
-	if (cr == 8 && vcpu->cr8 < old_cr8) {
+	if (cr == 8 && vcpu->cr8 < old_cr8 && !lapic_in_kernel(vcpu)) {
 		vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
 		return 0;
 	}

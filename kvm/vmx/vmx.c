@@ -939,7 +939,7 @@ static void vmx_inject_events(struct vcpu_vmx *vmx)
 	if ((intr & GUEST_INTR_STATE_STI) && !(vcpu->rflags & X86_EFLAGS_IF))
 		intr = (intr & ~GUEST_INTR_STATE_STI) | GUEST_INTR_STATE_MOV_SS;
 	shadow = intr & VMX_SHADOW;
-	irq_window = vcpu->pending_irq >= 0 || READ_ONCE(vcpu->run->request_interrupt_window);
+	irq_window = vcpu->pending_irq >= 0 || kvm_want_irq_window(vcpu);
 
 	if (vmx->rmode.active) {
 		/* realmode.c delivered what could be; wait for the rest. */
@@ -977,7 +977,7 @@ static void vmx_inject_events(struct vcpu_vmx *vmx)
 		       INTR_INFO_VALID_MASK;
 		trace_kvm_inj_virq(vcpu->pending_irq);
 		vcpu->pending_irq = -1;
-		irq_window = READ_ONCE(vcpu->run->request_interrupt_window);
+		irq_window = kvm_want_irq_window(vcpu);
 	}
 
 	if (vcpu->nmi_pending || vcpu->nmi_injected)

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include "fuzz.h"
+#include "fuzz_ioctl.h"
 
 #define NVM		4
 #define NVCPU		4
@@ -163,13 +164,14 @@ static void vm_make(struct fvm *vm, struct rng *r)
 	m.memory_size = VM_MEM;
 	m.userspace_addr = (uintptr_t)vm->mem;
 	ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &m);
+	fuzz_irqchip_vm_make(r, vm->fd);
 	for (int i = 0; i < 1 + (int)rn(r, NVCPU); i++)
 		vcpu_make(vm, i, i);
 }
 
 /* ---- random arguments ------------------------------------------------- */
 
-static uint64_t rand_u64(struct rng *r)
+uint64_t rand_u64(struct rng *r)
 {
 	static const uint64_t special[] = {
 		0, 1, 2, 0xfff, 0x1000, 0xffffffff, 0x100000000ULL, ~0ULL, ~0ULL - 0xfff,
@@ -187,7 +189,7 @@ static uint64_t rand_u64(struct rng *r)
 	}
 }
 
-static void rand_bytes(struct rng *r, void *p, size_t n)
+void rand_bytes(struct rng *r, void *p, size_t n)
 {
 	uint8_t *b = p;
 
@@ -237,7 +239,6 @@ static uint64_t rand_bits(struct rng *r, const uint64_t *bits, int n, uint64_t v
 	return v;
 }
 
-#define NB(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static void rand_sregs(struct rng *r, struct kvm_sregs *s)
 {
@@ -307,7 +308,7 @@ static uint32_t rand_msr(struct rng *r)
 	return idx[rn(r, NB(idx))];
 }
 
-static void *rand_ptr(struct rng *r, void *good)
+void *rand_ptr(struct rng *r, void *good)
 {
 	switch (rn(r, 16)) {
 	case 0:
@@ -412,7 +413,10 @@ static int do_vm(struct rng *r, struct fvm *vm)
 
 	if (fd < 0)
 		return -1;
-	switch (rn(r, 10)) {
+	switch (rn(r, 12)) {
+	case 10:
+	case 11:
+		return fuzz_irqchip_vm(r, fd);
 	case 0: {
 		int id = one_in(r, 4) ? (int)rand_u64(r) :
 			 one_in(r, 3) ? (int)rn(r, 4200) : (int)rn(r, 20);
@@ -629,7 +633,7 @@ static int do_vcpu(struct rng *r, struct fvcpu *c)
 	if (fd < 0)
 		return -1;
 	memset(&u, 0, sizeof(u));
-	op = rn(r, 22);
+	op = rn(r, 23);
 	trace("  vcpu fd %d op %d\n", fd, op);
 	switch (op) {
 	case 0:
@@ -765,6 +769,8 @@ static int do_vcpu(struct rng *r, struct fvcpu *c)
 		if (one_in(r, 2))
 			u.mce.bank = rn(r, 40);
 		return ioctl(fd, KVM_X86_SET_MCE, rand_ptr(r, &u));
+	case 22:
+		return fuzz_irqchip_vcpu(r, fd);
 	default:
 		rand_bytes(r, &u, 256);
 		return ioctl(fd, _IOC(rn(r, 4), KVMIO, rn(r, 256), rn(r, 512)), &u);

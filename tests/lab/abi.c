@@ -274,8 +274,11 @@ static void test_errnos(void)
 	      ioctl(kvm, KVM_GET_API_VERSION, 0));
 	check(ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) == 1,
 	      "KVM_CAP_USER_MEMORY", "not 1");
-	check(ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) == 0,
-	      "no KVM_CAP_IRQCHIP", "not 0");
+	check(ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) == 1,
+	      "KVM_CAP_IRQCHIP", "not 1");
+	check(ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING) == 4096,
+	      "KVM_CAP_IRQ_ROUTING: 4096 GSIs", "got %d",
+	      ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING));
 	check(ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0) == 2 * getpagesize(),
 	      "mmap size is two pages", "got %d", ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0));
 	expect_errno("KVM_CREATE_VM type 1", EINVAL,

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tests/lab/qemu-linux.sh: Debian's own QEMU, unmodified, boots Debian's
-# own kernel on /dev/kvm with a userspace irqchip, once for each MMU
-# strategy and vCPU count, and the guest's report is checked.  Runs in the
+# own kernel on /dev/kvm, once for each MMU strategy, irqchip, machine
+# and vCPU count, and the guest's report is checked.  Runs in the
 # svm lab:
 #
 #   lab/run --params mmu=cached -- tests/lab/qemu-linux.sh [options]
@@ -16,6 +16,15 @@
 #                       (lab/run --upstream) the word is only a label:
 #                       give e.g. upstream-npt0:200.
 #   --vcpus N,...       vCPU counts (default 1,2)
+#   --irqchip M,...     where the interrupt controllers are: on (QEMU's
+#                       default: all in the kernel, and the PIT), split
+#                       (kernel_irqchip=split: the local APICs in the
+#                       kernel, the IOAPIC and PIC in QEMU), off
+#                       (kernel_irqchip=off: all in QEMU; SMP guests then
+#                       need --qemu-smp).  Default off; the runs are named
+#                       KERNEL-STRATEGY-smpN, with -IRQCHIP unless off
+#   --machine M         QEMU's machine: pc (default) or q35; the runs are
+#                       named ...-q35 for q35
 #   --kernel K,...      guest kernels: amd64 (default), 686 (32-bit,
 #                       non-PAE paging), 686-pae (32-bit, PAE paging)
 #   --out DIR           keep each guest's console and QEMU's stderr there,
@@ -29,9 +38,10 @@
 #                       default 1500)
 #   --qemu PATH         the qemu-system-x86_64 for 1 vCPU (default: the
 #                       one in PATH)
-#   --qemu-smp PATH     the one for more vCPUs (default: lab/guest-qemu
-#                       --path, Debian's QEMU 7.2 without 7.2.22's SIPI
-#                       bug; lab/guest-qemu --help says why)
+#   --qemu-smp PATH     the one for more vCPUs with --irqchip off
+#                       (default: lab/guest-qemu --path, Debian's QEMU 7.2
+#                       without 7.2.22's SIPI bug, which only the userspace
+#                       APIC has; lab/guest-qemu --help says why)
 #   --defaults          QEMU's plainest command line instead: its default
 #                       machine, CPU model and devices (VGA, whose
 #                       framebuffer slot logs dirty pages, a NIC, IDE...),
@@ -51,11 +61,13 @@ suite=svm-qemu
 . tests/lab/lib.sh
 
 strategies=naive:40,cached:200 vcpus=1,2 kernels=amd64 outdir= timeout=1500
-qemu=qemu-system-x86_64 qemu_smp= defaults=
+qemu=qemu-system-x86_64 qemu_smp= defaults= irqchips=off machine=pc
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--strategies)	strategies=$2; shift 2 ;;
 	--vcpus)	vcpus=$2; shift 2 ;;
+	--irqchip)	irqchips=$2; shift 2 ;;
+	--machine)	machine=$2; shift 2 ;;
 	--kernel)	kernels=$2; shift 2 ;;
 	--out)		outdir=$2; shift 2 ;;
 	--timeout)	timeout=$2; shift 2 ;;
@@ -92,9 +104,11 @@ initramfs() {
 
 # Which QEMU runs which guests, on the log.
 for n in $(echo "$vcpus" | tr ',' ' '); do
-	if [ "$n" = 1 ]; then
-		echo "qemu-linux.sh: 1 vCPU: $("$qemu" --version | head -n 1)" >&2
-	elif [ -z "$qemu_smp" ]; then
+	if [ "$n" = 1 ] || [ "$irqchips" != off ] && [ -z "$qemu_smp" ]; then
+		echo "qemu-linux.sh: $n vCPU(s): $("$qemu" --version | head -n 1)" >&2
+	fi
+	if [ "$n" != 1 ] && [ -z "$qemu_smp" ] &&
+	   echo ",$irqchips," | grep -q ',off,'; then
 		qemu_smp=$(lab/guest-qemu --path) &&
 		echo "qemu-linux.sh: $n vCPUs: $("$qemu_smp" --version | head -n 1)" >&2
 	fi
@@ -178,25 +192,30 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 			mmu_select "$s" ||
 				{ fail "$s: cannot select mmu=$s"; continue; }
 		fi
+		for irqchip in $(echo "$irqchips" | tr ',' ' '); do
 		for n in $(echo "$vcpus" | tr ',' ' '); do
 			name=$kernel-$s-smp$n${defaults:+-defaults}
+			[ "$irqchip" = off ] || name=$name-$irqchip
+			[ "$machine" = pc ] || name=$name-$machine
 			log=$outdir/$name.console
 			echo "qemu-linux.sh: $name: booting ($forks fork/execs)" >&2
 			q=$qemu
-			if [ "$n" -gt 1 ]; then
+			if [ "$n" -gt 1 ] && [ "$irqchip" = off ]; then
 				q=$qemu_smp
 				if [ -z "$q" ]; then
 					fail "$name: no QEMU for SMP guests (lab/guest-qemu --help)"
 					continue
 				fi
 			fi
-			# The machine: ours (no devices but the serial port, the
-			# irqchip in QEMU), or QEMU's defaults (with no in-kernel
-			# irqchip offered, QEMU keeps its own there too).
+			# The machine: ours (no devices but the serial port), or
+			# QEMU's defaults; the irqchip as asked (on: QEMU's
+			# default, no flag).
+			m=$machine
+			[ "$irqchip" = on ] || m=$m,kernel_irqchip=$irqchip
 			if [ -n "$defaults" ]; then
-				set -- -enable-kvm -smp "$n" -m 256M -nographic
+				set -- -enable-kvm -M "$m" -smp "$n" -m 256M -nographic
 			else
-				set -- -accel kvm -M pc,kernel_irqchip=off -cpu qemu64 \
+				set -- -accel kvm -M "$m" -cpu qemu64 \
 					-smp "$n" -m 256M -nodefaults -serial stdio -nographic
 			fi
 			t0=$(now)
@@ -277,6 +296,7 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 			wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 			echo "time: $name boot ${boot:-?} s, total ${total:-?} s (guest clock), wall $wall s"
 			echo "$kernel $s $n $forks ${boot:--} ${total:--} $wall" >> "$outdir/times"
+		done
 		done
 	done
 done
