@@ -201,6 +201,12 @@ struct kvm_vcpu {
 	 * ExtINT, taken when the local APIC accepts it (-1: none).
 	 */
 	int pending_extint;
+	/*
+	 * KVM_SET_VAPIC_ADDR: kept, never used.  The TPR-patching option ROM
+	 * QEMU loads works only through KVM_TPR_ACCESS_REPORTING (not
+	 * offered: no KVM_CAP_VAPIC), but QEMU sets the address at reset.
+	 */
+	gpa_t vapic_addr;
 	u64 pat;
 	u64 misc_enable;
 	struct {

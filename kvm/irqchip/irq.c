@@ -7,6 +7,7 @@
  * into vcpu->pending_irq, which the backends inject exactly as they
  * inject a KVM_INTERRUPT vector, or asks them for the interrupt window.
  */
+#include <linux/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -523,20 +524,54 @@ void kvm_irqchip_vcpu_destroy(struct kvm_vcpu *vcpu)
 		kvm_lapic_destroy(vcpu);
 }
 
-/* KVM_GET_LAPIC and KVM_SET_LAPIC; -ENOIOCTLCMD for any other ioctl. */
+/*
+ * KVM_SET_VAPIC_ADDR: 0, or a guest-physical address in a writable slot
+ * with room for the 4-byte structure in its page (upstream refuses one
+ * outside guest memory with EINVAL too).
+ */
+static long kvm_irqchip_set_vapic_addr(struct kvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_vapic_addr va;
+	unsigned long hva;
+
+	if (copy_from_user(&va, argp, sizeof(va)))
+		return -EFAULT;
+	if (va.vapic_addr) {
+		down_read(&vcpu->kvm->slots_lock);
+		hva = kvm_gfn_to_hva(vcpu->kvm, va.vapic_addr >> PAGE_SHIFT, true);
+		up_read(&vcpu->kvm->slots_lock);
+		if (hva == KVM_HVA_ERR ||
+		    offset_in_page(va.vapic_addr) > PAGE_SIZE - 4) {
+			pr_info_ratelimited("vCPU %d: KVM_SET_VAPIC_ADDR %#llx: not in writable guest memory\n",
+					    vcpu->vcpu_id, va.vapic_addr);
+			return -EINVAL;
+		}
+	}
+	vcpu->vapic_addr = va.vapic_addr;
+	return 0;
+}
+
+/*
+ * KVM_GET_LAPIC, KVM_SET_LAPIC and KVM_SET_VAPIC_ADDR, which need an
+ * in-kernel local APIC (EINVAL, as upstream); -ENOIOCTLCMD for any other
+ * ioctl.
+ */
 long kvm_irqchip_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 			    void __user *argp)
 {
 	struct kvm_lapic_state *s;
 	long r;
 
-	if (ioctl != KVM_GET_LAPIC && ioctl != KVM_SET_LAPIC)
+	if (ioctl != KVM_GET_LAPIC && ioctl != KVM_SET_LAPIC &&
+	    ioctl != KVM_SET_VAPIC_ADDR)
 		return -ENOIOCTLCMD;
 	if (!lapic_in_kernel(vcpu)) {
-		pr_info_ratelimited("vCPU %d: KVM_GET/SET_LAPIC: no in-kernel local APIC\n",
+		pr_info_ratelimited("vCPU %d: KVM_GET/SET_LAPIC, KVM_SET_VAPIC_ADDR: no in-kernel local APIC\n",
 				    vcpu->vcpu_id);
 		return -EINVAL;
 	}
+	if (ioctl == KVM_SET_VAPIC_ADDR)
+		return kvm_irqchip_set_vapic_addr(vcpu, argp);
 	if (ioctl == KVM_SET_LAPIC) {
 		s = memdup_user(argp, sizeof(*s));
 		if (IS_ERR(s))
