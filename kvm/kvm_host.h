@@ -69,6 +69,8 @@ typedef u64 hpa_t;
  * interrupts off, after vcpu->cpu is published).
  */
 #define KVM_REQ_EVENT		3
+/* IOAPIC_EOI: split irqchip, exit with KVM_EXIT_IOAPIC_EOI (irqchip/irq.c). */
+#define KVM_REQ_IOAPIC_EOI	4
 
 struct kvm;
 struct kvm_vcpu;
@@ -207,6 +209,8 @@ struct kvm_vcpu {
 	 * offered: no KVM_CAP_VAPIC), but QEMU sets the address at reset.
 	 */
 	gpa_t vapic_addr;
+	/* Split irqchip: the level-triggered vector the guest EOIed. */
+	u8 pending_ioapic_eoi;
 	u64 pat;
 	u64 misc_enable;
 	struct {
@@ -781,10 +785,28 @@ static inline void kvm_make_request(int req, struct kvm_vcpu *vcpu)
 	set_bit(req, &vcpu->requests);
 }
 
+bool kvm_irqchip_ready_for_extint(struct kvm_vcpu *vcpu);
+
+/*
+ * Userspace's request_interrupt_window, where it counts: without an
+ * in-kernel APIC; with the split irqchip only while the local APIC takes
+ * the userspace PIC's ExtINT (LINT0), else the window would open and
+ * exit for an interrupt the guest can never take; never with the PIC in
+ * the kernel (upstream's rule).  Any context.
+ */
+static inline bool kvm_userspace_irq_window(struct kvm_vcpu *vcpu)
+{
+	if (!READ_ONCE(vcpu->run->request_interrupt_window))
+		return false;
+	if (!lapic_in_kernel(vcpu))
+		return true;
+	return irqchip_split(vcpu->kvm) && kvm_irqchip_ready_for_extint(vcpu);
+}
+
 /* An interrupt window is wanted: the in-kernel irqchip's, or userspace's. */
 static inline bool kvm_want_irq_window(struct kvm_vcpu *vcpu)
 {
-	return vcpu->irq_window || READ_ONCE(vcpu->run->request_interrupt_window);
+	return vcpu->irq_window || kvm_userspace_irq_window(vcpu);
 }
 
 int kvm_irqchip_vm_init(struct kvm *kvm);
@@ -817,7 +839,8 @@ void kvm_irqchip_show(struct seq_file *m, struct kvm *kvm);
 int kvm_irqchip_get_mp_state(struct kvm_vcpu *vcpu);
 int kvm_irqchip_set_mp_state(struct kvm_vcpu *vcpu, u32 state);
 int kvm_irqchip_interrupt(struct kvm_vcpu *vcpu, u32 vector);
-bool kvm_irqchip_ready_for_extint(struct kvm_vcpu *vcpu);
+/* Before the next entry, exit with KVM_EXIT_IOAPIC_EOI for @vector. */
+void kvm_irqchip_ioapic_eoi_exit(struct kvm_vcpu *vcpu, int vector);
 /* vcpu.c: RESET, or INIT (@init_event: MSRs and the APIC base kept). */
 void kvm_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event);
 

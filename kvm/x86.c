@@ -181,18 +181,25 @@ const char *kvm_efer_invalid(struct kvm_vcpu *vcpu, u64 efer, bool host)
 }
 
 /*
- * IA32_APIC_BASE: bits 0-7 and 9 are reserved, x2APIC mode (bit 10)
- * too since the guest's CPUID never offers it, and so is every bit
- * beyond the physical-address width.
+ * IA32_APIC_BASE: bits 0-7 and 9 are reserved, and so is every bit
+ * beyond the physical-address width; x2APIC mode (bit 10) needs the
+ * in-kernel APIC and x2APIC in the guest's CPUID, and the APIC enabled
+ * (bit 11).  The mode transitions a guest may not make are
+ * kvm_lapic_set_base()'s.
  */
 const char *kvm_apic_base_invalid(struct kvm_vcpu *vcpu, u64 apic_base)
 {
-	u64 reserved = 0x2ffULL | X2APIC_ENABLE;
+	u64 reserved = 0x2ffULL;
 
+	if (!lapic_in_kernel(vcpu) ||
+	    !kvm_guest_has(vcpu, 1, 2, BIT(X86_FEATURE_X2APIC & 31)))
+		reserved |= X2APIC_ENABLE;
 	if (boot_cpu_data.x86_phys_bits < 64)
 		reserved |= GENMASK_ULL(63, boot_cpu_data.x86_phys_bits);
 	if (apic_base & reserved)
 		return "reserved APIC base bits";
+	if ((apic_base & (X2APIC_ENABLE | MSR_IA32_APICBASE_ENABLE)) == X2APIC_ENABLE)
+		return "x2APIC mode with the APIC disabled";
 	return NULL;
 }
 
@@ -682,6 +689,12 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 		}
 		cond_resched();
 		kvm_handle_requests(vcpu);
+		if (test_and_clear_bit(KVM_REQ_IOAPIC_EOI, &vcpu->requests)) {
+			run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+			run->eoi.vector = vcpu->pending_ioapic_eoi;
+			r = 0;
+			break;
+		}
 		if (vcpu->triple_fault) {
 			vcpu->triple_fault = false;
 			kvm_vendor->vcpu_reset(vcpu);

@@ -655,6 +655,20 @@ int kvm_irqchip_interrupt(struct kvm_vcpu *vcpu, u32 vector)
 }
 
 /*
+ * Split irqchip: the guest EOIed a level-triggered vector, which only the
+ * userspace IOAPIC's routes deliver (an MSI is edge-triggered): userspace
+ * hears of it with KVM_EXIT_IOAPIC_EOI, to clear its pin's remote IRR.
+ * Upstream exits only for the vectors its IOAPIC routes name; an EOI
+ * exit for another vector is one QEMU ignores.  The lapic's EOI runs in
+ * the vCPU's thread.
+ */
+void kvm_irqchip_ioapic_eoi_exit(struct kvm_vcpu *vcpu, int vector)
+{
+	vcpu->pending_ioapic_eoi = vector;
+	kvm_make_request(KVM_REQ_IOAPIC_EOI, vcpu);
+}
+
+/*
  * kvm_run.ready_for_interrupt_injection with the split irqchip: the
  * guest can take the userspace PIC's next ExtINT.
  */

@@ -236,8 +236,7 @@ static int svm_exit_vintr(struct vcpu_svm *svm)
 	struct kvm_vcpu *vcpu = &svm->vcpu;
 
 	/* The next entry injects the pending vector, if there is one. */
-	if (vcpu->pending_irq >= 0 || !READ_ONCE(vcpu->run->request_interrupt_window) ||
-	    (irqchip_split(vcpu->kvm) && !kvm_irqchip_ready_for_extint(vcpu)))
+	if (vcpu->pending_irq >= 0 || !kvm_userspace_irq_window(vcpu))
 		return 1;
 	vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 	return 0;

@@ -187,8 +187,7 @@ static int vmx_exit_irq_window(struct vcpu_vmx *vmx)
 	struct kvm_vcpu *vcpu = &vmx->vcpu;
 
 	/* The next entry injects the pending vector, if there is one. */
-	if (vcpu->pending_irq >= 0 || !READ_ONCE(vcpu->run->request_interrupt_window) ||
-	    (irqchip_split(vcpu->kvm) && !kvm_irqchip_ready_for_extint(vcpu)))
+	if (vcpu->pending_irq >= 0 || !kvm_userspace_irq_window(vcpu))
 		return 1;
 	vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 	return 0;

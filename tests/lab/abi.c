@@ -12,7 +12,7 @@
  * "PASS: abi: name" or "FAIL: abi: name: why" per check; exits 1 if any
  * check failed.
  *
- *   abi [all|errnos|state|guest|signal|twovms|smp|fpu|irq|iso|spec|dirty|msr|clock|leak N]
+ *   abi [all|errnos|state|guest|signal|twovms|smp|fpu|irq|iso|spec|dirty|msr|clock|lapic|leak N]
  */
 #include "abi.h"
 
@@ -1319,6 +1319,8 @@ int main(int argc, char **argv)
 		test_msr();
 	if (all || !strcmp(what, "clock"))
 		test_clock();
+	if (all || !strcmp(what, "lapic"))
+		test_lapic();
 	if (all || !strcmp(what, "leak"))
 		test_leak(argc > 2 ? atoi(argv[2]) : 30);
 	return failures ? 1 : 0;

@@ -116,5 +116,7 @@ void test_msr(void);
 void test_mmio(void);
 /* abi-clock.c: kvmclock, KVM_GET_CLOCK and KVM_SET_CLOCK. */
 void test_clock(void);
+/* abi-lapic.c: the in-kernel local APIC. */
+void test_lapic(void);
 
 #endif
