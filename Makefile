@@ -15,6 +15,8 @@
 #                   25 minutes), and the fuzzer if tests/fuzz/bin/fuzz is built
 #   make lttng      LTTng-modules (Debian's lttng-modules-dkms source) and
 #                   our probes (trace/lttng/) for the lab's kernel
+#   make kvmtool    kvmtool's lkvm at its pinned commit, in /var/cache/kvm-research/kvmtool/
+#                   (tests/kvmtool/README.md; make test builds it too)
 #   make demo       boot the lab, load kvm.ko, show its parameters
 #   make fuzz SEED=1 N=1000000 [ROUNDS=10000] [STRATEGIES=naive,cached] [MACHINE=svm|vmx]
 #                   a long run of the isolation fuzzer in the lab (tests/fuzz/)
@@ -30,7 +32,7 @@
 
 SUITES ?= host svm vmx
 
-.PHONY: all setup module tools bench test demo results lttng clean fuzz fuzz-planted
+.PHONY: all setup module tools bench test demo results lttng kvmtool clean fuzz fuzz-planted
 
 all: module
 
@@ -106,6 +108,13 @@ results: module bench
 
 lttng: setup
 	trace/lttng/build
+
+# kvmtool's lkvm at its pinned commit, built into /var/cache/kvm-research/kvmtool/ (no
+# kvmtool source in the repository; tests/kvmtool/README.md).  Without the
+# network, KVMTOOL_GIT=DIR names a git directory that has the commit.
+# tests/run builds it too, before the svm-qemu boot that runs it.
+kvmtool: setup
+	tests/kvmtool/build
 
 demo: module
 	lab/run --params mmu=cached -- sh -c '\
