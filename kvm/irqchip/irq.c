@@ -431,9 +431,10 @@ long kvm_irqchip_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp
 
 		if (copy_from_user(&msi, argp, sizeof(msi)))
 			return -EFAULT;
+		/* EINVAL, as upstream. */
 		if (!irqchip_in_kernel(kvm)) {
 			pr_info_ratelimited("KVM_SIGNAL_MSI: no in-kernel irqchip\n");
-			return -ENXIO;
+			return -EINVAL;
 		}
 		return kvm_set_msi(kvm, &msi);
 	}

@@ -5,14 +5,15 @@
  * real-mode guest doing port I/O, a signal interrupting KVM_RUN, two VMs
  * at once, two vCPUs sharing memory, the guest's SSE registers beside
  * another thread on the same CPU, and a kill -9 leak loop; the irq
- * group (interrupts, NMIs, vCPU events, debug registers) is abi-irq.c.
+ * group (interrupts, NMIs, vCPU events, debug registers) is abi-irq.c,
+ * the irqchip group (IOAPIC, PICs, GSI routing) abi-irqchip.c.
  * What both files share: abi.h.
  *
  * Built static (it also runs in the vmx lab's initramfs).  Prints
  * "PASS: abi: name" or "FAIL: abi: name: why" per check; exits 1 if any
  * check failed.
  *
- *   abi [all|errnos|state|guest|signal|twovms|smp|fpu|irq|iso|spec|dirty|msr|clock|lapic|leak N]
+ *   abi [all|errnos|state|guest|signal|twovms|smp|fpu|irq|iso|spec|dirty|msr|clock|lapic|irqchip|leak N]
  */
 #include "abi.h"
 
@@ -1321,6 +1322,8 @@ int main(int argc, char **argv)
 		test_clock();
 	if (all || !strcmp(what, "lapic"))
 		test_lapic();
+	if (all || !strcmp(what, "irqchip"))
+		test_irqchip();
 	if (all || !strcmp(what, "leak"))
 		test_leak(argc > 2 ? atoi(argv[2]) : 30);
 	return failures ? 1 : 0;

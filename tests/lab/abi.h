@@ -118,5 +118,7 @@ void test_mmio(void);
 void test_clock(void);
 /* abi-lapic.c: the in-kernel local APIC. */
 void test_lapic(void);
+/* abi-irqchip.c: the in-kernel IOAPIC, PICs and GSI routing. */
+void test_irqchip(void);
 
 #endif
