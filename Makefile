@@ -61,7 +61,7 @@ tests/kut/bin/flatrun: tests/kut/flatrun.c tests/kut/flatrun-dev.c tests/kut/fla
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $(filter %.c,$^)
 
-tests/lab/bin/abi: tests/lab/abi.c tests/lab/abi-irq.c tests/lab/abi-iso.c tests/lab/abi-spec.c tests/lab/abi-dirty.c tests/lab/abi-msr.c tests/lab/abi-mmio.c tests/lab/abi-clock.c tests/lab/abi-lapic.c tests/lab/abi-irqchip.c tests/lab/abi.h tests/lab/host.h
+tests/lab/bin/abi: tests/lab/abi.c tests/lab/abi-irq.c tests/lab/abi-iso.c tests/lab/abi-spec.c tests/lab/abi-dirty.c tests/lab/abi-msr.c tests/lab/abi-mmio.c tests/lab/abi-clock.c tests/lab/abi-lapic.c tests/lab/abi-irqchip.c tests/lab/abi-pit.c tests/lab/abi.h tests/lab/host.h
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $(filter %.c,$^)
 

@@ -850,6 +850,11 @@ static void svm_complete_events(struct vcpu_svm *svm)
  * them; it is live for the few instructions up to VMRUN, and cleared
  * right after #VMEXIT (kvm_put_host_drs()).  GD stays out: MOV DR exits,
  * and we emulate general detect.  Runs with GIF clear.
+ * QEMU 7.2 also keeps this DR7 armed across #VMEXIT (hardware sets
+ * 0x400), and can raise a guest watchpoint's #DB at the instruction after
+ * VMRUN, before VMLOAD gave us back GS and TR: the lab machine then
+ * triple-faults.  tests/fuzz/README.md has the case; the fuzzer arms no
+ * breakpoint under TCG unless told to.
  */
 static bool svm_load_guest_drs(struct kvm_vcpu *vcpu)
 {

@@ -6,14 +6,16 @@
  * at once, two vCPUs sharing memory, the guest's SSE registers beside
  * another thread on the same CPU, and a kill -9 leak loop; the irq
  * group (interrupts, NMIs, vCPU events, debug registers) is abi-irq.c,
- * the irqchip group (IOAPIC, PICs, GSI routing) abi-irqchip.c.
+ * the irqchip group (IOAPIC, PICs, GSI routing) abi-irqchip.c;
+ * the pit and eventfd groups (the in-kernel PIT, irqfd, ioeventfd)
+ * abi-pit.c.
  * What both files share: abi.h.
  *
  * Built static (it also runs in the vmx lab's initramfs).  Prints
  * "PASS: abi: name" or "FAIL: abi: name: why" per check; exits 1 if any
  * check failed.
  *
- *   abi [all|errnos|state|guest|signal|twovms|smp|fpu|irq|iso|spec|dirty|msr|clock|lapic|irqchip|leak N]
+ *   abi [all|errnos|state|guest|signal|twovms|smp|fpu|irq|iso|spec|dirty|msr|clock|lapic|irqchip|pit|eventfd|leak N]
  */
 #include "abi.h"
 
@@ -1324,6 +1326,10 @@ int main(int argc, char **argv)
 		test_lapic();
 	if (all || !strcmp(what, "irqchip"))
 		test_irqchip();
+	if (all || !strcmp(what, "pit"))
+		test_pit();
+	if (all || !strcmp(what, "eventfd"))
+		test_eventfd();
 	if (all || !strcmp(what, "leak"))
 		test_leak(argc > 2 ? atoi(argv[2]) : 30);
 	return failures ? 1 : 0;

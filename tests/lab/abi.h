@@ -120,5 +120,8 @@ void test_clock(void);
 void test_lapic(void);
 /* abi-irqchip.c: the in-kernel IOAPIC, PICs and GSI routing. */
 void test_irqchip(void);
+/* abi-pit.c: the in-kernel PIT; irqfd and ioeventfd. */
+void test_pit(void);
+void test_eventfd(void);
 
 #endif
