@@ -2,9 +2,9 @@
 /*
  * crt0 for 16-bit real mode guests (C built with -m16): bench/vmm enters
  * at 0000:7C00 with EDI = vCPU index, ESI = number of vCPUs, EDX = RAM in
- * MiB.  Everything lives below 64 KiB with all segments 0.  Give this vCPU
- * its stack and call rt_start(cpu, ncpus, mem_mib) (32-bit cdecl, as -m16
- * code expects).
+ * MiB, ECX = the VMM's flags.  Everything lives below 64 KiB with all
+ * segments 0.  Give this vCPU its stack and call rt_start(cpu, ncpus,
+ * mem_mib, flags) (32-bit cdecl, as -m16 code expects).
  */
 #define NR_CPUS		4
 #define STACK_SHIFT	11	/* 2 KiB a vCPU */
@@ -30,6 +30,7 @@ _start:
 	add	$stacks, %eax
 	mov	%eax, %esp
 	xor	%ebp, %ebp
+	pushl	%ecx
 	pushl	%edx
 	pushl	%esi
 	pushl	%edi

@@ -2,8 +2,8 @@
 /*
  * crt0 for 32-bit guests, protected mode with or without paging:
  * bench/vmm enters at the load address with EDI = vCPU index, ESI =
- * number of vCPUs, EDX = RAM in MiB.  Give this vCPU its stack and call
- * rt_start(cpu, ncpus, mem_mib).
+ * number of vCPUs, EDX = RAM in MiB, ECX = the VMM's flags.  Give this
+ * vCPU its stack and call rt_start(cpu, ncpus, mem_mib, flags).
  */
 #define NR_CPUS		16
 #define STACK_SHIFT	14	/* 16 KiB a vCPU */
@@ -21,6 +21,7 @@ _start:
 	shl	$STACK_SHIFT, %eax
 	lea	stacks(%eax), %esp
 	xor	%ebp, %ebp
+	push	%ecx
 	push	%edx
 	push	%esi
 	push	%edi

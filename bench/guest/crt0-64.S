@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * crt0 for 64-bit long mode guests: bench/vmm enters at the load address
- * with RDI = vCPU index, RSI = number of vCPUs, RDX = RAM in MiB.  Give
- * this vCPU its stack and call rt_start(cpu, ncpus, mem_mib).
+ * with RDI = vCPU index, RSI = number of vCPUs, RDX = RAM in MiB, RCX =
+ * the VMM's flags.  Give this vCPU its stack and call rt_start(cpu,
+ * ncpus, mem_mib, flags): the registers are already its arguments.
  */
 #define NR_CPUS		16
 #define STACK_SHIFT	14	/* 16 KiB a vCPU */

@@ -217,6 +217,8 @@ static inline void hlt(void)
 /* ---- the runtime ----------------------------------------------------------- */
 extern unsigned nr_cpus;	/* --vcpus */
 extern unsigned mem_mib;	/* --mem (0 if unknown) */
+extern unsigned vmm_flags;	/* RCX at entry: VMM_FLAG_* */
+#define VMM_FLAG_IRQCHIP	(1U << 0)	/* --irqchip kernel or split */
 
 int guest_main(unsigned cpu);	/* the guest's */
 

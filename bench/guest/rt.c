@@ -7,6 +7,7 @@
 
 unsigned nr_cpus;
 unsigned mem_mib;
+unsigned vmm_flags;
 
 static const char *const mode_names[] = {
 	[GUEST_MODE_REAL] = "real",
@@ -156,14 +157,15 @@ void idt_set_gate(unsigned vector, ulong handler, unsigned dpl)
 }
 #endif /* GUEST_MODE != GUEST_MODE_REAL */
 
-void rt_start(unsigned cpu, unsigned ncpus, unsigned mib)
+void rt_start(unsigned cpu, unsigned ncpus, unsigned mib, unsigned flags)
 	__attribute__((noreturn));
-void rt_start(unsigned cpu, unsigned ncpus, unsigned mib)
+void rt_start(unsigned cpu, unsigned ncpus, unsigned mib, unsigned flags)
 {
 	int ret;
 
 	nr_cpus = ncpus;
 	mem_mib = mib;
+	vmm_flags = flags;
 	rt_check_mode();
 #if GUEST_MODE != GUEST_MODE_REAL
 	idt_setup();

@@ -54,6 +54,34 @@ void vm__create(struct vm *vm)
 		vm__die_errno(vm, "KVM_SET_TSS_ADDR");
 }
 
+/*
+ * --irqchip kernel: the PICs, the IOAPIC and a local APIC per vCPU in the
+ * kernel (KVM_CREATE_IRQCHIP, before any vCPU).  HLT then waits in the
+ * kernel for an interrupt, and APs start waiting for INIT and SIPI
+ * (vcpu__make_runnable()).
+ */
+void vm__create_irqchip(struct vm *vm)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_SPLIT_IRQCHIP,
+		.args = { 24 },		/* IOAPIC pins, as QEMU's */
+	};
+
+	/*
+	 * --irqchip split: only the local APICs in the kernel; the PICs and
+	 * the IOAPIC would be userspace's (this VMM has none).
+	 */
+	if (vm->opt.split_irqchip) {
+		if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap) < 0)
+			vm__die_errno(vm, "KVM_ENABLE_CAP KVM_CAP_SPLIT_IRQCHIP");
+		return;
+	}
+	if (ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0)
+		vm__exit(vm, VMM_EXIT_KVM, "--irqchip kernel: KVM_CAP_IRQCHIP: this KVM has no in-kernel irqchip");
+	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		vm__die_errno(vm, "KVM_CREATE_IRQCHIP");
+}
+
 static void vm__add_slot(struct vm *vm, uint64_t gpa, uint64_t size,
 			 uint8_t *hva)
 {
@@ -237,6 +265,23 @@ void vcpu__create(struct vm *vm, struct vcpu *vcpu, int id)
 	if (vcpu->run == MAP_FAILED) {
 		snprintf(what, sizeof(what), "mmap vcpu %d kvm_run", id);
 		vm__die_errno(vm, what);
+	}
+}
+
+/*
+ * With an in-kernel local APIC, KVM starts an AP in
+ * KVM_MP_STATE_UNINITIALIZED, waiting for INIT and SIPI.  The VMM sets its
+ * registers itself (vcpu__setup_mode()), so it makes it runnable there,
+ * as QEMU does at reset for the CPUs it sets up.
+ */
+void vcpu__make_runnable(struct vcpu *vcpu)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	char what[64];
+
+	if (ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp) < 0) {
+		snprintf(what, sizeof(what), "KVM_SET_MP_STATE vcpu %d", vcpu->id);
+		vm__die_errno(vcpu->vm, what);
 	}
 }
 

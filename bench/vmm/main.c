@@ -48,6 +48,10 @@ static void usage(FILE *f)
 "                   \"vmm: mmu NAME VALUE\" lines (our module's debugfs\n"
 "                   kvm/PID-FD/mmu), and its exits by reason as\n"
 "                   \"vmm: exits NAME COUNT\" lines (kvm/PID-FD/exits)\n"
+"  --irqchip WHAT   none (default: no interrupt controller; HLT exits to the\n"
+"                   VMM) or kernel (KVM_CREATE_IRQCHIP: PICs, IOAPIC and a\n"
+"                   local APIC per vCPU in the kernel; HLT waits there)\n"
+"                   or split (KVM_CAP_SPLIT_IRQCHIP: the local APICs only)\n"
 "  --trace          print every exit on stderr\n"
 "\n"
 "Exit status: the guest's exit code (0..99, OUT to port 0xf4), 0 when every\n"
@@ -187,7 +191,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 {
 	enum { O_MODE = 256, O_MEM, O_VCPUS, O_LOAD, O_ENTRY, O_SLOT, O_NOGB, O_NOTHP,
 	       O_TIMEOUT, O_MAXEXITS, O_HLT, O_LENIENT, O_STATS, O_MMUSTATS,
-	       O_TRACE };
+	       O_TRACE, O_IRQCHIP };
 	static const struct option longopts[] = {
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "mem", required_argument, NULL, O_MEM },
@@ -204,6 +208,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "mmu-stats", no_argument, NULL, O_MMUSTATS },
 		{ "trace", no_argument, NULL, O_TRACE },
+		{ "irqchip", required_argument, NULL, O_IRQCHIP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -296,6 +301,18 @@ static void parse_options(struct options *o, int argc, char **argv)
 		case O_TRACE:
 			o->trace = true;
 			break;
+		case O_IRQCHIP:
+			o->irqchip = o->split_irqchip = false;
+			if (!strcmp(optarg, "kernel"))
+				o->irqchip = true;
+			else if (!strcmp(optarg, "split"))
+				o->irqchip = o->split_irqchip = true;
+			else if (strcmp(optarg, "none")) {
+				fprintf(stderr, "vmm: --irqchip: '%s' is none of none, kernel, split\n",
+					optarg);
+				exit(VMM_EXIT_USAGE);
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -323,6 +340,8 @@ int main(int argc, char **argv)
 	pthread_cond_init(&vm.cond, NULL);
 
 	vm__create(&vm);
+	if (vm.opt.irqchip)
+		vm__create_irqchip(&vm);
 	vm__setup_memory(&vm);
 	vm__load_image(&vm);
 	vm__setup_cpuid(&vm);
@@ -335,6 +354,8 @@ int main(int argc, char **argv)
 		vcpu__create(&vm, &vm.vcpus[i], i);
 		vcpu__setup_cpuid(&vm.vcpus[i]);
 		vcpu__setup_mode(&vm.vcpus[i]);
+		if (vm.opt.irqchip)
+			vcpu__make_runnable(&vm.vcpus[i]);
 	}
 
 	clock_gettime(CLOCK_REALTIME, &deadline);

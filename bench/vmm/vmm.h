@@ -60,6 +60,9 @@
 #define MMIO_TEST_SIZE		0x1000
 #define MMIO_TEST_RAM		0x800	/* offsets 0x800..0xfff: scratch RAM */
 
+/* RCX at the entry point: what the VMM gives the guest (bench/README.md). */
+#define VMM_FLAG_IRQCHIP	(1U << 0)	/* --irqchip kernel or split */
+
 enum vmm_mode { MODE_REAL, MODE_RESET, MODE_PROT32, MODE_PAE, MODE_LONG };
 enum hlt_action { HLT_EXIT, HLT_CONTINUE, HLT_STOP };
 
@@ -94,6 +97,8 @@ struct options {
 	uint64_t slot_mib;	/* 0: one slot per RAM range */
 	bool no_gbpages;
 	bool no_thp;		/* RAM without MADV_HUGEPAGE */
+	bool irqchip;		/* --irqchip kernel or split: local APICs */
+	bool split_irqchip;	/* --irqchip split: KVM_CAP_SPLIT_IRQCHIP */
 	unsigned timeout;	/* seconds, 0: none */
 	uint64_t max_exits;	/* 0: none */
 	enum hlt_action on_hlt;
@@ -136,10 +141,12 @@ void vm__die_errno(struct vm *vm, const char *what)
 
 /* kvm.c */
 void vm__create(struct vm *vm);
+void vm__create_irqchip(struct vm *vm);
 void vm__setup_memory(struct vm *vm);
 void vm__load_image(struct vm *vm);
 void *vm__gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
 void vcpu__create(struct vm *vm, struct vcpu *vcpu, int id);
+void vcpu__make_runnable(struct vcpu *vcpu);
 void *vcpu__thread(void *arg);
 void vcpu__dump(struct vcpu *vcpu);
 

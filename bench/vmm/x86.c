@@ -32,6 +32,8 @@
 
 enum { EAX, EBX, ECX, EDX };
 
+#define CPUID1_ECX_TSC_DEADLINE	(1U << 24)
+
 const char *mode__name(enum vmm_mode mode)
 {
 	switch (mode) {
@@ -99,7 +101,9 @@ void vm__setup_cpuid(struct vm *vm)
 
 /*
  * The supported CPUID, with this vCPU's APIC ID in it and the hypervisor
- * bit set (KVM leaves that to userspace, as QEMU and kvmtool do).
+ * bit set (KVM leaves that to userspace, as QEMU and kvmtool do); with an
+ * in-kernel irqchip, the TSC deadline timer where KVM has
+ * KVM_CAP_TSC_DEADLINE_TIMER (that bit is userspace's too).
  */
 void vcpu__setup_cpuid(struct vcpu *vcpu)
 {
@@ -108,7 +112,11 @@ void vcpu__setup_cpuid(struct vcpu *vcpu)
 	size_t size;
 	uint32_t i;
 	char what[64];
+	bool tsc_deadline;
 
+	tsc_deadline = vm->opt.irqchip &&
+		       ioctl(vm->sys_fd, KVM_CHECK_EXTENSION,
+			     KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	size = sizeof(*c) + vm->cpuid->nent * sizeof(c->entries[0]);
 	c = malloc(size);
 	if (!c)
@@ -121,6 +129,8 @@ void vcpu__setup_cpuid(struct vcpu *vcpu)
 		case 1:
 			e->ebx = (e->ebx & 0x00ffffff) | ((uint32_t)vcpu->id << 24);
 			e->ecx |= 1U << 31;	/* hypervisor */
+			if (tsc_deadline)
+				e->ecx |= CPUID1_ECX_TSC_DEADLINE;
 			break;
 		case 0xb:
 		case 0x1f:
@@ -327,6 +337,7 @@ void vcpu__setup_mode(struct vcpu *vcpu)
 	}
 	r.rdi = vcpu->id;
 	r.rsi = vm->opt.nr_vcpus;
+	r.rcx = vm->opt.irqchip ? VMM_FLAG_IRQCHIP : 0;
 	if (ioctl(vcpu->fd, KVM_SET_REGS, &r) < 0) {
 		snprintf(what, sizeof(what), "KVM_SET_REGS vcpu %d", vcpu->id);
 		vm__die_errno(vm, what);

@@ -113,6 +113,7 @@ long64:
 	xor	%edi, %edi			/* vCPU 0 */
 	mov	$1, %esi			/* of 1 */
 	xor	%edx, %edx			/* RAM size unknown */
+	xor	%ecx, %ecx			/* no VMM flags */
 	jmp	_start
 
 	.section .data
