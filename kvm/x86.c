@@ -447,6 +447,12 @@ int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
 	vcpu->regs[VCPU_REGS_RBX] = e ? e->ebx : 0;
 	vcpu->regs[VCPU_REGS_RCX] = e ? e->ecx : 0;
 	vcpu->regs[VCPU_REGS_RDX] = e ? e->edx : 0;
+	/* Leaf 1's APIC bit follows IA32_APIC_BASE's enable, as upstream. */
+	if (e && function == 1) {
+		vcpu->regs[VCPU_REGS_RDX] &= ~BIT(X86_FEATURE_APIC & 31);
+		if (vcpu->apic_base & MSR_IA32_APICBASE_ENABLE)
+			vcpu->regs[VCPU_REGS_RDX] |= BIT(X86_FEATURE_APIC & 31);
+	}
 	trace_kvm_cpuid(function, index, vcpu->regs[VCPU_REGS_RAX],
 			vcpu->regs[VCPU_REGS_RBX], vcpu->regs[VCPU_REGS_RCX],
 			vcpu->regs[VCPU_REGS_RDX]);
