@@ -334,12 +334,9 @@ static int kvm_irqchip_pit_create(struct kvm *kvm, void __user *argp)
 
 	if (copy_from_user(&config, argp, sizeof(config)))
 		return -EFAULT;
+	/* kvm_pit_create() refuses a second PIT (EEXIST), under the lock. */
 	mutex_lock(&kvm->lock);
-	r = -EEXIST;
-	if (kvm->pit)
-		pr_info_ratelimited("KVM_CREATE_PIT2: the VM has a PIT already\n");
-	else
-		r = kvm_pit_create(kvm, config.flags);
+	r = kvm_pit_create(kvm, config.flags);
 	mutex_unlock(&kvm->lock);
 	return r;
 }

@@ -177,21 +177,27 @@ int kvm_set_irq(struct kvm *kvm, int irq_source_id, u32 gsi, int level,
 	return ret;
 }
 
-int kvm_irq_map_chip_pin(struct kvm *kvm, unsigned int irqchip,
-			 unsigned int pin)
+/* The GSI routed to (irqchip, pin), or -1; under irq_srcu's read side. */
+static int irq_map_chip_pin_srcu(struct kvm *kvm, unsigned int irqchip,
+				 unsigned int pin)
 {
 	struct kvm_irq_routing_table *rt;
-	int gsi = -1, idx;
 
 	if (irqchip >= KVM_NR_IRQCHIPS || pin >= KVM_IRQCHIP_NUM_PINS)
 		return -1;
 	irqchip = array_index_nospec(irqchip, KVM_NR_IRQCHIPS);
 	pin = array_index_nospec(pin, KVM_IRQCHIP_NUM_PINS);
+	rt = srcu_dereference(kvm->irq_routing, &kvm->irq_srcu);
+	return rt ? rt->chip[irqchip][pin] : -1;
+}
+
+int kvm_irq_map_chip_pin(struct kvm *kvm, unsigned int irqchip,
+			 unsigned int pin)
+{
+	int gsi, idx;
 
 	idx = srcu_read_lock(&kvm->irq_srcu);
-	rt = srcu_dereference(kvm->irq_routing, &kvm->irq_srcu);
-	if (rt)
-		gsi = rt->chip[irqchip][pin];
+	gsi = irq_map_chip_pin_srcu(kvm, irqchip, pin);
 	srcu_read_unlock(&kvm->irq_srcu, idx);
 	return gsi;
 }
@@ -381,19 +387,11 @@ void kvm_unregister_irq_ack_notifier(struct kvm *kvm,
 void kvm_notify_acked_irq(struct kvm *kvm, unsigned int irqchip,
 			  unsigned int pin)
 {
-	struct kvm_irq_routing_table *rt;
 	struct kvm_irq_ack_notifier *kian;
-	int gsi = -1, idx;
-
-	if (irqchip >= KVM_NR_IRQCHIPS || pin >= KVM_IRQCHIP_NUM_PINS)
-		return;
-	irqchip = array_index_nospec(irqchip, KVM_NR_IRQCHIPS);
-	pin = array_index_nospec(pin, KVM_IRQCHIP_NUM_PINS);
+	int gsi, idx;
 
 	idx = srcu_read_lock(&kvm->irq_srcu);
-	rt = srcu_dereference(kvm->irq_routing, &kvm->irq_srcu);
-	if (rt)
-		gsi = rt->chip[irqchip][pin];
+	gsi = irq_map_chip_pin_srcu(kvm, irqchip, pin);
 	if (gsi != -1)
 		hlist_for_each_entry_srcu(kian, &kvm->irq_ack_notifier_list,
 					  link,
