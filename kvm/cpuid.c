@@ -49,12 +49,14 @@ bool kvm_cap_rdtscp;
 /*
  * The hypervisor leaves, in upstream KVM's shape: 0x40000000 names the
  * ABI ("KVMKVMKVM", the highest leaf in EAX), 0x40000001 lists paravirtual
- * features: kvmclock only (clock.c), with both MSR pairs and the stable
- * bit, which each vCPU's structure sets when the host allows it.
+ * features: kvmclock (clock.c), with both MSR pairs and the stable bit,
+ * which each vCPU's structure sets when the host allows it; the PV IPI
+ * hypercall (x86.c, lapic.c).
  */
 #define KVM_PV_FEATURES	(BIT(KVM_FEATURE_CLOCKSOURCE) |			\
 			 BIT(KVM_FEATURE_CLOCKSOURCE2) |		\
-			 BIT(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))
+			 BIT(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT) |	\
+			 BIT(KVM_FEATURE_PV_SEND_IPI))
 
 static void kvm_add_hypervisor_leaves(struct kvm_cpuid_entry2 *e, int *n)
 {

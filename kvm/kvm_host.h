@@ -192,6 +192,8 @@ struct kvm_vcpu {
 	struct kvm_lapic *apic;
 	/* A halted vCPU sleeps here; kvm_vcpu_kick() wakes it. */
 	wait_queue_head_t wq;
+	/* How long it polls first, up to halt_poll_ns (x86.c). */
+	u32 halt_poll_ns;
 	/*
 	 * The in-kernel irqchip has an interrupt the guest cannot take yet
 	 * (RFLAGS.IF, a shadow, an event before it): the backends open the
@@ -334,6 +336,8 @@ struct kvm_vcpu {
 	struct {
 		u64 exits;
 		u64 halt_sleeps;	/* a halted or waiting vCPU slept (x86.c) */
+		u64 halt_polls;		/* a halted vCPU polled (x86.c) */
+		u64 halt_poll_wakes;	/* ... and its wake-up came meanwhile */
 		u64 irq_injections;	/* interrupts taken from the in-kernel irqchip */
 		u64 pio_exits;
 		u64 mmio_exits;
@@ -557,6 +561,7 @@ void kvm_virt_exit(void);
 /* main.c */
 long kvm_check_extension(long ext);
 extern bool kvm_halt_in_kernel;
+extern unsigned int kvm_halt_poll_ns;
 
 /* vm.c */
 int kvm_dev_create_vm(unsigned long type);

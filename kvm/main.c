@@ -39,6 +39,17 @@ module_param_named(halt_in_kernel, kvm_halt_in_kernel, bool, 0644);
 MODULE_PARM_DESC(halt_in_kernel, "HLT sleeps in KVM_RUN instead of exiting to userspace (default N)");
 
 /*
+ * halt_poll_ns: how long a vCPU halted in the kernel may spin, looking
+ * for its wake-up, before it sleeps; upstream's parameter, with its
+ * x86 default.  Each vCPU's own window grows while its wake-ups come
+ * within the limit and drops to 0 after a longer sleep (x86.c), so an
+ * idle guest does not spin.  0 turns polling off.
+ */
+unsigned int kvm_halt_poll_ns = 200000;
+module_param_named(halt_poll_ns, kvm_halt_poll_ns, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns, "Longest a halted vCPU polls for a wake-up before it sleeps, in ns (default 200000)");
+
+/*
  * /sys/kernel/debug/kvm/: what the module holds right now, over all VMs,
  * and one count over the module's life.  Tests read "pinned 0" after
  * every VM is gone.  "failed_entries" counts the VM entries the CPU

@@ -15,6 +15,7 @@
 #include <linux/kvm_para.h>
 #include <linux/pid.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/uaccess.h>
 #include <asm/apicdef.h>
 #include <asm/debugreg.h>
@@ -502,18 +503,56 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * A halted vCPU's poll: spin while nothing else wants this CPU, for up to
+ * its window, until a kick's KVM_REQ_EVENT or a signal.  True if one came.
+ */
+static bool kvm_vcpu_halt_poll(struct kvm_vcpu *vcpu)
+{
+	u64 stop = ktime_get_ns() + vcpu->halt_poll_ns;
+
+	vcpu->stat.halt_polls++;
+	do {
+		if (test_bit(KVM_REQ_EVENT, &vcpu->requests) || signal_pending(current)) {
+			vcpu->stat.halt_poll_wakes++;
+			return true;
+		}
+		cpu_relax();
+	} while (single_task_running() && !need_resched() &&
+		 ktime_get_ns() < stop);
+	return false;
+}
+
+/*
+ * The window, after a halt that lasted @ns: as upstream's defaults, it
+ * grows from 10 us, doubling, while halts end within halt_poll_ns (the
+ * next wake-up is likely soon), and drops to 0 after a longer one.
+ */
+static void kvm_vcpu_halt_poll_adjust(struct kvm_vcpu *vcpu, u64 ns)
+{
+	u32 max = READ_ONCE(kvm_halt_poll_ns);
+
+	if (ns > max)
+		vcpu->halt_poll_ns = 0;
+	else if (vcpu->halt_poll_ns < max)
+		vcpu->halt_poll_ns = clamp_t(u64, 2ULL * vcpu->halt_poll_ns,
+					     10000, max);
+}
+
+/*
  * A vCPU that may not run: halted in the kernel, or (in-kernel APIC) an
  * AP waiting for INIT and SIPI.  A halted vCPU runs again when an event
  * it can take is queued (above), or when userspace makes it RUNNABLE
  * (KVM_SET_MP_STATE, or KVM_SET_REGS with a new RIP: how a userspace APIC
- * delivers a SIPI).  Until then it sleeps on vcpu->wq, which
- * kvm_vcpu_kick() wakes (KVM_REQ_EVENT: look again); a signal, which is
- * how a VMM kicks a vCPU thread, ends the sleep and KVM_RUN with EINTR,
- * and the vCPU stays halted.  Returns true if the vCPU may enter.
+ * delivers a SIPI).  Until then it polls for a while (halted only), then
+ * sleeps on vcpu->wq, which kvm_vcpu_kick() wakes (KVM_REQ_EVENT: look
+ * again); a signal, which is how a VMM kicks a vCPU thread, ends the
+ * sleep and KVM_RUN with EINTR, and the vCPU stays halted.  Returns true
+ * if the vCPU may enter.
  */
 static bool kvm_vcpu_wait(struct kvm_vcpu *vcpu, bool may_enter)
 {
 	DEFINE_WAIT(wait);
+	u64 start = 0;
 
 	if (may_enter) {
 		if (vcpu->mp_state != KVM_MP_STATE_HALTED ||
@@ -523,6 +562,9 @@ static bool kvm_vcpu_wait(struct kvm_vcpu *vcpu, bool may_enter)
 			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 			return true;
 		}
+		start = ktime_get_ns();
+		if (vcpu->halt_poll_ns && kvm_vcpu_halt_poll(vcpu))
+			return false;
 	}
 	prepare_to_wait(&vcpu->wq, &wait, TASK_INTERRUPTIBLE);
 	if (!test_bit(KVM_REQ_EVENT, &vcpu->requests) && !signal_pending(current)) {
@@ -530,33 +572,43 @@ static bool kvm_vcpu_wait(struct kvm_vcpu *vcpu, bool may_enter)
 		schedule();
 	}
 	finish_wait(&vcpu->wq, &wait);
+	if (start)
+		kvm_vcpu_halt_poll_adjust(vcpu, ktime_get_ns() - start);
 	return false;
 }
 
 /*
  * VMMCALL/VMCALL, upstream's hypercall ABI: the number in RAX, arguments
  * in RBX, RCX, RDX and RSI, the result in RAX; 32-bit outside 64-bit
- * mode.  We implement no hypercall, so every number gets -KVM_ENOSYS, as
- * upstream answers an unknown one, and CPL > 0 gets -KVM_EPERM.  The
- * round trip is what the bench's hypercall loop measures.
+ * mode.  CPL > 0 gets -KVM_EPERM.  We implement KVM_HC_SEND_IPI (the PV
+ * IPI, lapic.c) and answer any other number -KVM_ENOSYS, as upstream
+ * answers an unknown one: the round trip the bench's hypercall loop
+ * measures.
  */
 int kvm_emulate_hypercall(struct kvm_vcpu *vcpu, int len)
 {
 	struct kvm_segment cs;
 	unsigned long nr = vcpu->regs[VCPU_REGS_RAX];
+	unsigned long a[4] = {
+		vcpu->regs[VCPU_REGS_RBX], vcpu->regs[VCPU_REGS_RCX],
+		vcpu->regs[VCPU_REGS_RDX], vcpu->regs[VCPU_REGS_RSI],
+	};
 	unsigned long ret;
 	bool op64;
+	int i;
 
 	kvm_vendor->get_segment(vcpu, &cs, VCPU_SREG_CS);
 	op64 = kvm_is_long_mode(vcpu) && cs.l;
 	if (!op64)
 		nr = (u32)nr;
-	trace_kvm_hypercall(nr, vcpu->regs[VCPU_REGS_RBX],
-			    vcpu->regs[VCPU_REGS_RCX],
-			    vcpu->regs[VCPU_REGS_RDX],
-			    vcpu->regs[VCPU_REGS_RSI]);
+	trace_kvm_hypercall(nr, a[0], a[1], a[2], a[3]);
+	for (i = 0; !op64 && i < ARRAY_SIZE(a); i++)
+		a[i] = (u32)a[i];
 	if (kvm_vendor->get_cpl(vcpu))
 		ret = -KVM_EPERM;
+	else if (nr == KVM_HC_SEND_IPI)
+		ret = kvm_pv_send_ipi(vcpu->kvm, a[0], a[1], a[2], a[3],
+				      op64 ? 64 : 32);
 	else
 		ret = -KVM_ENOSYS;
 	vcpu->regs[VCPU_REGS_RAX] = op64 ? ret : (u32)ret;

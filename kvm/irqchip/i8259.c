@@ -338,9 +338,9 @@ static void pic_port_write(struct kvm_pic *pic, int c, int odd, u8 val)
 		if (val & 0x10) {		/* ICW1 */
 			s->init4 = val & 1;
 			if (val & 0x02)
-				pr_err_ratelimited("single mode not supported\n");
+				pr_info_ratelimited("single mode not supported\n");
 			if (val & 0x08)
-				pr_err_ratelimited("level sensitive irq not supported\n");
+				pr_info_ratelimited("level sensitive irq not supported\n");
 			pic_reset(pic, c);
 		} else if (val & 0x08) {	/* OCW3 */
 			if (val & 0x04)
@@ -418,7 +418,7 @@ static int picdev_write(struct kvm_pic *pic, gpa_t addr, int len,
 	u8 data = *(const u8 *)val;
 
 	if (len != 1) {
-		pr_err_ratelimited("non byte write to port %#llx\n", addr);
+		pr_info_ratelimited("non byte write to port %#llx\n", addr);
 		return 0;
 	}
 	switch (addr) {
@@ -448,7 +448,7 @@ static int picdev_read(struct kvm_pic *pic, gpa_t addr, int len, void *val)
 	if (len != 1) {
 		if (len > 0 && len <= 8)
 			memset(val, 0, len);
-		pr_err_ratelimited("non byte read from port %#llx\n", addr);
+		pr_info_ratelimited("non byte read from port %#llx\n", addr);
 		return 0;
 	}
 	switch (addr) {

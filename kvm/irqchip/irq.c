@@ -677,8 +677,9 @@ bool kvm_irqchip_ready_for_extint(struct kvm_vcpu *vcpu)
 
 /*
  * debugfs kvm/PID-FD/exits, the irqchip's part: for each vCPU, the
- * interrupts it took from the in-kernel irqchip and the times it slept
- * halted or waiting for a SIPI (racy snapshots).
+ * interrupts it took from the in-kernel irqchip, the times it slept
+ * halted or waiting for a SIPI, the times a halt polled and how many of
+ * those polls saw the wake-up (racy snapshots).
  */
 void kvm_irqchip_show(struct seq_file *m, struct kvm *kvm)
 {
@@ -692,5 +693,9 @@ void kvm_irqchip_show(struct seq_file *m, struct kvm *kvm)
 			   READ_ONCE(v->stat.irq_injections));
 		seq_printf(m, "irq.vcpu%d.halt_sleeps %llu\n", v->vcpu_id,
 			   READ_ONCE(v->stat.halt_sleeps));
+		seq_printf(m, "irq.vcpu%d.halt_polls %llu\n", v->vcpu_id,
+			   READ_ONCE(v->stat.halt_polls));
+		seq_printf(m, "irq.vcpu%d.halt_poll_wakes %llu\n", v->vcpu_id,
+			   READ_ONCE(v->stat.halt_poll_wakes));
 	}
 }

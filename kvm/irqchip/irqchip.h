@@ -141,6 +141,8 @@ void kvm_lapic_reset(struct kvm_vcpu *vcpu, bool init_event);
  */
 int kvm_irq_delivery_to_apic(struct kvm *kvm, struct kvm_lapic *src,
 			     struct kvm_lapic_irq *irq);
+long kvm_pv_send_ipi(struct kvm *kvm, unsigned long low, unsigned long high,
+		     u32 min, unsigned long icr, unsigned int cluster);
 
 /* The highest vector above the PPR in the IRR, or -1. */
 int kvm_apic_has_interrupt(struct kvm_vcpu *vcpu);

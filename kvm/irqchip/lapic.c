@@ -38,6 +38,7 @@
  * masked is dropped instead of kept for the unmask.
  */
 #include <linux/hrtimer.h>
+#include <linux/kvm_para.h>
 #include <linux/math64.h>
 #include <linux/slab.h>
 #include <asm/apicdef.h>
@@ -446,6 +447,53 @@ int kvm_irq_delivery_to_apic(struct kvm *kvm, struct kvm_lapic *src,
 		r = lapic_accept(lowest[(irq->vector & 0xff) % nr_lowest], mode,
 				 irq->vector, irq->level, irq->trig_mode);
 	return r;
+}
+
+/*
+ * KVM_HC_SEND_IPI, upstream's PV IPI: one ICR (fixed, NMI, ... with no
+ * destination mode or shorthand) to the APICs whose physical id is set
+ * in a 2 x @cluster-bit window starting at @min: @low's bit i is id
+ * min + i, @high's bit i id min + cluster + i.  Returns how many took
+ * it; -KVM_EINVAL for an ICR with a destination mode or shorthand, and
+ * -EOPNOTSUPP (a host errno, as upstream) without in-kernel APICs.
+ */
+long kvm_pv_send_ipi(struct kvm *kvm, unsigned long low, unsigned long high,
+		     u32 min, unsigned long icr, unsigned int cluster)
+{
+	unsigned int mode = GET_APIC_DELIVERY_MODE(icr);
+	long count = 0;
+	int i, n;
+
+	if (icr & (APIC_DEST_LOGICAL | LAPIC_SHORT_MASK))
+		return -KVM_EINVAL;
+	if (!irqchip_in_kernel(kvm))
+		return -EOPNOTSUPP;
+	n = min_t(int, READ_ONCE(kvm->nr_vcpus), KVM_MAX_VCPUS);
+	/* Pairs with the smp_store_release() publishing a new vCPU. */
+	smp_rmb();
+	for (i = 0; i < n; i++) {
+		struct kvm_lapic *apic = READ_ONCE(kvm->vcpus[i]->apic);
+		unsigned long map = low;
+		u64 bit;
+
+		if (!apic || !lapic_hw_enabled(apic))
+			continue;
+		bit = lapic_x2apic(apic) ? lapic_x2apic_id(apic) :
+					   lapic_get(apic, APIC_ID) >> 24;
+		if (bit < min)
+			continue;
+		bit -= min;
+		if (bit >= cluster) {
+			map = high;
+			bit -= cluster;
+		}
+		if (bit >= BITS_PER_LONG || !(map & BIT_ULL(bit)))
+			continue;
+		count += lapic_accept(apic, mode, icr & APIC_VECTOR_MASK,
+				      icr & APIC_INT_ASSERT,
+				      !!(icr & APIC_INT_LEVELTRIG));
+	}
+	return count;
 }
 
 static void lapic_send_ipi(struct kvm_lapic *apic, u32 icr_low, u32 icr_high)

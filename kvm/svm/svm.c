@@ -711,13 +711,11 @@ static void svm_inject_nmi(struct vcpu_svm *svm)
  * Single-step the guest's next instruction: its #DB trap exits, and the
  * event that waited for the end of a shadow or of an IRET goes in then.
  */
-static void svm_start_singlestep(struct vcpu_svm *svm, bool shadow)
+static void svm_start_singlestep(struct vcpu_svm *svm)
 {
 	struct kvm_vcpu *vcpu = &svm->vcpu;
 
 	svm->singlestep = true;
-	svm->singlestep_shadow = shadow;
-	svm->singlestep_rip = vcpu->rip;
 	svm->singlestep_guest_tf = vcpu->rflags & X86_EFLAGS_TF;
 	svm_set_intercept(svm->vmcb, INTERCEPT_EXCEPTION_OFFSET + DB_VECTOR);
 }
@@ -797,7 +795,7 @@ static void svm_inject_events(struct vcpu_svm *svm, int cpu)
 		}
 	}
 	if (step)
-		svm_start_singlestep(svm, shadow);
+		svm_start_singlestep(svm);
 	if (svm->nmi_masked && !svm->awaiting_iret)
 		svm_set_intercept(svm->vmcb, INTERCEPT_IRET);
 }
@@ -902,6 +900,10 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 	kvm_spec_vcpu_switch(vcpu);
 	svm_assign_asid(svm, cpu);
 	svm_inject_events(svm, cpu);
+	svm->entry_shadow =
+		(svm->vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK) &&
+		!(svm->vmcb->control.event_inj & SVM_EVTINJ_VALID);
+	svm->entry_rip = vcpu->rip;
 	if (kvm_mmu_is_tdp(vcpu->kvm)) {
 		svm->vmcb->control.nested_cr3 = root;
 		s->cr3 = vcpu->cr3;
@@ -985,17 +987,19 @@ static int svm_vcpu_run(struct kvm_vcpu *vcpu)
 		/* Our TF goes; DR6 changes only by the #DB intercept's handler. */
 		vcpu->rflags = (vcpu->rflags & ~X86_EFLAGS_TF) |
 			       svm->singlestep_guest_tf;
-		/*
-		 * An exit other than the step's #DB trap, with RIP unchanged:
-		 * the shadowed instruction has not retired (a page fault, a
-		 * physical interrupt), so its shadow still holds.
-		 */
-		if (svm->singlestep_shadow && vcpu->rip == svm->singlestep_rip &&
-		    svm->vmcb->control.exit_code != SVM_EXIT_EXCP_BASE + DB_VECTOR)
-			svm->vmcb->control.int_state |= SVM_INTERRUPT_SHADOW_MASK;
 	} else {
 		vcpu->dr6 = s->dr6;
 	}
+	/*
+	 * An exit other than a #DB, with RIP where the shadowed entry left
+	 * it: the shadowed instruction has not retired (an intercepted IN, a
+	 * page fault, a physical interrupt), so its shadow still holds.  Not
+	 * every SVM implementation carries the VMCB's shadow into the guest
+	 * (QEMU's does not), and the exit's int_state then says none.
+	 */
+	if (svm->entry_shadow && vcpu->rip == svm->entry_rip &&
+	    svm->vmcb->control.exit_code != SVM_EXIT_EXCP_BASE + DB_VECTOR)
+		svm->vmcb->control.int_state |= SVM_INTERRUPT_SHADOW_MASK;
 	kvm_spec_after_exit();
 	/* The interrupt that caused the exit runs now, in preemptible context. */
 	preempt_enable();

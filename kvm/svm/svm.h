@@ -31,13 +31,16 @@ struct vcpu_svm {
 	 * Single-stepping one guest instruction (RFLAGS.TF, #DB intercepted)
 	 * to reach the end of an interrupt shadow or of an IRET, where a
 	 * pending NMI or interrupt can be injected.  singlestep_guest_tf: the
-	 * guest's own TF; singlestep_shadow, singlestep_rip: the shadow and
-	 * RIP at entry.
+	 * guest's own TF.
 	 */
 	bool singlestep;
-	bool singlestep_shadow;
 	u64 singlestep_guest_tf;
-	u64 singlestep_rip;
+	/*
+	 * The last entry was in an interrupt shadow and injected no event:
+	 * entry_shadow, with the RIP it had.  See svm_vcpu_run().
+	 */
+	bool entry_shadow;
+	u64 entry_rip;
 };
 
 static inline struct vcpu_svm *to_svm(struct kvm_vcpu *vcpu)

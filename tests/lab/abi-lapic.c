@@ -1065,6 +1065,88 @@ static void test_lapic_ipi(void)
 	vm_destroy(&vm);
 }
 
+/* ---- the PV IPI hypercall --------------------------------------------- */
+
+/* KVM_HC_SEND_IPI (10): RBX, RCX the bitmaps, RDX the first id, RSI the ICR. */
+#define PV_IPI(n, low, high, min, icr) \
+	"movl $10, %eax\n movl $" #low ", %ebx\n movl $" #high ", %ecx\n" \
+	"movl $" #min ", %edx\n movl $" #icr ", %esi\n" \
+	"g_pvipi_call" #n ":\n vmmcall\n movq %rax, 0x5" #n "0(%r15)\n"
+
+GUEST_ASM(g_pvipi, ".code64",
+	PV_IPI(0, 2, 0, 0, 0x4061)	/* id 1 */
+	PV_IPI(1, 1, 0, 1, 0x4062)	/* id 1, from min 1 */
+	PV_IPI(2, 2, 0, 0, 0xc4063)	/* a shorthand: -KVM_EINVAL */
+	PV_IPI(3, 2, 0, 0, 0x4863)	/* logical: -KVM_EINVAL */
+	PV_IPI(4, 0, 1, 0, 0x4064)	/* id 64 in the high map: nobody */
+	PV_IPI(5, 3, 0, 0, 0x4065)	/* ids 0 (itself) and 1 */
+	PV_IPI(6, 0, 0, 0xffffffff, 0x4066)	/* kvm-unit-tests' call */
+	"outb %al, $0x10\n");
+extern const uint8_t g_pvipi[], g_pvipi_end[], g_pvipi_call0[], g_pvipi_call1[],
+	g_pvipi_call2[], g_pvipi_call3[], g_pvipi_call4[], g_pvipi_call5[],
+	g_pvipi_call6[];
+
+/*
+ * vCPU 0 sends PV IPIs with interrupts off: what arrived is in the IRRs.
+ * Without an irqchip (@irqchip false) each valid call is -EOPNOTSUPP.
+ */
+static void test_lapic_pv_ipi(bool irqchip)
+{
+	const uint8_t *calls[] = { g_pvipi_call0, g_pvipi_call1, g_pvipi_call2,
+				   g_pvipi_call3, g_pvipi_call4, g_pvipi_call5,
+				   g_pvipi_call6 };
+	const int64_t eopnotsupp = -95, einval = -22;
+	const int64_t want[2][7] = {
+		{ eopnotsupp, eopnotsupp, einval, einval, eopnotsupp, eopnotsupp,
+		  eopnotsupp },
+		{ 1, 1, einval, einval, 0, 2, 0 },
+	};
+	const char *what = irqchip ? "lapic: pv ipi" : "pv ipi without an irqchip";
+	struct kvm_lapic_state st[2];
+	struct vcpu v[2];
+	struct vm vm;
+	char name[128];
+
+	if (irqchip) {
+		if (!lapic_vm(&vm, v, 2, 0))
+			return;
+	} else {
+		vm_create(&vm, 1 << 20);
+		vcpu_create(&vm, &v[0], 0);
+	}
+	lapic_env(&vm);
+	memcpy(vm.mem + GUEST_BASE, g_pvipi, g_pvipi_end - g_pvipi);
+	for (int i = 0; cpu_has_vmx() && i < 7; i++)
+		vm.mem[GUEST_BASE + (calls[i] - g_pvipi) + 2] = 0xc1;	/* vmcall */
+	lapic_vcpu(&vm, &v[0], 0, GUEST_BASE);
+	for (int i = 0; irqchip && i < 2; i++) {
+		ioctl(v[i].fd, KVM_GET_LAPIC, &st[i]);
+		set_reg32(&st[i], R_SVR, 0x1ff);
+		ioctl(v[i].fd, KVM_SET_LAPIC, &st[i]);
+	}
+	snprintf(name, sizeof(name), "%s: guest", what);
+	if (!run_port(&v[0], name, 0x10))
+		goto out;
+	for (int i = 0; i < 7; i++) {
+		int64_t got = *(int64_t *)(vm.mem + AREA(0) + 0x500 + 0x10 * i);
+
+		snprintf(name, sizeof(name), "%s: call %d returns %lld", what, i,
+			 (long long)want[irqchip][i]);
+		check(got == want[irqchip][i], name, "%lld", (long long)got);
+	}
+	if (!irqchip)
+		goto out;
+	for (int i = 0; i < 2; i++)
+		ioctl(v[i].fd, KVM_GET_LAPIC, &st[i]);
+	check(reg32(&st[0], R_IRR + 0x30) == 1u << 5 &&
+	      reg32(&st[1], R_IRR + 0x30) == (1u << 1 | 1u << 2 | 1u << 5),
+	      "lapic: pv ipi: IRRs: vCPU 0 0x65, vCPU 1 0x61, 0x62, 0x65",
+	      "vCPU 0 IRR[0x60..0x7f] %#x, vCPU 1 %#x", reg32(&st[0], R_IRR + 0x30),
+	      reg32(&st[1], R_IRR + 0x30));
+out:
+	vm_destroy(&vm);
+}
+
 /* ---- INIT and SIPI ------------------------------------------------------ */
 
 GUEST_ASM(g_sipi_ap, ".code16",
@@ -1166,6 +1248,9 @@ void test_lapic(void)
 		test_lapic_x2apic();
 		test_lapic_timer();
 		test_lapic_ipi();
+		test_lapic_pv_ipi(true);
 		test_lapic_sipi();
 	}
+	split = false;
+	test_lapic_pv_ipi(false);
 }

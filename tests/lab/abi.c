@@ -636,10 +636,10 @@ static void test_guest(void)
 	}
 
 	/*
-	 * VMMCALL (VMCALL on Intel) is a hypercall, upstream's ABI: we
-	 * implement none, so any number returns -KVM_ENOSYS in EAX (32 bits
-	 * outside 64-bit mode) and the guest goes on after the 3-byte
-	 * instruction.
+	 * VMMCALL (VMCALL on Intel) is a hypercall, upstream's ABI: an
+	 * unknown number (1) returns -KVM_ENOSYS in EAX (32 bits outside
+	 * 64-bit mode) and the guest goes on after the 3-byte instruction.
+	 * KVM_HC_SEND_IPI: abi-lapic.c.
 	 */
 	{
 		uint8_t code[] = {

@@ -98,33 +98,6 @@ echo "kvmtool.sh: $("$lkvm" version 2>&1) ($(cat "$(dirname "$lkvm")/../commit" 
 echo "kvmtool.sh: guest kernel $vmlinuz" >&2
 
 want_sum=$(seq 1 5000 | md5sum | cut -d' ' -f1)
-now() { cut -d' ' -f1 /proc/uptime; }
-
-# hang_watch PID SECONDS: while PID (timeout(1) running lkvm) runs, up to
-# SECONDS + 30 s; if it still runs 20 s before SECONDS, print what a hang
-# looks like from the host: each lkvm thread's state and kernel stack,
-# the blocked tasks (sysrq w) and the end of the kernel log.
-hang_watch() {
-	start=$(now) w=0 dumped=
-	while kill -0 "$1" 2>/dev/null && [ "$w" -lt $(($2 + 30)) ]; do
-		if [ "$w" -ge $(($2 - 20)) ] && [ -z "$dumped" ]; then
-			dumped=1
-			echo "== after $w s"
-			for p in $(pgrep -P "$1"); do
-				for t in /proc/"$p"/task/*; do
-					echo "-- $t $(cat "$t/comm"): $(cut -d' ' -f3,14,15 "$t/stat") (state, utime, stime)"
-					sed 's/^/     /' "$t/stack" 2>/dev/null
-				done
-			done
-			echo w > /proc/sysrq-trigger
-			echo "-- the kernel log's last lines"
-			dmesg | tail -n 60
-		fi
-		sleep 2
-		w=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%d", b - a }')
-	done
-}
-
 for n in $(echo "$vcpus" | tr ',' ' '); do
 	name=smp$n${virtio:+-virtio}
 	log=$outdir/$name.console
@@ -135,7 +108,8 @@ for n in $(echo "$vcpus" | tr ',' ' '); do
 		-c "$n" -m 256 --console serial --network mode=none ${virtio:+--rng} --name "kvmtool-$name" \
 		-p "console=ttyS0 loglevel=4 noxsave" </dev/null >"$log" 2>&1 &
 	pid=$!
-	hang_watch $pid "$timeout" > "$outdir/$name.hang" 2>&1
+	hang_watch $pid $((timeout > 40 ? timeout - 20 : timeout)) $((timeout + 30)) \
+		> "$outdir/$name.hang" 2>&1
 	if kill -0 $pid 2>/dev/null; then
 		# Not even SIGKILL ended it: its threads are stuck in the
 		# kernel.

@@ -43,3 +43,49 @@ summary() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
 }
+
+now() { cut -d' ' -f1 /proc/uptime; }
+# since T0: whole seconds from the uptime T0 to now.
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%d", b - a }'; }
+
+# hang_watch PID SECONDS GIVEUP: if PID (timeout(1) running QEMU or lkvm)
+# still runs after SECONDS, print what a hang looks like from the host,
+# twice, 10 s apart: each VMM thread's state, CPU time and kernel stack, each
+# VM's exit and MMU counters (debugfs kvm/PID-FD/), then the blocked tasks
+# (sysrq w) and the end of the kernel log.  Returns when PID has ended, or
+# after GIVEUP seconds: a QEMU stuck in the kernel may outlive SIGKILL.
+hang_watch() {
+	# Seconds by the clock: on a loaded lab a "sleep 5" takes longer.
+	start=$(now) w=0 dumped=
+	while kill -0 "$1" 2>/dev/null && [ "$w" -lt "$3" ]; do
+		if [ "$w" -ge "$2" ] && [ -z "$dumped" ]; then
+			dumped=1
+			for round in 1 2; do
+				echo "== after $w s (uptime $(now))"
+				for p in $(pgrep -P "$1"); do
+					for t in /proc/"$p"/task/*; do
+						echo "-- $t $(cat "$t/comm"): $(cut -d' ' -f3,14,15 "$t/stat") (state, utime, stime)"
+						sed 's/^/     /' "$t/stack" 2>/dev/null
+					done
+				done
+				# Last: a deadlocked VM could block these reads.
+				for d in /sys/kernel/debug/kvm/*/; do
+					[ -d "$d" ] || continue
+					echo "-- $d"
+					timeout 5 cat "$d/exits" "$d/mmu" 2>&1
+				done
+				if [ "$round" = 2 ]; then
+					# The blocked tasks' stacks, from the kernel.
+					echo w > /proc/sysrq-trigger
+					echo "-- the kernel log's last lines"
+					dmesg | tail -n 150
+				else
+					sleep 10
+					w=$(since "$start")
+				fi
+			done
+		fi
+		sleep 5
+		w=$(since "$start")
+	done
+}

@@ -25,6 +25,9 @@
 #                       KERNEL-STRATEGY-smpN, with -IRQCHIP unless off
 #   --machine M         QEMU's machine: pc (default) or q35; the runs are
 #                       named ...-q35 for q35
+#   --cpu MODEL         QEMU's -cpu (default qemu64), e.g. qemu64,kvm-pv-ipi=on
+#                       (the guest sends IPIs by KVM_HC_SEND_IPI); the runs
+#                       are named ...-cpu
 #   --kernel K,...      guest kernels: amd64 (default), 686 (32-bit,
 #                       non-PAE paging), 686-pae (32-bit, PAE paging)
 #   --out DIR           keep each guest's console and QEMU's stderr there,
@@ -61,13 +64,14 @@ suite=svm-qemu
 . tests/lab/lib.sh
 
 strategies=naive:40,cached:200 vcpus=1,2 kernels=amd64 outdir= timeout=1500
-qemu=qemu-system-x86_64 qemu_smp= defaults= irqchips=off machine=pc
+qemu=qemu-system-x86_64 qemu_smp= defaults= irqchips=off machine=pc cpu=qemu64
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--strategies)	strategies=$2; shift 2 ;;
 	--vcpus)	vcpus=$2; shift 2 ;;
 	--irqchip)	irqchips=$2; shift 2 ;;
 	--machine)	machine=$2; shift 2 ;;
+	--cpu)		cpu=$2; shift 2 ;;
 	--kernel)	kernels=$2; shift 2 ;;
 	--out)		outdir=$2; shift 2 ;;
 	--timeout)	timeout=$2; shift 2 ;;
@@ -118,52 +122,6 @@ want_sum=$(seq 1 20000 | md5sum | cut -d' ' -f1)
 ours=
 [ -z "${LAB_UPSTREAM_SET:-}" ] && [ -w /sys/module/kvm/parameters/mmu ] && ours=1
 
-now() { cut -d' ' -f1 /proc/uptime; }
-# since T0: whole seconds from the uptime T0 to now.
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%d", b - a }'; }
-
-# hang_watch PID SECONDS GIVEUP: if PID (timeout(1) running QEMU) still
-# runs after SECONDS, print what a hang looks like from the host, twice,
-# 10 s apart: each QEMU thread's state, CPU time and kernel stack, each
-# VM's exit and MMU counters (debugfs kvm/PID-FD/), then the blocked tasks
-# (sysrq w) and the end of the kernel log.  Returns when PID has ended, or
-# after GIVEUP seconds: a QEMU stuck in the kernel may outlive SIGKILL.
-hang_watch() {
-	# Seconds by the clock: on a loaded lab a "sleep 5" takes longer.
-	start=$(now) w=0 dumped=
-	while kill -0 "$1" 2>/dev/null && [ "$w" -lt "$3" ]; do
-		if [ "$w" -ge "$2" ] && [ -z "$dumped" ]; then
-			dumped=1
-			for round in 1 2; do
-				echo "== after $w s (uptime $(now))"
-				for p in $(pgrep -P "$1"); do
-					for t in /proc/"$p"/task/*; do
-						echo "-- $t $(cat "$t/comm"): $(cut -d' ' -f3,14,15 "$t/stat") (state, utime, stime)"
-						sed 's/^/     /' "$t/stack" 2>/dev/null
-					done
-				done
-				# Last: a deadlocked VM could block these reads.
-				for d in /sys/kernel/debug/kvm/*/; do
-					[ -d "$d" ] || continue
-					echo "-- $d"
-					timeout 5 cat "$d/exits" "$d/mmu" 2>&1
-				done
-				if [ "$round" = 2 ]; then
-					# The blocked tasks' stacks, from the kernel.
-					echo w > /proc/sysrq-trigger
-					echo "-- the kernel log's last lines"
-					dmesg | tail -n 150
-				else
-					sleep 10
-					w=$(since "$start")
-				fi
-			done
-		fi
-		sleep 5
-		w=$(since "$start")
-	done
-}
-
 # counters_watch PID FILE: while PID runs, every 2 s, the counters of our
 # module's VMs (debugfs kvm/*/exits and mmu) into FILE: the last sample
 # before QEMU ended, for the --out record (a VM's directory goes with it).
@@ -197,6 +155,7 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 			name=$kernel-$s-smp$n${defaults:+-defaults}
 			[ "$irqchip" = off ] || name=$name-$irqchip
 			[ "$machine" = pc ] || name=$name-$machine
+			[ "$cpu" = qemu64 ] || name=$name-cpu
 			log=$outdir/$name.console
 			echo "qemu-linux.sh: $name: booting ($forks fork/execs)" >&2
 			q=$qemu
@@ -215,7 +174,7 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 			if [ -n "$defaults" ]; then
 				set -- -enable-kvm -M "$m" -smp "$n" -m 256M -nographic
 			else
-				set -- -accel kvm -M "$m" -cpu qemu64 \
+				set -- -accel kvm -M "$m" -cpu "$cpu" \
 					-smp "$n" -m 256M -nodefaults -serial stdio -nographic
 			fi
 			t0=$(now)
@@ -275,6 +234,13 @@ for kernel in $(echo "$kernels" | tr ',' ' '); do
 			# kvmclock (CPUID 0x40000001): the guest's choice, as on
 			# upstream, and QEMU has nothing to say about it.
 			check "the guest's clocksource is kvm-clock" '^guest: clocksource kvm-clock$'
+			# KVM_FEATURE_PV_SEND_IPI: an SMP guest sends its IPIs
+			# by hypercall when the CPU model passes the bit on.
+			case "$cpu,$n" in
+			*kvm-pv-ipi=on*,1) ;;
+			*kvm-pv-ipi=on*)
+				check "the guest sends IPIs by hypercall" '^guest: pv ipi 1$' ;;
+			esac
 			if grep -q 'warning:.*kvmclock' "$outdir/$name.stderr"; then
 				fail "$name: QEMU warns about kvmclock"
 				ok=
