@@ -649,12 +649,8 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		r = 0;
 		break;
 	case KVM_NMI:
-		/*
-		 * Queued and taken at once (the vCPU is not running): at
-		 * most two pending, one while an NMI is blocked.
-		 */
+		/* Queued: kvm_process_nmi() keeps at most two (one if blocked). */
 		atomic_inc(&vcpu->nmi_queued);
-		kvm_process_nmi(vcpu);
 		r = 0;
 		break;
 	case KVM_GET_VCPU_EVENTS:
