@@ -244,18 +244,13 @@ struct kvm_vcpu {
 	 */
 	int pending_irq;
 	/*
-	 * NMIs, as upstream: KVM_NMI and the in-kernel APIC (any context)
-	 * add to nmi_queued; the vCPU moves them to nmi_pending
-	 * (kvm_process_nmi()), which holds at most two, one if an NMI is
-	 * blocked or being delivered: one running and one latched behind
-	 * it, as the CPU does.  A pending NMI is injected unless NMIs are
+	 * NMIs (KVM_NMI): at most one pending; injected unless NMIs are
 	 * blocked (from an NMI's delivery to the IRET that ends its handler,
 	 * kvm_vendor->get_nmi_mask()) or an interrupt shadow is active.
 	 * nmi_injected: an NMI whose delivery an exit interrupted, delivered
 	 * again on the next entry whatever the blocking.
 	 */
-	atomic_t nmi_queued;
-	u8 nmi_pending;
+	bool nmi_pending;
 	bool nmi_injected;
 	/*
 	 * The guest's debug registers, as MOV DR and KVM_GET_DEBUGREGS see
@@ -675,7 +670,6 @@ int kvm_set_cr4(struct kvm_vcpu *vcpu, u64 cr4);
 int kvm_set_efer(struct kvm_vcpu *vcpu, u64 efer, bool host);
 int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
 int kvm_emulate_halt(struct kvm_vcpu *vcpu);
-void kvm_process_nmi(struct kvm_vcpu *vcpu);
 /* MOV to/from DR0-DR7 (DR4/DR5 alias DR6/DR7): kvm_set_dr() returns 1 for #GP. */
 u64 kvm_get_dr(struct kvm_vcpu *vcpu, int dr);
 int kvm_set_dr(struct kvm_vcpu *vcpu, int dr, u64 val);

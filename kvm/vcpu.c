@@ -378,9 +378,8 @@ static void kvm_vcpu_get_events(struct kvm_vcpu *vcpu, struct kvm_vcpu_events *e
 	if (kvm_vendor->get_interrupt_shadow(vcpu))
 		ev->interrupt.shadow = KVM_X86_SHADOW_INT_MOV_SS |
 				       KVM_X86_SHADOW_INT_STI;
-	kvm_process_nmi(vcpu);
 	ev->nmi.injected = vcpu->nmi_injected;
-	ev->nmi.pending = vcpu->nmi_pending != 0;
+	ev->nmi.pending = vcpu->nmi_pending;
 	ev->nmi.masked = kvm_vendor->get_nmi_mask(vcpu);
 	ev->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
 		    KVM_VCPUEVENT_VALID_SMM;
@@ -443,15 +442,8 @@ static int kvm_vcpu_set_events(struct kvm_vcpu *vcpu,
 	if (ev->flags & KVM_VCPUEVENT_VALID_SHADOW)
 		kvm_vendor->set_interrupt_shadow(vcpu, ev->interrupt.shadow);
 	vcpu->nmi_injected = ev->nmi.injected;
-	/*
-	 * As upstream now does: the pending count goes through the queue,
-	 * so any value is held to the limit (a large one would otherwise
-	 * be that many NMIs).
-	 */
-	if (ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING) {
-		vcpu->nmi_pending = 0;
-		atomic_set(&vcpu->nmi_queued, ev->nmi.pending);
-	}
+	if (ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
+		vcpu->nmi_pending = ev->nmi.pending;
 	kvm_vendor->set_nmi_mask(vcpu, ev->nmi.masked);
 	/* A SIPI vector (VALID_SIPI_VECTOR) is for an in-kernel APIC: none. */
 	return 0;
@@ -649,8 +641,8 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		r = 0;
 		break;
 	case KVM_NMI:
-		/* Queued: kvm_process_nmi() keeps at most two (one if blocked). */
-		atomic_inc(&vcpu->nmi_queued);
+		/* At most one pending: a second NMI before the first is taken merges. */
+		vcpu->nmi_pending = true;
 		r = 0;
 		break;
 	case KVM_GET_VCPU_EVENTS:
@@ -762,8 +754,7 @@ void kvm_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event)
 		vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
 	vcpu->pending_irq = -1;
 	vcpu->pending_extint = -1;
-	atomic_set(&vcpu->nmi_queued, 0);
-	vcpu->nmi_pending = 0;
+	vcpu->nmi_pending = false;
 	vcpu->nmi_injected = false;
 	memset(vcpu->db, 0, sizeof(vcpu->db));
 	vcpu->dr6 = KVM_DR6_FIXED_1;

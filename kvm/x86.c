@@ -468,7 +468,6 @@ int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
  */
 static bool kvm_vcpu_has_event(struct kvm_vcpu *vcpu)
 {
-	kvm_process_nmi(vcpu);
 	return (vcpu->pending_irq >= 0 && (vcpu->rflags & X86_EFLAGS_IF)) ||
 	       vcpu->nmi_injected ||
 	       (vcpu->nmi_pending && !kvm_vendor->get_nmi_mask(vcpu)) ||
@@ -501,23 +500,6 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 	}
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
-}
-
-/*
- * The queued NMIs join the pending ones, up to upstream's limit: two, one
- * running and one latched behind it, or one while an NMI is blocked or
- * being delivered (more merge, as on the CPU).  vCPU context.
- */
-void kvm_process_nmi(struct kvm_vcpu *vcpu)
-{
-	unsigned int limit = 2;
-
-	if (!atomic_read(&vcpu->nmi_queued))
-		return;
-	if (kvm_vendor->get_nmi_mask(vcpu) || vcpu->nmi_injected)
-		limit = 1;
-	vcpu->nmi_pending = min_t(unsigned int, limit, vcpu->nmi_pending +
-				  atomic_xchg(&vcpu->nmi_queued, 0));
 }
 
 /*
@@ -765,7 +747,6 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 		}
 		cond_resched();
 		kvm_handle_requests(vcpu);
-		kvm_process_nmi(vcpu);
 		if (test_and_clear_bit(KVM_REQ_IOAPIC_EOI, &vcpu->requests)) {
 			run->exit_reason = KVM_EXIT_IOAPIC_EOI;
 			run->eoi.vector = vcpu->pending_ioapic_eoi;

@@ -307,7 +307,7 @@ static int lapic_accept(struct kvm_lapic *apic, unsigned int mode, u32 vector,
 		set_bit(vector & 31, lapic_vec_word(apic, APIC_IRR, vector));
 		break;
 	case DM_NMI:
-		atomic_inc(&vcpu->nmi_queued);
+		WRITE_ONCE(vcpu->nmi_pending, true);
 		break;
 	case DM_INIT:
 		if (level && !assert)

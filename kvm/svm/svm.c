@@ -702,7 +702,7 @@ static void svm_inject_nmi(struct vcpu_svm *svm)
 	if (vcpu->nmi_injected)
 		vcpu->nmi_injected = false;
 	else
-		vcpu->nmi_pending--;
+		vcpu->nmi_pending = false;
 	svm->nmi_masked = true;
 	svm->awaiting_iret = false;
 }

@@ -330,7 +330,7 @@ int vmx_rmode_deliver_events(struct vcpu_vmx *vmx)
 		if (vcpu->nmi_injected)
 			vcpu->nmi_injected = false;
 		else
-			vcpu->nmi_pending--;
+			vcpu->nmi_pending = false;
 		/* Blocked until the handler's IRET, which the CPU tracks. */
 		kvm_vendor->set_nmi_mask(vcpu, true);
 		return vmx_rmode_interrupt(vmx, NMI_VECTOR);

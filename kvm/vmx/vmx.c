@@ -970,7 +970,7 @@ static void vmx_inject_events(struct vcpu_vmx *vmx)
 		if (vcpu->nmi_injected)
 			vcpu->nmi_injected = false;
 		else
-			vcpu->nmi_pending--;
+			vcpu->nmi_pending = false;
 	} else if (vcpu->pending_irq >= 0 && (vcpu->rflags & X86_EFLAGS_IF) &&
 		   !shadow) {
 		info = vcpu->pending_irq | INTR_TYPE_EXT_INTR |

@@ -206,28 +206,6 @@ static void test_nmi(void)
 	check(io_data(&v) == 2 && !ev.nmi.masked && !ev.nmi.pending,
 	      "nmi: unblocked after the IRET", "count %u masked %u pending %u",
 	      io_data(&v), ev.nmi.masked, ev.nmi.pending);
-
-	/* Two while unblocked: one runs, one waits behind it (upstream's limit). */
-	ioctl(v.fd, KVM_NMI, NULL);
-	ioctl(v.fd, KVM_NMI, NULL);
-	ev = vcpu_events(&v);
-	check(ev.nmi.pending == 1 && !ev.nmi.masked, "nmi: two while unblocked: pending",
-	      "pending %u masked %u", ev.nmi.pending, ev.nmi.masked);
-	if (!run_expect(&v, "nmi: the first of two", 0x12))
-		goto out;
-	ev = vcpu_events(&v);
-	check(io_data(&v) == 3 && ev.nmi.masked == 1 && ev.nmi.pending == 1,
-	      "nmi: the first of two delivered, the second pending behind it",
-	      "count %u masked %u pending %u", io_data(&v), ev.nmi.masked,
-	      ev.nmi.pending);
-	if (!run_expect(&v, "nmi: HLT in the first's handler", -KVM_EXIT_HLT) ||
-	    !run_expect(&v, "nmi: the second of two", 0x12))
-		goto out;
-	ev = vcpu_events(&v);
-	check(io_data(&v) == 4 && ev.nmi.masked == 1 && !ev.nmi.pending,
-	      "nmi: two NMIs queued while unblocked are both delivered",
-	      "count %u masked %u pending %u", io_data(&v), ev.nmi.masked,
-	      ev.nmi.pending);
 out:
 	vm_destroy(&vm);
 }
